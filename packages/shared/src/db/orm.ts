@@ -1,0 +1,151 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { EntitySchema } from '@mikro-orm/core';
+import { Migrator, type Migration } from '@mikro-orm/migrations';
+import { MikroORM, type EntityManager } from '@mikro-orm/mysql';
+import type { Logger } from '../logger.ts';
+
+export type { EntityManager };
+export type Orm = MikroORM;
+export type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
+
+export interface DatabaseConfig {
+  DB_HOST: string;
+  DB_PORT: number;
+  DB_USER: string;
+  DB_PASSWORD: string;
+  DB_PREFIX: string;
+  DB_POOL_MAX: number;
+}
+
+/** Full database name of a service (`tg_identity`) or tenant (`tg_t_brand_…`). */
+export function databaseName(db: Pick<DatabaseConfig, 'DB_PREFIX'>, name: string): string {
+  const full = `${db.DB_PREFIX}${name}`;
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(full)) throw new Error(`invalid database name "${full}"`);
+  return full;
+}
+
+/**
+ * Per-request SQL statement counting. Every statement any ORM runs is counted
+ * against the request it ran for (AsyncLocalStorage), so tests can assert that
+ * a page costs a constant number of statements and /metrics can report it.
+ */
+export interface SqlCounter {
+  count: number;
+}
+const sqlScope = new AsyncLocalStorage<SqlCounter>();
+let sqlTotal = 0;
+
+export function withSqlCounter<T>(counter: SqlCounter, fn: () => T): T {
+  return sqlScope.run(counter, fn);
+}
+/** Statements run by this process so far (all ORMs). */
+export function sqlStatementsTotal(): number {
+  return sqlTotal;
+}
+
+function countQuery(sql: string): string {
+  sqlTotal++;
+  const c = sqlScope.getStore();
+  if (c) c.count++;
+  return sql;
+}
+
+export interface OpenDatabaseOptions {
+  db: DatabaseConfig;
+  /** Database name without the prefix, e.g. `identity`. */
+  name: string;
+  entities: EntitySchema<any, any>[];
+  migrations: MigrationClass[];
+  logger: Logger;
+  /** Run pending migrations on open (default true). */
+  migrate?: boolean;
+}
+
+/**
+ * Opens the ORM for a service database: creates the database if it is missing
+ * and applies pending migrations, so a fresh MySQL becomes usable on start.
+ */
+export async function openDatabase(opts: OpenDatabaseOptions): Promise<Orm> {
+  const dbName = databaseName(opts.db, opts.name);
+  const log = opts.logger.child({ db: dbName });
+  const orm = await MikroORM.init({
+    dbName,
+    host: opts.db.DB_HOST,
+    port: opts.db.DB_PORT,
+    user: opts.db.DB_USER,
+    password: opts.db.DB_PASSWORD,
+    entities: opts.entities,
+    extensions: [Migrator],
+    ensureDatabase: true,
+    forceUtcTimezone: true,
+    timezone: '+00:00',
+    allowGlobalContext: false,
+    pool: { min: 0, max: opts.db.DB_POOL_MAX },
+    onQuery: countQuery,
+    migrations: {
+      migrationsList: opts.migrations,
+      tableName: 'schema_migrations',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      silent: true,
+    },
+    loggerFactory: () => ({
+      log: (_ns: string, msg: string) => log.debug(msg),
+      error: (_ns: string, msg: string) => log.error(msg),
+      warn: (_ns: string, msg: string) => log.warn(msg),
+      logQuery: () => {},
+      setDebugMode: () => {},
+      isEnabled: () => false,
+    }),
+  });
+  if (opts.migrate !== false) {
+    const applied = await orm.migrator.up();
+    if (applied.length) log.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+  }
+  return orm;
+}
+
+export interface TenantProvisioner {
+  /** Creates the tenant database if missing and applies pending tenant migrations; idempotent. */
+  provision(tenantDb: string): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Tenant databases have their own migration set. They are applied through a
+ * small dedicated ORM (two connections) that runs `migrator.up({ schema })`
+ * per tenant; the tenant's tables are then used through the service ORM with
+ * `em.fork({ schema: tenantDb })` (entities marked `schema: '*'`), so all
+ * tenants share the service's connection pool. Safe to call again for the same
+ * tenant (e.g. on a redelivered `organization.created` event).
+ */
+export async function createTenantProvisioner(
+  opts: Omit<OpenDatabaseOptions, 'migrate' | 'migrations'> & { tenantMigrations: MigrationClass[] },
+): Promise<TenantProvisioner> {
+  const orm = await openDatabase({
+    ...opts,
+    db: { ...opts.db, DB_POOL_MAX: 2 },
+    migrations: opts.tenantMigrations,
+    migrate: false,
+  });
+  return {
+    async provision(tenantDb) {
+      if (!/^[A-Za-z0-9_]{1,64}$/.test(tenantDb)) throw new Error(`invalid tenant database "${tenantDb}"`);
+      await orm.em
+        .getConnection()
+        .execute(`CREATE DATABASE IF NOT EXISTS \`${tenantDb}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+      const applied = await orm.migrator.up({ schema: tenantDb });
+      if (applied.length) {
+        opts.logger.info({ tenantDb, migrations: applied.map((m) => m.name) }, 'tenant database migrated');
+      }
+      return applied.map((m) => m.name);
+    },
+    close: () => orm.close(),
+  };
+}
+
+/** A fresh EntityManager for one request or one unit of work (never share across requests). */
+export function forkEm(orm: Orm, schema?: string): EntityManager {
+  return (schema ? orm.em.fork({ schema }) : orm.em.fork()) as EntityManager;
+}

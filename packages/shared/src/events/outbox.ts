@@ -1,0 +1,84 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/mysql';
+import { EVENT_VERSIONS, type EventType, type PayloadOf } from './catalogue.ts';
+import { newEventId, type EventEnvelope } from './envelope.ts';
+
+/**
+ * Transactional outbox: `publish` persists the event in the caller's
+ * transaction, next to the state change it describes, so either both commit or
+ * neither does. The relay (relay.ts) later moves rows to the bus.
+ */
+export const OutboxMessage = defineEntity({
+  name: 'OutboxMessage',
+  tableName: 'outbox',
+  properties: {
+    seq: p.bigint().primary().autoincrement(),
+    eventId: p.string().length(26).unique(),
+    type: p.string().length(120),
+    version: p.integer(),
+    topic: p.string().length(120),
+    aggregateId: p.string().length(120),
+    orgId: p.string().length(120).nullable(),
+    envelope: p.json<EventEnvelope>(),
+    occurredAt: p.datetime().length(3),
+    publishedAt: p.datetime().length(3).nullable(),
+  },
+});
+
+/** SQL to include in a service's migrations to create its outbox. */
+export const OUTBOX_TABLE_SQL = `create table if not exists outbox (
+  seq bigint unsigned not null auto_increment primary key,
+  event_id char(26) not null,
+  type varchar(120) not null,
+  version int not null,
+  topic varchar(120) not null,
+  aggregate_id varchar(120) not null,
+  org_id varchar(120) null,
+  envelope json not null,
+  occurred_at datetime(3) not null,
+  published_at datetime(3) null,
+  unique key outbox_event_id_uq (event_id),
+  key outbox_unpublished_idx (published_at, seq)
+) default character set utf8mb4 collate utf8mb4_unicode_ci`;
+
+export interface PublishContext {
+  source: string;
+  requestId?: string;
+  traceparent?: string;
+}
+
+/**
+ * Records an event in the outbox through `em` (call inside the transaction that
+ * makes the change; the row is flushed with it). Returns the envelope.
+ */
+export function publish<T extends EventType>(
+  em: EntityManager,
+  ctx: PublishContext,
+  type: T,
+  event: { aggregateId: string; orgId: string | null; payload: PayloadOf<T> },
+): EventEnvelope<PayloadOf<T>> {
+  const envelope: EventEnvelope<PayloadOf<T>> = {
+    id: newEventId(),
+    type,
+    version: EVENT_VERSIONS[type],
+    occurredAt: new Date().toISOString(),
+    orgId: event.orgId,
+    aggregateId: event.aggregateId,
+    source: ctx.source,
+    payload: event.payload,
+    ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
+    ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+  };
+  em.create(OutboxMessage, {
+    eventId: envelope.id,
+    type,
+    version: envelope.version,
+    topic: type.split('.').slice(0, 2).join('.'),
+    aggregateId: event.aggregateId,
+    orgId: event.orgId,
+    envelope: envelope as EventEnvelope,
+    occurredAt: new Date(envelope.occurredAt),
+    publishedAt: null,
+  });
+  return envelope;
+}
