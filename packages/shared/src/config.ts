@@ -42,8 +42,10 @@ export const env = {
       (r, name) => {
         const n = Number(r);
         if (!Number.isInteger(n)) throw new Error(`${name} must be an integer, got "${r}"`);
-        if (opts.min !== undefined && n < opts.min) throw new Error(`${name} must be >= ${opts.min}, got ${n}`);
-        if (opts.max !== undefined && n > opts.max) throw new Error(`${name} must be <= ${opts.max}, got ${n}`);
+        if (opts.min !== undefined && n < opts.min)
+          throw new Error(`${name} must be >= ${opts.min}, got ${n}`);
+        if (opts.max !== undefined && n > opts.max)
+          throw new Error(`${name} must be <= ${opts.max}, got ${n}`);
         return n;
       },
       opts,
@@ -62,7 +64,8 @@ export const env = {
     make<T>(
       `one of ${values.join(', ')}`,
       (r, name) => {
-        if (!values.includes(r as T)) throw new Error(`${name} must be one of ${values.join(', ')}, got "${r}"`);
+        if (!values.includes(r as T))
+          throw new Error(`${name} must be one of ${values.join(', ')}, got "${r}"`);
         return r as T;
       },
       opts,

@@ -1,4 +1,4 @@
-import { Registry, collectDefaultMetrics, Counter, Histogram, Gauge } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * One Prometheus registry per process, served at /metrics by the subgraph
@@ -13,10 +13,21 @@ export function counter(name: string, help: string, labelNames: string[] = []): 
   return new Counter({ name, help, labelNames, registers: [metricsRegistry] });
 }
 
-export function histogram(name: string, help: string, labelNames: string[] = [], buckets?: number[]): Histogram<string> {
+export function histogram(
+  name: string,
+  help: string,
+  labelNames: string[] = [],
+  buckets?: number[],
+): Histogram<string> {
   const existing = metricsRegistry.getSingleMetric(name);
   if (existing) return existing as Histogram<string>;
-  return new Histogram({ name, help, labelNames, registers: [metricsRegistry], ...(buckets ? { buckets } : {}) });
+  return new Histogram({
+    name,
+    help,
+    labelNames,
+    registers: [metricsRegistry],
+    ...(buckets ? { buckets } : {}),
+  });
 }
 
 export function gauge(

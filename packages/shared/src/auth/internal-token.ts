@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Principal } from './principal.ts';
 
 /**
@@ -90,7 +90,8 @@ export async function verifyInternalToken(
     };
   } catch (err) {
     if (err instanceof InternalTokenError) throw err;
-    if (err instanceof joseErrors.JOSEError) throw new InternalTokenError(`invalid internal token: ${err.code}`);
+    if (err instanceof joseErrors.JOSEError)
+      throw new InternalTokenError(`invalid internal token: ${err.code}`);
     throw err;
   }
 }

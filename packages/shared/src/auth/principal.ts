@@ -1,3 +1,5 @@
+import { forbidden, unauthenticated } from '../graphql/errors.ts';
+
 /**
  * Who is calling, as verified by the router and carried to subgraphs in the
  * internal token. Subgraphs take the tenant from here, never from arguments.
@@ -83,4 +85,22 @@ export function actingOrganizationId(p: Principal): string | null {
 
 export function hasPermission(p: Principal, permission: Permission): boolean {
   return (p.kind === 'user' || p.kind === 'apiKey') && p.permissions.includes(permission);
+}
+
+/** The acting organisation of a user or API key holding `permission`; throws UNAUTHENTICATED / FORBIDDEN. */
+export function requirePermission(
+  p: Principal,
+  permission: Permission,
+): { organizationId: string; organizationKind: OrganizationKind } {
+  if (p.kind === 'anonymous' || p.kind === 'router') throw unauthenticated();
+  if (p.kind === 'customer') throw forbidden('Customers cannot do this');
+  if (!p.organizationId || !p.organizationKind) throw forbidden('You do not act for an organisation');
+  if (!p.permissions.includes(permission)) throw forbidden(`Missing permission ${permission}`);
+  return { organizationId: p.organizationId, organizationKind: p.organizationKind };
+}
+
+/** The signed-in user, or UNAUTHENTICATED. */
+export function requireUser(p: Principal): Extract<Principal, { kind: 'user' }> {
+  if (p.kind !== 'user') throw unauthenticated();
+  return p;
 }

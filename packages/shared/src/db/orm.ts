@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EntitySchema } from '@mikro-orm/core';
-import { Migrator, type Migration } from '@mikro-orm/migrations';
-import { MikroORM, type EntityManager } from '@mikro-orm/mysql';
+import { type Migration, Migrator } from '@mikro-orm/migrations';
+import { type EntityManager, MikroORM } from '@mikro-orm/mysql';
 import type { Logger } from '../logger.ts';
 
 export type { EntityManager };
@@ -134,7 +134,9 @@ export async function createTenantProvisioner(
       if (!/^[A-Za-z0-9_]{1,64}$/.test(tenantDb)) throw new Error(`invalid tenant database "${tenantDb}"`);
       await orm.em
         .getConnection()
-        .execute(`CREATE DATABASE IF NOT EXISTS \`${tenantDb}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+        .execute(
+          `CREATE DATABASE IF NOT EXISTS \`${tenantDb}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+        );
       const applied = await orm.migrator.up({ schema: tenantDb });
       if (applied.length) {
         opts.logger.info({ tenantDb, migrations: applied.map((m) => m.name) }, 'tenant database migrated');

@@ -9,7 +9,13 @@ import type { ApiKeyScope, OrganizationKind, Role } from '../auth/principal.ts';
 export interface EventCatalogue {
   'identity.organization.created': {
     version: 1;
-    payload: { organizationId: string; name: string; kind: OrganizationKind; slug: string; createdByUserId: string | null };
+    payload: {
+      organizationId: string;
+      name: string;
+      kind: OrganizationKind;
+      slug: string;
+      createdByUserId: string | null;
+    };
   };
   'identity.organization.updated': {
     version: 1;
@@ -37,7 +43,14 @@ export interface EventCatalogue {
   };
   'identity.invitation.created': {
     version: 1;
-    payload: { invitationId: string; organizationId: string; email: string; role: Role; invitedByUserId: string; expiresAt: string };
+    payload: {
+      invitationId: string;
+      organizationId: string;
+      email: string;
+      role: Role;
+      invitedByUserId: string;
+      expiresAt: string;
+    };
   };
   'identity.invitation.accepted': {
     version: 1;
@@ -65,7 +78,13 @@ export interface EventCatalogue {
   };
   'identity.api-key.created': {
     version: 1;
-    payload: { apiKeyId: string; organizationId: string; name: string; scopes: ApiKeyScope[]; createdByUserId: string | null };
+    payload: {
+      apiKeyId: string;
+      organizationId: string;
+      name: string;
+      scopes: ApiKeyScope[];
+      createdByUserId: string | null;
+    };
   };
   'identity.api-key.revoked': {
     version: 1;
@@ -74,6 +93,15 @@ export interface EventCatalogue {
   'identity.session.revoked': {
     version: 1;
     payload: { subjectId: string; familyId: string; reason: 'logout' | 'reuse-detected' };
+  };
+  /**
+   * Synthetic probe with no business meaning: the event-bus benchmark, the
+   * contract tests and end-to-end latency checks send it. `seq` numbers the
+   * probes of one aggregate so consumers can check per-aggregate order.
+   */
+  'platform.probe.emitted': {
+    version: 1;
+    payload: { probeId: string; seq: number; note?: string };
   };
 }
 
@@ -110,7 +138,17 @@ export const EVENT_VERSIONS: { [T in EventType]: VersionOf<T> } = {
   'identity.api-key.created': 1,
   'identity.api-key.revoked': 1,
   'identity.session.revoked': 1,
+  'platform.probe.emitted': 1,
 };
+
+export function isEventType(type: string): type is EventType {
+  return Object.hasOwn(EVENT_VERSIONS, type);
+}
+
+/** Topics of the given event types (deduplicated, sorted). */
+export function topicsOf(types: readonly string[]): string[] {
+  return [...new Set(types.map(topicOf))].sort();
+}
 
 /** Topic of an event type: its domain and entity (`identity.connection`), so one aggregate stays in one topic. */
 export function topicOf(type: string): string {

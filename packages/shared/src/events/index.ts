@@ -1,3 +1,3 @@
-export * from './envelope.ts';
 export * from './catalogue.ts';
+export * from './envelope.ts';
 export * from './outbox.ts';

@@ -1,7 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/mysql';
 import { EVENT_VERSIONS, type EventType, type PayloadOf } from './catalogue.ts';
-import { newEventId, type EventEnvelope } from './envelope.ts';
+import { type EventEnvelope, newEventId } from './envelope.ts';
 
 /**
  * Transactional outbox: `publish` persists the event in the caller's

@@ -43,7 +43,12 @@ export function pageArgs<K>(args: PageArgs, opts: { max?: number; default?: numb
 export interface Connection<T> {
   edges: { cursor: string; node: T }[];
   nodes: T[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  pageInfo: {
+    hasNextPage: boolean;
+    hasPreviousPage: boolean;
+    startCursor: string | null;
+    endCursor: string | null;
+  };
   totalCount: number | (() => Promise<number>);
 }
 

@@ -29,7 +29,8 @@ export class AppError extends Error {
   }
 }
 
-export const unauthenticated = (message = 'Authentication required') => new AppError('UNAUTHENTICATED', message);
+export const unauthenticated = (message = 'Authentication required') =>
+  new AppError('UNAUTHENTICATED', message);
 export const forbidden = (message = 'You are not allowed to do this') => new AppError('FORBIDDEN', message);
 export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not found`);
 export const badInput = (message: string, field?: string) =>
@@ -109,7 +110,11 @@ export function createErrorFormatter(logger: Logger, opts: { exposeInternals?: b
       return { ...formatted, extensions };
     }
     if (original instanceof GraphQLError && typeof original.extensions?.code === 'string') {
-      return { message: original.message, path: formatted.path, extensions: { code: original.extensions.code } };
+      return {
+        message: original.message,
+        path: formatted.path,
+        extensions: { code: original.extensions.code },
+      };
     }
     logger.error({ err: original ?? error, path: formatted.path }, 'unexpected error in resolver');
     return {

@@ -1,5 +1,5 @@
-import { ulid } from 'ulid';
 import { randomBytes } from 'node:crypto';
+import { ulid } from 'ulid';
 import { notFound } from './errors.ts';
 
 /**

@@ -8,7 +8,11 @@ import DataLoader from 'dataloader';
 export class Loaders {
   readonly #loaders = new Map<string, DataLoader<unknown, unknown>>();
 
-  get<K, V>(name: string, batch: (keys: readonly K[]) => Promise<(V | Error)[]>, options?: DataLoader.Options<K, V, string>): DataLoader<K, V, string> {
+  get<K, V>(
+    name: string,
+    batch: (keys: readonly K[]) => Promise<(V | Error)[]>,
+    options?: DataLoader.Options<K, V, string>,
+  ): DataLoader<K, V, string> {
     let loader = this.#loaders.get(name) as DataLoader<K, V, string> | undefined;
     if (!loader) {
       loader = new DataLoader<K, V, string>(batch, { maxBatchSize: 500, ...options });

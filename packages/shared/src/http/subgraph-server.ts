@@ -1,0 +1,316 @@
+import type { KeyObject } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type ApolloServerPlugin, HeaderMap } from '@apollo/server';
+import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
+import type { DocumentNode } from 'graphql';
+import { INTERNAL_TOKEN_HEADER, InternalTokenError, verifyInternalToken } from '../auth/internal-token.ts';
+import type { Principal } from '../auth/principal.ts';
+import { type SqlCounter, withSqlCounter } from '../db/orm.ts';
+import { createErrorFormatter } from '../graphql/errors.ts';
+import { Loaders } from '../graphql/loaders.ts';
+import type { Logger } from '../logger.ts';
+import { counter, histogram, metricsRegistry } from '../metrics.ts';
+import { BodyTooLargeError, readBody, sendGraphQLError, sendJson } from './body.ts';
+
+/** What every resolver gets; services extend it with their own fields (em, domain handles). */
+export interface RequestContext {
+  principal: Principal;
+  requestId: string;
+  traceparent?: string;
+  logger: Logger;
+  loaders: Loaders;
+  sql: SqlCounter;
+}
+
+export type ReadinessCheck = { name: string; check: () => Promise<void> };
+
+/** A non-GraphQL route. `internal` routes require a valid internal token (principal on `ctx`). */
+export interface Route {
+  method: 'GET' | 'POST';
+  path: string;
+  internal?: boolean;
+  handle: (
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: { principal: Principal | null; body: string },
+  ) => Promise<void>;
+}
+
+export interface SubgraphServerOptions<C extends RequestContext> {
+  /** Subgraph name as in the supergraph; also the audience internal tokens must carry. */
+  name: string;
+  port: number;
+  host?: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<C>;
+  logger: Logger;
+  internalPublicKey: KeyObject;
+  /** Builds the service's context from the verified base context (e.g. adds a forked EntityManager). */
+  context: (base: RequestContext) => Promise<C> | C;
+  readiness?: ReadinessCheck[];
+  routes?: Route[];
+  production?: boolean;
+  maxBodyBytes?: number;
+  /** Called on stop after the HTTP server closed (close ORM, relay, bus). */
+  onStop?: () => Promise<void>;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  server: Server;
+  stop: () => Promise<void>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/**
+ * Apollo Server 5 on Node's HTTP server: `/graphql` behind the internal-token
+ * gate, `/health`, `/ready`, `/metrics`, extra routes, graceful shutdown.
+ */
+export async function startSubgraphServer<C extends RequestContext>(
+  opts: SubgraphServerOptions<C>,
+): Promise<RunningServer> {
+  const log = opts.logger;
+  const maxBody = opts.maxBodyBytes ?? 1_048_576;
+  const requests = counter('graphql_requests_total', 'GraphQL operations executed', [
+    'subgraph',
+    'operation',
+    'outcome',
+  ]);
+  const duration = histogram(
+    'graphql_request_duration_seconds',
+    'GraphQL operation duration',
+    ['subgraph'],
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  );
+  const sqlPerRequest = histogram(
+    'graphql_sql_statements_per_request',
+    'SQL statements run per GraphQL request',
+    ['subgraph'],
+    [0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 100],
+  );
+  const unauthorized = counter(
+    'internal_token_rejections_total',
+    'Requests refused for a missing or invalid internal token',
+    ['subgraph'],
+  );
+
+  const metricsPlugin: ApolloServerPlugin<C> = {
+    async requestDidStart() {
+      return {
+        async willSendResponse(rc) {
+          const outcome = rc.errors?.length ? 'error' : 'ok';
+          requests.inc({ subgraph: opts.name, operation: rc.operationName ?? 'anonymous', outcome });
+        },
+      };
+    },
+  };
+
+  const apollo = new ApolloServer<C>({
+    schema: buildSubgraphSchema([
+      { typeDefs: opts.typeDefs, resolvers: opts.resolvers as GraphQLResolverMap<unknown> },
+    ]),
+    formatError: createErrorFormatter(log, { exposeInternals: !opts.production }),
+    includeStacktraceInErrorResponses: false,
+    csrfPrevention: true,
+    introspection: !opts.production,
+    hideSchemaDetailsFromClientErrors: !!opts.production,
+    plugins: [metricsPlugin],
+    logger: {
+      debug: (m) => log.debug(m),
+      info: (m) => log.info(m),
+      warn: (m) => log.warn(m),
+      error: (m) => log.error(m),
+    },
+  });
+  await apollo.start();
+
+  const routes = new Map((opts.routes ?? []).map((r) => [`${r.method} ${r.path}`, r]));
+  let draining = false;
+
+  async function verify(req: IncomingMessage) {
+    const raw = req.headers[INTERNAL_TOKEN_HEADER];
+    return verifyInternalToken(opts.internalPublicKey, opts.name, Array.isArray(raw) ? raw[0] : raw);
+  }
+
+  async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const started = performance.now();
+    let claims: Awaited<ReturnType<typeof verify>>;
+    try {
+      claims = await verify(req);
+    } catch (err) {
+      if (!(err instanceof InternalTokenError)) throw err;
+      unauthorized.inc({ subgraph: opts.name });
+      log.warn(
+        { reason: err.message, remote: req.socket.remoteAddress },
+        'refused request without a valid internal token',
+      );
+      return sendGraphQLError(
+        res,
+        401,
+        'UNAUTHENTICATED',
+        'This service only accepts requests from the Tradegraph router',
+      );
+    }
+    const headerId = req.headers['x-request-id'];
+    const requestId =
+      claims.requestId ||
+      (typeof headerId === 'string' && REQUEST_ID.test(headerId) ? headerId : randomUUID());
+    const headers = new HeaderMap();
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+    }
+    let body: unknown;
+    if (req.method === 'POST') {
+      const text = await readBody(req, maxBody);
+      try {
+        body = text ? JSON.parse(text) : {};
+      } catch {
+        return sendGraphQLError(res, 400, 'BAD_REQUEST', 'Request body is not valid JSON');
+      }
+    }
+    const sql: SqlCounter = { count: 0 };
+    const reqLog = log.child({ requestId });
+    const result = await withSqlCounter(sql, () =>
+      apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+        context: async () =>
+          opts.context({
+            principal: claims.principal,
+            requestId,
+            ...(claims.traceparent ? { traceparent: claims.traceparent } : {}),
+            logger: reqLog,
+            loaders: new Loaders(),
+            sql,
+          }),
+      }),
+    );
+    const outHeaders: Record<string, string> = { 'x-request-id': requestId };
+    for (const [k, v] of result.headers) outHeaders[k] = v;
+    res.writeHead(result.status ?? 200, outHeaders);
+    if (result.body.kind === 'complete') {
+      res.end(result.body.string);
+    } else {
+      for await (const chunk of result.body.asyncIterator) res.write(chunk);
+      res.end();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    duration.observe({ subgraph: opts.name }, seconds);
+    sqlPerRequest.observe({ subgraph: opts.name }, sql.count);
+    reqLog.debug(
+      { status: result.status ?? 200, ms: Math.round(seconds * 1000), sql: sql.count },
+      'graphql request',
+    );
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/health') return sendJson(res, 200, { status: 'ok', service: opts.name });
+    if (url.pathname === '/ready') {
+      if (draining) return sendJson(res, 503, { status: 'draining' });
+      const failures: Record<string, string> = {};
+      await Promise.all(
+        (opts.readiness ?? []).map(async (r) => {
+          try {
+            await r.check();
+          } catch (err) {
+            failures[r.name] = (err as Error).message;
+          }
+        }),
+      );
+      const ok = Object.keys(failures).length === 0;
+      return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not-ready', failures });
+    }
+    if (url.pathname === '/metrics') {
+      const text = await metricsRegistry.metrics();
+      res.writeHead(200, { 'content-type': metricsRegistry.contentType });
+      res.end(text);
+      return;
+    }
+    if (url.pathname === '/graphql') {
+      if (req.method !== 'POST' && req.method !== 'GET') {
+        return sendGraphQLError(res, 405, 'METHOD_NOT_ALLOWED', 'Use GET or POST');
+      }
+      return handleGraphQL(req, res, url);
+    }
+    const route = routes.get(`${req.method} ${url.pathname}`);
+    if (route) {
+      let principal: Principal | null = null;
+      if (route.internal) {
+        try {
+          principal = (await verify(req)).principal;
+        } catch (err) {
+          if (!(err instanceof InternalTokenError)) throw err;
+          unauthorized.inc({ subgraph: opts.name });
+          return sendJson(res, 401, { error: 'internal token required' });
+        }
+      }
+      const body = req.method === 'POST' ? await readBody(req, maxBody) : '';
+      return route.handle(req, res, { principal, body });
+    }
+    sendJson(res, 404, { error: 'not found' });
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err) => {
+      if (err instanceof BodyTooLargeError) {
+        if (!res.headersSent)
+          sendGraphQLError(res, 413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${maxBody} bytes`);
+        return;
+      }
+      log.error({ err }, 'unhandled error serving request');
+      if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL', 'Internal server error');
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host ?? '0.0.0.0', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}/graphql`;
+  log.info({ port, url }, `${opts.name} subgraph listening`);
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      draining = true;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // In-flight requests get a grace period, then their sockets are closed.
+        setTimeout(() => server.closeAllConnections(), 10_000).unref();
+      });
+      await apollo.stop();
+      await opts.onStop?.();
+      log.info(`${opts.name} subgraph stopped`);
+    })();
+    return stopping;
+  };
+  return { url, port, server, stop };
+}
+
+/** Stops `running` cleanly on SIGTERM/SIGINT, then exits. */
+export function stopOnSignals(running: { stop: () => Promise<void> }, log: Logger): void {
+  let signalled = false;
+  const onSignal = (signal: string) => {
+    if (signalled) return;
+    signalled = true;
+    log.info({ signal }, 'shutting down');
+    running
+      .stop()
+      .then(() => process.exit(0))
+      .catch((err) => {
+        log.error({ err }, 'error during shutdown');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  process.once('SIGINT', () => onSignal('SIGINT'));
+}

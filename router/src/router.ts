@@ -1,0 +1,220 @@
+import type { KeyObject } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import {
+  createLogger,
+  type Logger,
+  loadInternalPrivateKey,
+  type Principal,
+  signInternalToken,
+} from '@tradegraph/shared';
+import { createApiKeyVerifier } from './auth/api-keys.ts';
+import { createAuthenticator } from './auth/authenticate.ts';
+import { createJwtVerifier } from './auth/jwt.ts';
+import { introspectionEnabled, loadRouterConfig, type RouterConfig } from './config.ts';
+import type { RouterContext } from './context.ts';
+import { SubgraphDataSource } from './datasource.ts';
+import { createErrorFormatter } from './errors.ts';
+import { createFetcher, createSubgraphAgent } from './fetcher.ts';
+import { createRequestHandler, type RouterState } from './http.ts';
+import { operationLimitsRule } from './limits.ts';
+import { routerMetrics } from './metrics.ts';
+import { routerPlugin } from './plugin.ts';
+import { readSupergraph, subgraphEndpoints } from './supergraph.ts';
+
+export interface StartRouterOptions {
+  /** The supergraph itself; else read from `supergraphPath`, else SUPERGRAPH_PATH. */
+  supergraphSdl?: string;
+  supergraphPath?: string;
+  /** Overrides PORT (0 picks a free port). */
+  port?: number;
+  /** Overrides HOST. */
+  host?: string;
+  /** Environment overrides, layered over process.env (settings and SUBGRAPH_<NAME>_URL). */
+  env?: Record<string, string | undefined>;
+  /** Already-validated settings (main.ts); when absent they are loaded from process.env + `env`. */
+  config?: RouterConfig;
+  logger?: Logger;
+}
+
+export interface RunningRouter {
+  /** The GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql. */
+  url: string;
+  /** Origin of the router, e.g. http://127.0.0.1:4000 (for /health, /ready, /metrics). */
+  origin: string;
+  port: number;
+  /** Graceful: stops accepting, lets in-flight requests finish, closes the gateway and the connection pool. */
+  stop: () => Promise<void>;
+}
+
+const ROUTER: Principal = { kind: 'router' };
+
+function loadKey(value: string): KeyObject {
+  try {
+    return loadInternalPrivateKey(value);
+  } catch (err) {
+    throw new Error(`INTERNAL_TOKEN_PRIVATE_KEY is not a usable private key: ${(err as Error).message}`);
+  }
+}
+
+function displayHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Boots the federation router over a supergraph; resolves once it listens and the gateway is loaded. */
+export async function startRouter(options: StartRouterOptions = {}): Promise<RunningRouter> {
+  const source = { ...process.env, ...options.env };
+  const config = options.config ?? loadRouterConfig(source);
+  const logger = options.logger ?? createLogger('router', config.LOG_LEVEL);
+  const production = config.NODE_ENV === 'production';
+  const introspection = introspectionEnabled(config);
+
+  const supergraphSdl =
+    options.supergraphSdl ?? (await readSupergraph(options.supergraphPath ?? config.SUPERGRAPH_PATH));
+  const endpoints = subgraphEndpoints(supergraphSdl, source);
+  const urlOf = new Map(endpoints.map((e) => [e.name, e.url]));
+  const internalKey = loadKey(config.INTERNAL_TOKEN_PRIVATE_KEY);
+
+  const metrics = routerMetrics();
+  const agent = createSubgraphAgent({
+    connectionsPerOrigin: config.SUBGRAPH_MAX_CONNECTIONS,
+    timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+  });
+  const fetcher = createFetcher(agent, config.SUBGRAPH_TIMEOUT_MS);
+
+  const authenticate = createAuthenticator({
+    verifyJwt: createJwtVerifier({
+      jwksUrl: config.IDENTITY_JWKS_URL,
+      issuer: config.ACCESS_TOKEN_ISSUER,
+      audience: config.ACCESS_TOKEN_AUDIENCE,
+      cooldownMs: config.JWKS_COOLDOWN_MS,
+      cacheMaxAgeMs: config.JWKS_CACHE_MAX_AGE_MS,
+      timeoutMs: config.IDENTITY_TIMEOUT_MS,
+      logger,
+    }),
+    apiKeys: createApiKeyVerifier({
+      identityUrl: config.IDENTITY_URL,
+      signRouterToken: (requestId) =>
+        signInternalToken(internalKey, 'identity', { principal: ROUTER, requestId }),
+      cacheSeconds: config.API_KEY_CACHE_SECONDS,
+      cacheMaxEntries: config.API_KEY_CACHE_MAX_ENTRIES,
+      timeoutMs: config.IDENTITY_TIMEOUT_MS,
+      dispatcher: agent,
+      logger,
+      onLookup: (result) => metrics.apiKeyCache.inc({ result }),
+    }),
+  });
+
+  const gatewayLogger = logger.child({ component: 'gateway' });
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    logger: gatewayLogger,
+    experimental_approximateQueryPlanStoreMiB: config.ROUTER_QUERY_PLAN_CACHE_MIB,
+    buildService: ({ name, url }) =>
+      new SubgraphDataSource({
+        name,
+        url: urlOf.get(name) ?? url ?? '',
+        fetcher,
+        internalKey,
+        logger,
+        onFetch: (subgraph, outcome, seconds) =>
+          metrics.subgraphFetches.observe({ subgraph, outcome }, seconds),
+      }),
+  });
+
+  const apollo = new ApolloServer<RouterContext>({
+    gateway,
+    nodeEnv: config.NODE_ENV,
+    logger: logger.child({ component: 'apollo' }),
+    csrfPrevention: true,
+    introspection,
+    // "Did you mean …?" suggestions disclose the schema as surely as introspection.
+    hideSchemaDetailsFromClientErrors: !introspection,
+    includeStacktraceInErrorResponses: false,
+    formatError: createErrorFormatter({ production }),
+    validationRules: [
+      operationLimitsRule({
+        maxDepth: config.ROUTER_MAX_DEPTH,
+        maxAliases: config.ROUTER_MAX_ALIASES,
+        maxRootFields: config.ROUTER_MAX_ROOT_FIELDS,
+        maxFields: config.ROUTER_MAX_FIELDS,
+      }),
+    ],
+    maxRecursiveSelections: true,
+    allowBatchedHttpRequests: false,
+    cache: 'bounded',
+    plugins: [routerPlugin(metrics)],
+    // Shutdown is ours (stop() below), so in-flight requests finish first.
+    stopOnTerminationSignals: false,
+  });
+
+  const state: RouterState = { ready: false, draining: false };
+  const server = createServer(
+    createRequestHandler({
+      apollo,
+      authenticate,
+      logger,
+      metrics,
+      state,
+      maxBodyBytes: config.ROUTER_MAX_BODY_BYTES,
+      corsOrigins: config.ROUTER_CORS_ORIGINS,
+      metricsEnabled: config.ROUTER_METRICS,
+    }),
+  );
+  // Longer than typical load-balancer idle timeouts, so the router is not the side that drops idle sockets.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
+  const host = options.host ?? config.HOST;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? config.PORT, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const origin = `http://${displayHost(host)}:${port}`;
+
+  try {
+    await apollo.start();
+  } catch (err) {
+    server.close();
+    await agent.close();
+    throw err;
+  }
+  state.ready = true;
+  logger.info(
+    { url: `${origin}/graphql`, subgraphs: Object.fromEntries(urlOf), introspection, production },
+    'router ready',
+  );
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      state.draining = true;
+      state.ready = false;
+      logger.info('router draining');
+      await new Promise<void>((resolve) => {
+        // Idle keep-alive sockets are closed now and as soon as each in-flight request finishes.
+        const sweep = setInterval(() => server.closeIdleConnections(), 100);
+        const force = setTimeout(() => server.closeAllConnections(), config.ROUTER_SHUTDOWN_TIMEOUT_MS);
+        server.close(() => {
+          clearInterval(sweep);
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      await apollo.stop();
+      await agent.close();
+      logger.info('router stopped');
+    })();
+    return stopping;
+  };
+
+  return { url: `${origin}/graphql`, origin, port, stop };
+}

@@ -1,0 +1,43 @@
+import {
+  commonEnv,
+  DEFAULT_ACCESS_TOKEN_AUDIENCE,
+  DEFAULT_ACCESS_TOKEN_ISSUER,
+  databaseEnv,
+  env,
+  loadConfig,
+} from '@tradegraph/shared';
+
+export const identityEnv = {
+  ...commonEnv,
+  ...databaseEnv,
+  PORT: env.int({ default: 4001, min: 0, max: 65535 }),
+  HOST: env.string({ default: '0.0.0.0' }),
+  INTERNAL_TOKEN_PUBLIC_KEY: env.string({ doc: "the router's Ed25519 public key (PEM or base64 PEM)" }),
+  ACCESS_TOKEN_ISSUER: env.string({ default: DEFAULT_ACCESS_TOKEN_ISSUER }),
+  ACCESS_TOKEN_AUDIENCE: env.string({ default: DEFAULT_ACCESS_TOKEN_AUDIENCE }),
+  ACCESS_TOKEN_TTL_SECONDS: env.int({ default: 900, min: 60, max: 86_400 }),
+  REFRESH_TOKEN_TTL_SECONDS: env.int({ default: 1_209_600, min: 300 }),
+  /** Absolute life of a refresh-token family: after it, the user signs in again. */
+  SESSION_MAX_AGE_SECONDS: env.int({ default: 2_592_000, min: 300 }),
+  INVITATION_TTL_SECONDS: env.int({ default: 604_800, min: 60 }),
+  LOGIN_MAX_FAILURES: env.int({ default: 5, min: 1 }),
+  LOGIN_WINDOW_SECONDS: env.int({ default: 900, min: 1 }),
+  LOGIN_LOCK_SECONDS: env.int({ default: 900, min: 1 }),
+  /** Seals signing keys at rest (AES-256-GCM); required in production. */
+  KEY_ENCRYPTION_SECRET: env.string({ optional: true }),
+  /** argon2id cost; defaults are OWASP's minimum for argon2id (19 MiB, 2 passes, 1 lane). */
+  ARGON2_MEMORY_KIB: env.int({ default: 19_456, min: 8_192 }),
+  ARGON2_ITERATIONS: env.int({ default: 2, min: 1 }),
+};
+
+export type IdentityConfig = ReturnType<typeof loadIdentityConfig>;
+
+export function loadIdentityConfig(source: Record<string, string | undefined> = process.env) {
+  const config = loadConfig(identityEnv, source);
+  if (config.NODE_ENV === 'production' && !config.KEY_ENCRYPTION_SECRET) {
+    throw new Error(
+      'Invalid configuration:\n  - KEY_ENCRYPTION_SECRET is required in production (it seals signing keys at rest)',
+    );
+  }
+  return config;
+}

@@ -1,0 +1,49 @@
+import { defineEntity, p } from '@mikro-orm/core';
+
+/** One refresh token of a session family; only its SHA-256 is stored. */
+export const RefreshToken = defineEntity({
+  name: 'RefreshToken',
+  tableName: 'refresh_tokens',
+  properties: {
+    id: p.string().primary(),
+    familyId: p.string(),
+    userId: p.string(),
+    organizationId: p.string().nullable(),
+    tokenHash: p.string().hidden(),
+    status: p.string().$type<'ACTIVE' | 'ROTATED' | 'REVOKED'>(),
+    expiresAt: p.datetime(),
+    familyExpiresAt: p.datetime(),
+    createdAt: p.datetime(),
+    usedAt: p.datetime().nullable(),
+  },
+});
+export type RefreshToken = InstanceType<typeof RefreshToken.class>;
+
+/** An RS256 key pair used to sign access tokens; public halves are served as JWKS. */
+export const SigningKey = defineEntity({
+  name: 'SigningKey',
+  tableName: 'signing_keys',
+  properties: {
+    kid: p.string().primary(),
+    alg: p.string(),
+    privateKey: p.text().hidden(),
+    publicJwk: p.json<Record<string, unknown>>(),
+    status: p.string().$type<'ACTIVE' | 'RETIRING' | 'RETIRED'>(),
+    createdAt: p.datetime(),
+    retiredAt: p.datetime().nullable(),
+  },
+});
+export type SigningKey = InstanceType<typeof SigningKey.class>;
+
+/** Failed-login window per login subject (hashed email), known or not. */
+export const LoginAttempt = defineEntity({
+  name: 'LoginAttempt',
+  tableName: 'login_attempts',
+  properties: {
+    subjectHash: p.string().primary(),
+    failures: p.integer(),
+    windowStartedAt: p.datetime(),
+    lockedUntil: p.datetime().nullable(),
+  },
+});
+export type LoginAttempt = InstanceType<typeof LoginAttempt.class>;

@@ -1,0 +1,9 @@
+import { loadSubgraphSdl } from '@tradegraph/shared';
+
+/** The identity subgraph's SDL: the common types plus this folder's files. */
+export const sdl = loadSubgraphSdl(new URL('./', import.meta.url), [
+  'identity.graphql',
+  'members.graphql',
+  'connections.graphql',
+  'api-keys.graphql',
+]);
