@@ -14,3 +14,4 @@ export * from './http/body.ts';
 export * from './http/subgraph-server.ts';
 export * from './logger.ts';
 export * from './metrics.ts';
+export * from './http/graphql-client.ts';

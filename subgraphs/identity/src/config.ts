@@ -28,6 +28,11 @@ export const identityEnv = {
   /** argon2id cost; defaults are OWASP's minimum for argon2id (19 MiB, 2 passes, 1 lane). */
   ARGON2_MEMORY_KIB: env.int({ default: 19_456, min: 8_192 }),
   ARGON2_ITERATIONS: env.int({ default: 2, min: 1 }),
+  /** Bootstraps the platform operator's first administrator (idempotent). */
+  PLATFORM_ADMIN_EMAIL: env.string({ optional: true }),
+  PLATFORM_ADMIN_PASSWORD: env.string({ optional: true }),
+  PLATFORM_ADMIN_NAME: env.string({ default: 'Platform Admin' }),
+  PLATFORM_ORG_NAME: env.string({ default: 'Tradegraph Platform' }),
 };
 
 export type IdentityConfig = ReturnType<typeof loadIdentityConfig>;

@@ -13,6 +13,7 @@ import { parse } from 'graphql';
 import { type IdentityConfig, loadIdentityConfig } from './config.ts';
 import type { IdentityContext, IdentityServices } from './context.ts';
 import { introspectApiKey } from './domain/api-keys.ts';
+import { ensurePlatformAdmin } from './domain/platform.ts';
 import { ensureActiveKey, KeyStore } from './domain/signing-keys.ts';
 import { entities } from './entities/index.ts';
 import { migrations } from './migrations/0001-init.ts';
@@ -33,6 +34,14 @@ export async function startIdentity(
   const keys = new KeyStore(orm, config.KEY_ENCRYPTION_SECRET, logger);
   await keys.reload();
   const services: IdentityServices = { config, keys, afterCommit: () => {} };
+  if (config.PLATFORM_ADMIN_EMAIL && config.PLATFORM_ADMIN_PASSWORD) {
+    await ensurePlatformAdmin(orm, services, logger, {
+      email: config.PLATFORM_ADMIN_EMAIL,
+      password: config.PLATFORM_ADMIN_PASSWORD,
+      name: config.PLATFORM_ADMIN_NAME,
+      organizationName: config.PLATFORM_ORG_NAME,
+    });
+  }
 
   const running = await startSubgraphServer<IdentityContext>({
     name: 'identity',
@@ -71,4 +80,10 @@ export async function startIdentity(
     onStop: () => orm.close(),
   });
   return { ...running, services };
+}
+
+/** Uniform entry point every subgraph exports, used by tests that boot the whole graph in-process. */
+export function start(source: Record<string, string | undefined>, logger?: Logger): Promise<IdentityService> {
+  const config = loadIdentityConfig(source);
+  return startIdentity(config, logger ?? createLogger('identity', config.LOG_LEVEL));
 }

@@ -99,6 +99,8 @@ export interface Transport {
   topics(): Promise<TopicInfo[]>;
   /** Dead letters, optionally of one group; `includeReplayed` also lists the ones already replayed. */
   deadLetters(opts?: { group?: string; includeReplayed?: boolean }): Promise<DeadLetter[]>;
+  /** Dead letters not yet replayed, per group (for the DLQ gauge). */
+  deadLetterCounts(groups: string[]): Promise<{ group: string; count: number }[]>;
   /** Records that a dead letter was replayed (listing shows it; the DLQ gauge stops counting it). */
   markReplayed(group: string, eventId: string): Promise<void>;
   /** Calls `onRecord` for every record of `topic` (from the end, or the beginning) until `signal` aborts. */

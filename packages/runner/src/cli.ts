@@ -1,0 +1,123 @@
+/**
+ * `npm start`: one command for the whole system on this machine.
+ * Checks MySQL, keeps the router's internal key pair in .tradegraph/, composes
+ * the supergraph if it is stale, starts every subgraph (each migrates its own
+ * databases on start) and the router as separate processes with prefixed
+ * logs, seeds demo data through the API and prints how to use it. Ctrl-C stops
+ * everything cleanly.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'mysql2/promise';
+import { databaseEnv, generateInternalKeyPair, loadConfig, env } from '@tradegraph/shared';
+import { discoverSubgraphs, repoRoot } from '@tradegraph/schema/subgraphs.ts';
+import { startProcess, stopAll, waitReady, type ManagedProcess } from './processes.ts';
+import { DEMO_ACCOUNTS, DEMO_CUSTOMER, DEMO_PASSWORD, DEMO_PLATFORM_ADMIN, seedDemo } from './seed.ts';
+
+const config = loadConfig({
+  ...databaseEnv,
+  ROUTER_PORT: env.int({ default: 4000 }),
+  SEED_DEMO: env.bool({ default: true }),
+  LOG_FORMAT: env.oneOf(['pretty', 'json'] as const, { default: 'pretty' }),
+});
+const command = process.argv[2] ?? 'start';
+
+async function checkMysql(): Promise<void> {
+  try {
+    const conn = await createConnection({ host: config.DB_HOST, port: config.DB_PORT, user: config.DB_USER, password: config.DB_PASSWORD, connectTimeout: 5000 });
+    await conn.end();
+  } catch (err) {
+    console.error(
+      `Cannot reach MySQL at ${config.DB_USER}@${config.DB_HOST}:${config.DB_PORT}: ${(err as Error).message}\n` +
+        'Start MySQL 8 or MariaDB 10.11 (e.g. `start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd`),\n' +
+        'or point DB_HOST/DB_PORT/DB_USER/DB_PASSWORD at one.',
+    );
+    process.exit(1);
+  }
+}
+
+/** The router's Ed25519 key pair, generated once per checkout and kept in .tradegraph/. */
+function internalKeys(): { privateKey: string; publicKey: string } {
+  const dir = `${repoRoot}.tradegraph`;
+  const file = `${dir}/internal-keys.json`;
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  mkdirSync(dir, { recursive: true });
+  const pair = generateInternalKeyPair();
+  writeFileSync(file, JSON.stringify(pair), { mode: 0o600 });
+  return pair;
+}
+
+/** Recomposes schema/supergraph.graphql so the router serves what the subgraphs' SDL says now. */
+async function compose(): Promise<void> {
+  const p = startProcess('compose', `${repoRoot}schema/compose.ts`, {}, 0, true);
+  if ((await p.exited) !== 0) throw new Error('composition failed (see above)');
+}
+
+async function start(): Promise<void> {
+  await checkMysql();
+  await compose();
+  const keys = internalKeys();
+  const subgraphs = discoverSubgraphs();
+  const dbEnv = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith('DB_')).map(([k, v]) => [k, String(v)]));
+  const processes: ManagedProcess[] = [];
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nStopping every process…');
+    await stopAll(processes);
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  try {
+    const raw = config.LOG_FORMAT === 'json';
+    subgraphs.forEach((s, i) => {
+      processes.push(
+        startProcess(s.name, `${s.dir}/src/main.ts`, {
+          ...dbEnv,
+          PORT: String(s.port),
+          INTERNAL_TOKEN_PUBLIC_KEY: keys.publicKey,
+          ...(s.name === 'identity'
+            ? { PLATFORM_ADMIN_EMAIL: DEMO_PLATFORM_ADMIN.email, PLATFORM_ADMIN_PASSWORD: DEMO_PASSWORD, PLATFORM_ADMIN_NAME: DEMO_PLATFORM_ADMIN.name, PLATFORM_ORG_NAME: DEMO_PLATFORM_ADMIN.org }
+            : {}),
+        }, i, raw),
+      );
+    });
+    await Promise.all(subgraphs.map((s, i) => waitReady(processes[i]!, `http://127.0.0.1:${s.port}/ready`, 120_000)));
+    const router = startProcess('router', `${repoRoot}router/src/main.ts`, {
+      PORT: String(config.ROUTER_PORT),
+      INTERNAL_TOKEN_PRIVATE_KEY: keys.privateKey,
+    }, subgraphs.length, raw);
+    processes.push(router);
+    await waitReady(router, `http://127.0.0.1:${config.ROUTER_PORT}/ready`, 60_000);
+    const url = `http://localhost:${config.ROUTER_PORT}/graphql`;
+    if (config.SEED_DEMO) await seedDemo(url);
+    console.log(`
+  Tradegraph is running: ${url}
+  Subgraphs: ${subgraphs.map((s) => `${s.name} :${s.port}`).join(', ')}
+
+  Demo accounts (password for all: ${DEMO_PASSWORD})
+${[...DEMO_ACCOUNTS.map((a) => `    ${a.email.padEnd(32)} ${a.kind.padEnd(9)} ${a.org}`), `    ${DEMO_PLATFORM_ADMIN.email.padEnd(32)} PLATFORM  ${DEMO_PLATFORM_ADMIN.org}`, `    ${DEMO_CUSTOMER.email.padEnd(32)} CUSTOMER  (shopper)`].join('\n')}
+
+  Try: curl -s ${url} -H 'content-type: application/json' \\
+         -d '{"query":"mutation { login(input: {email: \\"brand@demo.tradegraph.dev\\", password: \\"${DEMO_PASSWORD}\\"}) { accessToken } }"}'
+
+  Ctrl-C stops everything.
+`);
+    const first = await Promise.race(processes.map((p) => p.exited.then((code) => ({ p, code }))));
+    if (!stopping) {
+      console.error(`${first.p.name} exited unexpectedly (code ${first.code}); stopping the rest.`);
+      await shutdown(1);
+    }
+  } catch (err) {
+    console.error(`Start-up failed: ${(err as Error).message}`);
+    await shutdown(1);
+  }
+}
+
+if (command === 'start') await start();
+else {
+  console.error(`unknown command ${command}; use: start`);
+  process.exit(2);
+}

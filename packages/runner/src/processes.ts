@@ -1,0 +1,69 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+const COLORS = [36, 35, 33, 32, 34, 91, 96, 95, 93];
+const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
+
+/** Formats one JSON log line for a terminal; other lines pass through. */
+function pretty(line: string): string {
+  if (!line.startsWith('{')) return line;
+  try {
+    const { level, time: _t, service: _s, msg, pid: _p, hostname: _h, ...rest } = JSON.parse(line) as Record<string, unknown>;
+    const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
+    return `${String(level).padEnd(5)} ${msg ?? ''}${extra}`;
+  } catch {
+    return line;
+  }
+}
+
+export interface ManagedProcess {
+  name: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+}
+
+/** Starts `script` on this Node with `env`, prefixing every output line with the process name. */
+export function startProcess(name: string, script: string, env: Record<string, string>, index: number, raw = false): ManagedProcess {
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', script], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const color = COLORS[index % COLORS.length];
+  const prefix = useColor ? `\x1b[${color}m${name.padEnd(9)}|\x1b[0m ` : `${name.padEnd(9)}| `;
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${prefix}${raw ? line : pretty(line)}\n`));
+  }
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { name, child, exited };
+}
+
+/** Polls `url` until it answers 200 or the process exits or time runs out. */
+export async function waitReady(p: ManagedProcess, url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  void p.exited.then(() => {
+    exited = true;
+  });
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`${p.name} exited during start-up (see its log above)`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`${p.name} was not ready at ${url} within ${timeoutMs / 1000}s`);
+}
+
+/** SIGTERM to every process, SIGKILL to those still running after `graceMs`. */
+export async function stopAll(processes: ManagedProcess[], graceMs = 12_000): Promise<void> {
+  const alive = processes.filter((p) => p.child.exitCode === null && p.child.signalCode === null);
+  for (const p of alive) p.child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    for (const p of alive) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+  }, graceMs);
+  await Promise.all(alive.map((p) => p.exited));
+  clearTimeout(timer);
+}

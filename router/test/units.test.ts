@@ -1,0 +1,148 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { createApiKeyVerifier } from '../src/auth/api-keys.ts';
+import { AuthenticationError, AuthUnavailableError } from '../src/auth/errors.ts';
+import { createJwtVerifier } from '../src/auth/jwt.ts';
+import { requestIdFrom, validTraceparent } from '../src/context.ts';
+import { createSubgraphAgent } from '../src/fetcher.ts';
+import { SupergraphError, subgraphEndpoints, subgraphUrlEnvName } from '../src/supergraph.ts';
+import { newSigningKey, recordingLogger, signAccessToken } from './helpers.ts';
+
+const SUPERGRAPH = `
+  enum join__Graph {
+    IDENTITY @join__graph(name: "identity", url: "http://127.0.0.1:4001/graphql")
+    ORDERS_V2 @join__graph(name: "orders-v2", url: "http://127.0.0.1:4005/graphql")
+  }
+  type Query { a: Int }
+`;
+
+describe('subgraphEndpoints', () => {
+  it('uses the supergraph URLs unless SUBGRAPH_<NAME>_URL overrides them', () => {
+    expect(subgraphEndpoints(SUPERGRAPH, {})).toEqual([
+      { name: 'identity', url: 'http://127.0.0.1:4001/graphql' },
+      { name: 'orders-v2', url: 'http://127.0.0.1:4005/graphql' },
+    ]);
+    expect(subgraphUrlEnvName('orders-v2')).toBe('SUBGRAPH_ORDERS_V2_URL');
+    expect(subgraphEndpoints(SUPERGRAPH, { SUBGRAPH_IDENTITY_URL: 'http://identity:80/graphql' })[0]).toEqual({
+      name: 'identity',
+      url: 'http://identity:80/graphql',
+    });
+  });
+
+  it('refuses a subgraph without a usable URL, naming the variable to set', () => {
+    const noUrl = SUPERGRAPH.replace(', url: "http://127.0.0.1:4001/graphql"', '');
+    expect(() => subgraphEndpoints(noUrl, {})).toThrow(/SUBGRAPH_IDENTITY_URL/);
+    expect(() => subgraphEndpoints(SUPERGRAPH, { SUBGRAPH_ORDERS_V2_URL: 'ftp://x' })).toThrow(SupergraphError);
+    expect(() => subgraphEndpoints('type Query { a: Int }', {})).toThrow(/join__Graph/);
+  });
+});
+
+describe('request context helpers', () => {
+  it('keeps sane request ids only', () => {
+    expect(requestIdFrom('abc.DEF_1-2')).toBe('abc.DEF_1-2');
+    expect(requestIdFrom('a b')).not.toBe('a b');
+    expect(requestIdFrom('x'.repeat(128))).toBe('x'.repeat(128));
+    expect(requestIdFrom('x'.repeat(129))).toHaveLength(36);
+    expect(requestIdFrom(undefined)).toHaveLength(36);
+  });
+
+  it('accepts only valid W3C traceparents', () => {
+    const ok = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    expect(validTraceparent(ok)).toBe(ok);
+    expect(validTraceparent('ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')).toBeUndefined();
+    expect(validTraceparent('00-00000000000000000000000000000000-00f067aa0ba902b7-01')).toBeUndefined();
+    expect(validTraceparent('00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01')).toBeUndefined();
+    expect(validTraceparent('garbage')).toBeUndefined();
+  });
+});
+
+describe('JWT verifier', () => {
+  const base = { issuer: 'tradegraph-identity', audience: 'tradegraph', timeoutMs: 1000, logger: recordingLogger() };
+
+  it('answers AuthUnavailableError (503) when the JWKS cannot be fetched', async () => {
+    const key = await newSigningKey('k1');
+    const verify = createJwtVerifier({
+      ...base,
+      jwksUrl: 'http://127.0.0.1:9/.well-known/jwks.json',
+      cooldownMs: 0,
+      cacheMaxAgeMs: 60_000,
+    });
+    const token = await signAccessToken({ typ: 'customer', sub: 'c1', sid: 's' }, { key });
+    await expect(verify(token)).rejects.toBeInstanceOf(AuthUnavailableError);
+    // A malformed token never needs the JWKS: it is the caller's fault.
+    await expect(verify('a.b.c')).rejects.toBeInstanceOf(AuthenticationError);
+  });
+
+  it('keeps verifying with the last good key set while identity is down', async () => {
+    const key = await newSigningKey('k1');
+    let up = true;
+    const server = createServer((_, res) => {
+      res.writeHead(up ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ keys: [key.jwk] }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const verify = createJwtVerifier({
+        ...base,
+        jwksUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`,
+        cooldownMs: 0,
+        cacheMaxAgeMs: 0, // refetch on every verification
+      });
+      const token = await signAccessToken({ typ: 'customer', sub: 'c1', sid: 's' }, { key });
+      expect((await verify(token)).sub).toBe('c1');
+      up = false;
+      expect((await verify(token)).sub).toBe('c1');
+      const unknown = await signAccessToken({ typ: 'customer', sub: 'c2', sid: 's' }, { key: await newSigningKey('k2') });
+      await expect(verify(unknown)).rejects.toBeInstanceOf(AuthenticationError);
+    } finally {
+      server.close();
+      server.closeAllConnections();
+    }
+  });
+});
+
+describe('API-key verifier', () => {
+  it('bounds its cache, expires entries and never calls identity for malformed keys', async () => {
+    let calls = 0;
+    const server = createServer((req, res) => {
+      calls++;
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ active: false }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const agent = createSubgraphAgent({ connectionsPerOrigin: 4, timeoutMs: 2000 });
+    try {
+      const verifier = createApiKeyVerifier({
+        identityUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        signRouterToken: async () => 'token',
+        cacheSeconds: 1,
+        cacheMaxEntries: 3,
+        timeoutMs: 2000,
+        dispatcher: agent,
+        logger: recordingLogger(),
+      });
+      await expect(verifier.verify('not-a-key', 'r')).rejects.toBeInstanceOf(AuthenticationError);
+      await expect(verifier.verify('tgk_short', 'r')).rejects.toBeInstanceOf(AuthenticationError);
+      expect(calls).toBe(0);
+      for (let i = 0; i < 5; i++) {
+        await expect(verifier.verify(`tgk_key_number_${i}`, 'r')).rejects.toBeInstanceOf(AuthenticationError);
+      }
+      expect(calls).toBe(5);
+      expect(verifier.size).toBe(3);
+      // Concurrent lookups of one key share one call.
+      await Promise.allSettled([verifier.verify('tgk_concurrent_1', 'r'), verifier.verify('tgk_concurrent_1', 'r')]);
+      expect(calls).toBe(6);
+      await expect(verifier.verify('tgk_concurrent_1', 'r')).rejects.toThrow();
+      expect(calls).toBe(6);
+      await new Promise((r) => setTimeout(r, 1100));
+      await expect(verifier.verify('tgk_concurrent_1', 'r')).rejects.toThrow();
+      expect(calls).toBe(7);
+    } finally {
+      await agent.close();
+      server.close();
+      server.closeAllConnections();
+    }
+  });
+});
