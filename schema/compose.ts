@@ -5,7 +5,7 @@
  * Routing URLs are the local defaults (http://127.0.0.1:<port>/graphql); the
  * router overrides each with SUBGRAPH_<NAME>_URL in other environments.
  */
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 import { discoverSubgraphs, loadSdl, repoRoot } from './subgraphs.ts';
@@ -15,7 +15,11 @@ const target = `${repoRoot}schema/supergraph.graphql`;
 
 const subgraphs = discoverSubgraphs();
 const services = await Promise.all(
-  subgraphs.map(async (s) => ({ name: s.name, url: `http://127.0.0.1:${s.port}/graphql`, typeDefs: parse(await loadSdl(s)) })),
+  subgraphs.map(async (s) => ({
+    name: s.name,
+    url: `http://127.0.0.1:${s.port}/graphql`,
+    typeDefs: parse(await loadSdl(s)),
+  })),
 );
 const result = composeServices(services);
 
@@ -36,5 +40,7 @@ if (check) {
   console.log(`supergraph.graphql is up to date (${subgraphs.length} subgraphs).`);
 } else {
   writeFileSync(target, text);
-  console.log(`Wrote schema/supergraph.graphql from ${subgraphs.length} subgraph(s): ${subgraphs.map((s) => s.name).join(', ')}`);
+  console.log(
+    `Wrote schema/supergraph.graphql from ${subgraphs.length} subgraph(s): ${subgraphs.map((s) => s.name).join(', ')}`,
+  );
 }

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -22,9 +22,17 @@ export function discoverSubgraphs(): SubgraphInfo[] {
     if (!entry.isDirectory()) continue;
     const pkgPath = `${base}/${entry.name}/package.json`;
     if (!existsSync(pkgPath)) continue;
-    const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { name: string; tradegraph?: { subgraph: string; port: number } };
+    const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as {
+      name: string;
+      tradegraph?: { subgraph: string; port: number };
+    };
     if (!pkg.tradegraph) continue;
-    found.push({ name: pkg.tradegraph.subgraph, port: pkg.tradegraph.port, dir: `${base}/${entry.name}`, packageName: pkg.name });
+    found.push({
+      name: pkg.tradegraph.subgraph,
+      port: pkg.tradegraph.port,
+      dir: `${base}/${entry.name}`,
+      packageName: pkg.name,
+    });
   }
   return found.sort((a, b) => a.port - b.port);
 }

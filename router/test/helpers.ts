@@ -5,7 +5,7 @@ import { composeServices } from '@apollo/composition';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
-import { buildSubgraphSchema } from '@apollo/subgraph';
+import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import {
   type ApiKeyIntrospection,
   INTERNAL_TOKEN_HEADER,
@@ -79,7 +79,7 @@ export async function startFakeSubgraph(
   name: 'alpha' | 'beta',
   internalPublicKey: KeyObject,
 ): Promise<FakeSubgraph> {
-  const resolvers =
+  const resolvers: GraphQLResolverMap<FakeContext> =
     name === 'alpha'
       ? {
           Query: {
@@ -127,7 +127,9 @@ export async function startFakeSubgraph(
 }
 
 export function composeSupergraph(subgraphs: { name: string; sdl: string; url: string }[]): string {
-  const result = composeServices(subgraphs.map((s) => ({ name: s.name, typeDefs: parse(s.sdl), url: s.url })));
+  const result = composeServices(
+    subgraphs.map((s) => ({ name: s.name, typeDefs: parse(s.sdl), url: s.url })),
+  );
   if (result.errors) throw new Error(result.errors.map((e) => e.message).join('\n'));
   return result.supergraphSdl;
 }
@@ -137,7 +139,7 @@ export function composeSupergraph(subgraphs: { name: string; sdl: string; url: s
 
 export interface SigningKey {
   kid: string;
-  privateKey: CryptoKey;
+  privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
   jwk: JWK;
 }
 
@@ -190,7 +192,11 @@ export async function startFakeIdentity(internalPublicKey: KeyObject): Promise<F
       for await (const c of req) chunks.push(c as Buffer);
       try {
         const raw = req.headers[INTERNAL_TOKEN_HEADER];
-        const claims = await verifyInternalToken(internalPublicKey, 'identity', Array.isArray(raw) ? raw[0] : raw);
+        const claims = await verifyInternalToken(
+          internalPublicKey,
+          'identity',
+          Array.isArray(raw) ? raw[0] : raw,
+        );
         identity.introspectionCallers.push(claims);
       } catch {
         return send(401, { error: 'internal token required' });
@@ -248,7 +254,11 @@ export interface GqlResponse {
 export async function gql(
   url: string,
   query: string,
-  opts: { headers?: Record<string, string>; variables?: Record<string, unknown>; operationName?: string } = {},
+  opts: {
+    headers?: Record<string, string>;
+    variables?: Record<string, unknown>;
+    operationName?: string;
+  } = {},
 ): Promise<GqlResponse> {
   const res = await fetch(url, {
     method: 'POST',
@@ -265,7 +275,10 @@ export async function gql(
   return { status: res.status, headers: res.headers, body, text };
 }
 
-export function headerOf(echo: { headers: { name: string; value: string }[] }, name: string): string | undefined {
+export function headerOf(
+  echo: { headers: { name: string; value: string }[] },
+  name: string,
+): string | undefined {
   return echo.headers.find((h) => h.name === name)?.value;
 }
 

@@ -1,6 +1,6 @@
 import { buildSchema, parse, specifiedRules, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { type OperationLimits, OperationLimitError, operationLimitsRule } from '../src/limits.ts';
+import { OperationLimitError, type OperationLimits, operationLimitsRule } from '../src/limits.ts';
 
 const schema = buildSchema(`
   type Query { a: Int b: Int node: Node }
@@ -33,7 +33,9 @@ describe('operationLimitsRule', () => {
 
   it('counts root fields, looking through fragments', () => {
     expect(errors('{ a b node { id child { id } } }')).toEqual([]);
-    expect(errors('{ a b ... on Query { node { id } } ...F } fragment F on Query { a }')).toEqual(['rootFields']);
+    expect(errors('{ a b ... on Query { node { id } } ...F } fragment F on Query { a }')).toEqual([
+      'rootFields',
+    ]);
   });
 
   it('counts every field selection, fragments expanded', () => {
@@ -54,16 +56,19 @@ describe('operationLimitsRule', () => {
   });
 
   it('ignores introspection meta-fields (governed by the introspection switch)', () => {
-    expect(errors('{ __typename __schema { types { fields { type { ofType { ofType { ofType { name } } } } } } } }')).toEqual(
-      [],
-    );
+    expect(
+      errors(
+        '{ __typename __schema { types { fields { type { ofType { ofType { ofType { name } } } } } } } }',
+      ),
+    ).toEqual([]);
   });
 
   it('survives fragment cycles (reported by graphql itself)', () => {
-    const all = validate(schema, parse('{ node { ...A } } fragment A on Node { child { ...B } } fragment B on Node { ...A }'), [
-      ...specifiedRules,
-      operationLimitsRule(limits),
-    ]);
+    const all = validate(
+      schema,
+      parse('{ node { ...A } } fragment A on Node { child { ...B } } fragment B on Node { ...A }'),
+      [...specifiedRules, operationLimitsRule(limits)],
+    );
     expect(all.some((e) => /Cannot spread fragment "A" within itself/.test(e.message))).toBe(true);
   });
 });

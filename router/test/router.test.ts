@@ -105,7 +105,9 @@ describe('anonymous callers', () => {
 
   it('plans entity fetches across subgraphs', async () => {
     const res = await gql(router.url, '{ organization(id: "org_42") { id name productCount } }');
-    expect(res.body).toEqual({ data: { organization: { id: 'org_42', name: 'Org org_42', productCount: 6 } } });
+    expect(res.body).toEqual({
+      data: { organization: { id: 'org_42', name: 'Org org_42', productCount: 6 } },
+    });
   });
 });
 
@@ -131,7 +133,9 @@ describe('access tokens', () => {
 
   it('maps customer tokens to the customer principal', async () => {
     const token = await signAccessToken({ typ: 'customer', sub: 'cus_9', sid: 's' }, { key: signingKey });
-    const res = await gql(router.url, `{ alpha { principal } }`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await gql(router.url, `{ alpha { principal } }`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(JSON.parse((res.body.data as { alpha: Echo }).alpha.principal)).toEqual({
       kind: 'customer',
       customerId: 'cus_9',
@@ -141,7 +145,10 @@ describe('access tokens', () => {
   const badTokens: [string, () => Promise<string>][] = [
     ['wrong issuer', () => signAccessToken(userClaims, { key: signingKey, issuer: 'someone-else' })],
     ['wrong audience', () => signAccessToken(userClaims, { key: signingKey, audience: 'other-app' })],
-    ['expired', () => signAccessToken(userClaims, { key: signingKey, expiresIn: Math.floor(Date.now() / 1000) - 60 })],
+    [
+      'expired',
+      () => signAccessToken(userClaims, { key: signingKey, expiresIn: Math.floor(Date.now() / 1000) - 60 }),
+    ],
     [
       'HS256 (algorithm confusion)',
       () =>
@@ -152,11 +159,11 @@ describe('access tokens', () => {
           .setExpirationTime('5m')
           .sign(new TextEncoder().encode('a-shared-secret-that-is-long-enough!!')),
     ],
+    ['unknown kid', async () => signAccessToken(userClaims, { key: await newSigningKey('never-published') })],
     [
-      'unknown kid',
-      async () => signAccessToken(userClaims, { key: await newSigningKey('never-published') }),
+      'signed by another key under a known kid',
+      async () => signAccessToken(userClaims, { key: await newSigningKey('key-1') }),
     ],
-    ['signed by another key under a known kid', async () => signAccessToken(userClaims, { key: await newSigningKey('key-1') })],
     ['not a JWT', async () => 'garbage.token.value'],
     ['an unknown token type', () => signAccessToken({ ...userClaims, typ: 'refresh' }, { key: signingKey })],
   ];
@@ -173,7 +180,9 @@ describe('access tokens', () => {
   });
 
   it('refuses a malformed Authorization header', async () => {
-    const res = await gql(router.url, '{ alpha { principal } }', { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+    const res = await gql(router.url, '{ alpha { principal } }', {
+      headers: { authorization: 'Basic dXNlcjpwYXNz' },
+    });
     expect(res.status).toBe(401);
     expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
@@ -183,15 +192,18 @@ describe('access tokens', () => {
     const rotated = await newSigningKey('key-2');
     identity.published.push(rotated);
     const token = await signAccessToken({ ...userClaims, sub: 'usr_rotated' }, { key: rotated });
-    const res = await gql(router.url, '{ alpha { principal } }', { headers: { authorization: `Bearer ${token}` } });
+    const res = await gql(router.url, '{ alpha { principal } }', {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(res.status).toBe(200);
     expect(JSON.parse((res.body.data as { alpha: Echo }).alpha.principal).userId).toBe('usr_rotated');
     expect(identity.jwksFetches).toBe(fetchesBefore + 1);
     // The old key still works while it is published.
     const old = await signAccessToken(userClaims, { key: signingKey });
-    expect((await gql(router.url, '{ alpha { subgraph } }', { headers: { authorization: `Bearer ${old}` } })).status).toBe(
-      200,
-    );
+    expect(
+      (await gql(router.url, '{ alpha { subgraph } }', { headers: { authorization: `Bearer ${old}` } }))
+        .status,
+    ).toBe(200);
   });
 });
 
@@ -209,7 +221,9 @@ describe('API keys', () => {
     identity.apiKeys.set(active, principal);
     const before = identity.introspections;
     for (let i = 0; i < 2; i++) {
-      const res = await gql(router.url, '{ beta { principal } }', { headers: { authorization: `Bearer ${active}` } });
+      const res = await gql(router.url, '{ beta { principal } }', {
+        headers: { authorization: `Bearer ${active}` },
+      });
       expect(res.status).toBe(200);
       expect(JSON.parse((res.body.data as { beta: Echo }).beta.principal)).toEqual(principal);
     }
@@ -297,7 +311,9 @@ describe('headers to subgraphs', () => {
     expect(data.beta.tokenRequestId).toBe(id);
     expect(headerOf(data.alpha, 'traceparent')).toBeUndefined();
 
-    const long = await gql(router.url, '{ alpha { subgraph } }', { headers: { 'x-request-id': 'a'.repeat(129) } });
+    const long = await gql(router.url, '{ alpha { subgraph } }', {
+      headers: { 'x-request-id': 'a'.repeat(129) },
+    });
     expect(long.headers.get('x-request-id')).not.toBe('a'.repeat(129));
   });
 
@@ -311,7 +327,8 @@ describe('headers to subgraphs', () => {
 });
 
 describe('limits', () => {
-  const nested = (levels: number) => `{ node { ${'child { '.repeat(levels - 2)}id${' }'.repeat(levels - 2)} } }`;
+  const nested = (levels: number) =>
+    `{ node { ${'child { '.repeat(levels - 2)}id${' }'.repeat(levels - 2)} } }`;
 
   it('allows the maximum depth and refuses one level more', async () => {
     const ok = await gql(router.url, nested(12));
@@ -324,7 +341,8 @@ describe('limits', () => {
   });
 
   it('refuses too many aliases', async () => {
-    const aliases = (n: number) => `{ alpha { ${Array.from({ length: n }, (_, i) => `a${i}: subgraph`).join(' ')} } }`;
+    const aliases = (n: number) =>
+      `{ alpha { ${Array.from({ length: n }, (_, i) => `a${i}: subgraph`).join(' ')} } }`;
     expect((await gql(router.url, aliases(30))).status).toBe(200);
     const res = await gql(router.url, aliases(31));
     expect(res.status).toBe(400);
@@ -367,7 +385,9 @@ describe('HTTP surface', () => {
     expect(await ready.json()).toEqual({ status: 'ready' });
     const metrics = await (await fetch(`${router.origin}/metrics`)).text();
     expect(metrics).toMatch(/router_http_requests_total\{route="graphql",status="200"\} \d+/);
-    expect(metrics).toMatch(/router_subgraph_fetch_duration_seconds_count\{subgraph="alpha",outcome="ok"\} \d+/);
+    expect(metrics).toMatch(
+      /router_subgraph_fetch_duration_seconds_count\{subgraph="alpha",outcome="ok"\} \d+/,
+    );
   });
 
   it('shows suggestions and introspection outside production, but never stack traces', async () => {
@@ -411,7 +431,9 @@ describe('production mode', () => {
   it('masks unexpected errors as INTERNAL without internals', async () => {
     const res = await gql(prod.url, '{ boom alpha { subgraph } }');
     expect(res.body.data).toEqual({ boom: null, alpha: { subgraph: 'alpha' } });
-    expect(res.body.errors).toEqual([{ message: 'Internal server error', path: ['boom'], extensions: { code: 'INTERNAL' } }]);
+    expect(res.body.errors).toEqual([
+      { message: 'Internal server error', path: ['boom'], extensions: { code: 'INTERNAL' } },
+    ]);
     expect(res.text).not.toMatch(/ECONNREFUSED|10\.1\.2\.3|stacktrace/);
   });
 });
@@ -423,7 +445,13 @@ describe('partial failure', () => {
       { name: 'alpha', sdl: ALPHA_SDL, url: alpha.url },
       { name: 'beta', sdl: BETA_SDL, url: doomed.url },
     ]);
-    const r = await startRouter({ supergraphSdl: sdl, port: 0, host: '127.0.0.1', env: baseEnv(), logger: recordingLogger() });
+    const r = await startRouter({
+      supergraphSdl: sdl,
+      port: 0,
+      host: '127.0.0.1',
+      env: baseEnv(),
+      logger: recordingLogger(),
+    });
     try {
       expect((await gql(r.url, '{ alpha { subgraph } beta { subgraph } }')).body.data).toEqual({
         alpha: { subgraph: 'alpha' },
@@ -447,7 +475,7 @@ describe('partial failure', () => {
 });
 
 describe('router/subgraph trust', () => {
-  it('reports a subgraph that refuses the router\'s internal token as unavailable, not as the caller\'s fault', async () => {
+  it("reports a subgraph that refuses the router's internal token as unavailable, not as the caller's fault", async () => {
     const routerLogs: LogRecord[] = [];
     const wrongKey = generateInternalKeyPair().privateKey;
     const r = await startRouter({
@@ -465,9 +493,9 @@ describe('router/subgraph trust', () => {
         message: 'Subgraph alpha is unavailable',
         extensions: { code: 'SUBGRAPH_UNAVAILABLE', subgraph: 'alpha' },
       });
-      expect(routerLogs.some((l) => l.level === 'warn' && /refused the router's internal token/.test(l.msg))).toBe(
-        true,
-      );
+      expect(
+        routerLogs.some((l) => l.level === 'warn' && /refused the router's internal token/.test(l.msg)),
+      ).toBe(true);
     } finally {
       await r.stop();
     }
@@ -476,7 +504,13 @@ describe('router/subgraph trust', () => {
 
 describe('graceful shutdown', () => {
   it('finishes in-flight requests, then refuses new connections', async () => {
-    const r = await startRouter({ supergraphSdl, port: 0, host: '127.0.0.1', env: baseEnv(), logger: recordingLogger() });
+    const r = await startRouter({
+      supergraphSdl,
+      port: 0,
+      host: '127.0.0.1',
+      env: baseEnv(),
+      logger: recordingLogger(),
+    });
     const inFlight = gql(r.url, '{ slow(ms: 300) }');
     await new Promise((resolve) => setTimeout(resolve, 100));
     const stopped = r.stop();

@@ -24,16 +24,20 @@ describe('subgraphEndpoints', () => {
       { name: 'orders-v2', url: 'http://127.0.0.1:4005/graphql' },
     ]);
     expect(subgraphUrlEnvName('orders-v2')).toBe('SUBGRAPH_ORDERS_V2_URL');
-    expect(subgraphEndpoints(SUPERGRAPH, { SUBGRAPH_IDENTITY_URL: 'http://identity:80/graphql' })[0]).toEqual({
-      name: 'identity',
-      url: 'http://identity:80/graphql',
-    });
+    expect(subgraphEndpoints(SUPERGRAPH, { SUBGRAPH_IDENTITY_URL: 'http://identity:80/graphql' })[0]).toEqual(
+      {
+        name: 'identity',
+        url: 'http://identity:80/graphql',
+      },
+    );
   });
 
   it('refuses a subgraph without a usable URL, naming the variable to set', () => {
     const noUrl = SUPERGRAPH.replace(', url: "http://127.0.0.1:4001/graphql"', '');
     expect(() => subgraphEndpoints(noUrl, {})).toThrow(/SUBGRAPH_IDENTITY_URL/);
-    expect(() => subgraphEndpoints(SUPERGRAPH, { SUBGRAPH_ORDERS_V2_URL: 'ftp://x' })).toThrow(SupergraphError);
+    expect(() => subgraphEndpoints(SUPERGRAPH, { SUBGRAPH_ORDERS_V2_URL: 'ftp://x' })).toThrow(
+      SupergraphError,
+    );
     expect(() => subgraphEndpoints('type Query { a: Int }', {})).toThrow(/join__Graph/);
   });
 });
@@ -58,7 +62,12 @@ describe('request context helpers', () => {
 });
 
 describe('JWT verifier', () => {
-  const base = { issuer: 'tradegraph-identity', audience: 'tradegraph', timeoutMs: 1000, logger: recordingLogger() };
+  const base = {
+    issuer: 'tradegraph-identity',
+    audience: 'tradegraph',
+    timeoutMs: 1000,
+    logger: recordingLogger(),
+  };
 
   it('answers AuthUnavailableError (503) when the JWKS cannot be fetched', async () => {
     const key = await newSigningKey('k1');
@@ -93,7 +102,10 @@ describe('JWT verifier', () => {
       expect((await verify(token)).sub).toBe('c1');
       up = false;
       expect((await verify(token)).sub).toBe('c1');
-      const unknown = await signAccessToken({ typ: 'customer', sub: 'c2', sid: 's' }, { key: await newSigningKey('k2') });
+      const unknown = await signAccessToken(
+        { typ: 'customer', sub: 'c2', sid: 's' },
+        { key: await newSigningKey('k2') },
+      );
       await expect(verify(unknown)).rejects.toBeInstanceOf(AuthenticationError);
     } finally {
       server.close();
@@ -132,7 +144,10 @@ describe('API-key verifier', () => {
       expect(calls).toBe(5);
       expect(verifier.size).toBe(3);
       // Concurrent lookups of one key share one call.
-      await Promise.allSettled([verifier.verify('tgk_concurrent_1', 'r'), verifier.verify('tgk_concurrent_1', 'r')]);
+      await Promise.allSettled([
+        verifier.verify('tgk_concurrent_1', 'r'),
+        verifier.verify('tgk_concurrent_1', 'r'),
+      ]);
       expect(calls).toBe(6);
       await expect(verifier.verify('tgk_concurrent_1', 'r')).rejects.toThrow();
       expect(calls).toBe(6);

@@ -7,10 +7,10 @@
  * everything cleanly.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'mysql2/promise';
-import { databaseEnv, generateInternalKeyPair, loadConfig, env } from '@tradegraph/shared';
 import { discoverSubgraphs, repoRoot } from '@tradegraph/schema/subgraphs.ts';
-import { startProcess, stopAll, waitReady, type ManagedProcess } from './processes.ts';
+import { databaseEnv, env, generateInternalKeyPair, loadConfig } from '@tradegraph/shared';
+import { createConnection } from 'mysql2/promise';
+import { type ManagedProcess, startProcess, stopAll, waitReady } from './processes.ts';
 import { DEMO_ACCOUNTS, DEMO_CUSTOMER, DEMO_PASSWORD, DEMO_PLATFORM_ADMIN, seedDemo } from './seed.ts';
 
 const config = loadConfig({
@@ -23,7 +23,13 @@ const command = process.argv[2] ?? 'start';
 
 async function checkMysql(): Promise<void> {
   try {
-    const conn = await createConnection({ host: config.DB_HOST, port: config.DB_PORT, user: config.DB_USER, password: config.DB_PASSWORD, connectTimeout: 5000 });
+    const conn = await createConnection({
+      host: config.DB_HOST,
+      port: config.DB_PORT,
+      user: config.DB_USER,
+      password: config.DB_PASSWORD,
+      connectTimeout: 5000,
+    });
     await conn.end();
   } catch (err) {
     console.error(
@@ -57,7 +63,11 @@ async function start(): Promise<void> {
   await compose();
   const keys = internalKeys();
   const subgraphs = discoverSubgraphs();
-  const dbEnv = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith('DB_')).map(([k, v]) => [k, String(v)]));
+  const dbEnv = Object.fromEntries(
+    Object.entries(config)
+      .filter(([k]) => k.startsWith('DB_'))
+      .map(([k, v]) => [k, String(v)]),
+  );
   const processes: ManagedProcess[] = [];
   let stopping = false;
   const shutdown = async (code: number) => {
@@ -74,21 +84,40 @@ async function start(): Promise<void> {
     const raw = config.LOG_FORMAT === 'json';
     subgraphs.forEach((s, i) => {
       processes.push(
-        startProcess(s.name, `${s.dir}/src/main.ts`, {
-          ...dbEnv,
-          PORT: String(s.port),
-          INTERNAL_TOKEN_PUBLIC_KEY: keys.publicKey,
-          ...(s.name === 'identity'
-            ? { PLATFORM_ADMIN_EMAIL: DEMO_PLATFORM_ADMIN.email, PLATFORM_ADMIN_PASSWORD: DEMO_PASSWORD, PLATFORM_ADMIN_NAME: DEMO_PLATFORM_ADMIN.name, PLATFORM_ORG_NAME: DEMO_PLATFORM_ADMIN.org }
-            : {}),
-        }, i, raw),
+        startProcess(
+          s.name,
+          `${s.dir}/src/main.ts`,
+          {
+            ...dbEnv,
+            PORT: String(s.port),
+            INTERNAL_TOKEN_PUBLIC_KEY: keys.publicKey,
+            ...(s.name === 'identity'
+              ? {
+                  PLATFORM_ADMIN_EMAIL: DEMO_PLATFORM_ADMIN.email,
+                  PLATFORM_ADMIN_PASSWORD: DEMO_PASSWORD,
+                  PLATFORM_ADMIN_NAME: DEMO_PLATFORM_ADMIN.name,
+                  PLATFORM_ORG_NAME: DEMO_PLATFORM_ADMIN.org,
+                }
+              : {}),
+          },
+          i,
+          raw,
+        ),
       );
     });
-    await Promise.all(subgraphs.map((s, i) => waitReady(processes[i]!, `http://127.0.0.1:${s.port}/ready`, 120_000)));
-    const router = startProcess('router', `${repoRoot}router/src/main.ts`, {
-      PORT: String(config.ROUTER_PORT),
-      INTERNAL_TOKEN_PRIVATE_KEY: keys.privateKey,
-    }, subgraphs.length, raw);
+    await Promise.all(
+      subgraphs.map((s, i) => waitReady(processes[i]!, `http://127.0.0.1:${s.port}/ready`, 120_000)),
+    );
+    const router = startProcess(
+      'router',
+      `${repoRoot}router/src/main.ts`,
+      {
+        PORT: String(config.ROUTER_PORT),
+        INTERNAL_TOKEN_PRIVATE_KEY: keys.privateKey,
+      },
+      subgraphs.length,
+      raw,
+    );
     processes.push(router);
     await waitReady(router, `http://127.0.0.1:${config.ROUTER_PORT}/ready`, 60_000);
     const url = `http://localhost:${config.ROUTER_PORT}/graphql`;

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
 const COLORS = [36, 35, 33, 32, 34, 91, 96, 95, 93];
@@ -8,7 +8,15 @@ const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
 function pretty(line: string): string {
   if (!line.startsWith('{')) return line;
   try {
-    const { level, time: _t, service: _s, msg, pid: _p, hostname: _h, ...rest } = JSON.parse(line) as Record<string, unknown>;
+    const {
+      level,
+      time: _t,
+      service: _s,
+      msg,
+      pid: _p,
+      hostname: _h,
+      ...rest
+    } = JSON.parse(line) as Record<string, unknown>;
     const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
     return `${String(level).padEnd(5)} ${msg ?? ''}${extra}`;
   } catch {
@@ -23,7 +31,13 @@ export interface ManagedProcess {
 }
 
 /** Starts `script` on this Node with `env`, prefixing every output line with the process name. */
-export function startProcess(name: string, script: string, env: Record<string, string>, index: number, raw = false): ManagedProcess {
+export function startProcess(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  index: number,
+  raw = false,
+): ManagedProcess {
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -31,7 +45,9 @@ export function startProcess(name: string, script: string, env: Record<string, s
   const color = COLORS[index % COLORS.length];
   const prefix = useColor ? `\x1b[${color}m${name.padEnd(9)}|\x1b[0m ` : `${name.padEnd(9)}| `;
   for (const stream of [child.stdout!, child.stderr!]) {
-    createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${prefix}${raw ? line : pretty(line)}\n`));
+    createInterface({ input: stream }).on('line', (line) =>
+      process.stdout.write(`${prefix}${raw ? line : pretty(line)}\n`),
+    );
   }
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { name, child, exited };

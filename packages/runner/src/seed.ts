@@ -14,24 +14,52 @@ export const DEMO_ACCOUNTS = [
   { email: 'retailer@demo.tradegraph.dev', name: 'Rita Retailer', org: 'Corner Store', kind: 'RETAILER' },
 ] as const;
 
-export const DEMO_PLATFORM_ADMIN = { email: 'admin@demo.tradegraph.dev', name: 'Ada Admin', org: 'Tradegraph Platform' };
+export const DEMO_PLATFORM_ADMIN = {
+  email: 'admin@demo.tradegraph.dev',
+  name: 'Ada Admin',
+  org: 'Tradegraph Platform',
+};
 export const DEMO_CUSTOMER = { email: 'shopper@demo.tradegraph.dev', name: 'Sasha Shopper' };
 
 const SESSION = 'accessToken organization { id name kind }';
 
 async function signInOrUp(url: string, a: (typeof DEMO_ACCOUNTS)[number]) {
-  const login = await graphqlRequest(url, `mutation($i: LoginInput!) { login(input: $i) { ${SESSION} userErrors { code } } }`, {
-    i: { email: a.email, password: DEMO_PASSWORD },
-  });
-  if (login.data?.login?.accessToken) return login.data.login as { accessToken: string; organization: { id: string } };
-  const data = await graphqlOk(url, `mutation($i: SignUpInput!) { signUp(input: $i) { ${SESSION} userErrors { code message } } }`, {
-    i: { email: a.email, password: DEMO_PASSWORD, name: a.name, organization: { name: a.org, kind: a.kind } },
-  });
+  const login = await graphqlRequest(
+    url,
+    `mutation($i: LoginInput!) { login(input: $i) { ${SESSION} userErrors { code } } }`,
+    {
+      i: { email: a.email, password: DEMO_PASSWORD },
+    },
+  );
+  if (login.data?.login?.accessToken)
+    return login.data.login as { accessToken: string; organization: { id: string } };
+  const data = await graphqlOk(
+    url,
+    `mutation($i: SignUpInput!) { signUp(input: $i) { ${SESSION} userErrors { code message } } }`,
+    {
+      i: {
+        email: a.email,
+        password: DEMO_PASSWORD,
+        name: a.name,
+        organization: { name: a.org, kind: a.kind },
+      },
+    },
+  );
   return data.signUp as { accessToken: string; organization: { id: string } };
 }
 
-async function ensureConnection(url: string, from: { accessToken: string }, to: { accessToken: string; organization: { id: string } }, scopes: string[]) {
-  const existing = await graphqlOk(url, `{ connections(filter: { status: ACTIVE }, first: 100) { nodes { requester { id } partner { id } } } }`, {}, { token: from.accessToken });
+async function ensureConnection(
+  url: string,
+  from: { accessToken: string },
+  to: { accessToken: string; organization: { id: string } },
+  scopes: string[],
+) {
+  const existing = await graphqlOk(
+    url,
+    `{ connections(filter: { status: ACTIVE }, first: 100) { nodes { requester { id } partner { id } } } }`,
+    {},
+    { token: from.accessToken },
+  );
   const nodes = existing.connections.nodes as { requester: { id: string }; partner: { id: string } }[];
   if (nodes.some((c) => c.partner.id === to.organization.id || c.requester.id === to.organization.id)) return;
   const req = await graphqlOk(
@@ -55,12 +83,20 @@ export async function seedDemo(url: string): Promise<void> {
   await ensureConnection(url, supplier!, brand!, ['CATALOG_READ', 'FULFILL_ORDERS']);
   await ensureConnection(url, supplier!, brand2!, ['CATALOG_READ', 'FULFILL_ORDERS']);
   await ensureConnection(url, retailer!, supplier!, ['FULFILL_ORDERS']);
-  const shopper = await graphqlRequest(url, `mutation($i: LoginInput!) { login(input: $i) { accessToken } }`, {
-    i: { email: DEMO_CUSTOMER.email, password: DEMO_PASSWORD },
-  });
+  const shopper = await graphqlRequest(
+    url,
+    `mutation($i: LoginInput!) { login(input: $i) { accessToken } }`,
+    {
+      i: { email: DEMO_CUSTOMER.email, password: DEMO_PASSWORD },
+    },
+  );
   if (!shopper.data?.login?.accessToken) {
-    await graphqlOk(url, `mutation($i: RegisterCustomerInput!) { registerCustomer(input: $i) { accessToken userErrors { code message } } }`, {
-      i: { email: DEMO_CUSTOMER.email, password: DEMO_PASSWORD, name: DEMO_CUSTOMER.name },
-    });
+    await graphqlOk(
+      url,
+      `mutation($i: RegisterCustomerInput!) { registerCustomer(input: $i) { accessToken userErrors { code message } } }`,
+      {
+        i: { email: DEMO_CUSTOMER.email, password: DEMO_PASSWORD, name: DEMO_CUSTOMER.name },
+      },
+    );
   }
 }

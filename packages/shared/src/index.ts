@@ -11,7 +11,7 @@ export * from './graphql/loaders.ts';
 export * from './graphql/money.ts';
 export * from './graphql/scalars.ts';
 export * from './http/body.ts';
+export * from './http/graphql-client.ts';
 export * from './http/subgraph-server.ts';
 export * from './logger.ts';
 export * from './metrics.ts';
-export * from './http/graphql-client.ts';

@@ -180,3 +180,28 @@ export function deferred(): { promise: Promise<void>; resolve: () => void } {
   });
   return { promise, resolve };
 }
+
+/** A dead letter as listed by the CLI, from a record of a `dlq.<group>` topic. */
+export function deadLetterOf(rec: IncomingRecord, eventId: string, replayedAt: string | null): DeadLetter {
+  const h = rec.headers;
+  let type = '';
+  try {
+    type = String((JSON.parse(rec.value) as { type?: unknown }).type ?? '');
+  } catch {
+    type = '';
+  }
+  return {
+    group: h[DLQ_HEADERS.group] ?? rec.topic.slice(DLQ_PREFIX.length),
+    eventId,
+    type,
+    topic: h[DLQ_HEADERS.topic] ?? '',
+    partition: Number(h[DLQ_HEADERS.partition] ?? -1),
+    offset: h[DLQ_HEADERS.offset] ?? '',
+    error: h[DLQ_HEADERS.error] ?? '',
+    attempts: Number(h[DLQ_HEADERS.attempts] ?? 0),
+    deadLetteredAt: h[DLQ_HEADERS.at] ?? new Date(rec.timestamp).toISOString(),
+    replayedAt: replayedAt ? new Date(`${replayedAt.replace(' ', 'T')}Z`).toISOString() : null,
+    key: rec.key,
+    value: rec.value,
+  };
+}

@@ -81,9 +81,8 @@ export async function payload<K extends string, T>(
   }
 }
 
-function codeOf(original: unknown): ErrorCode | string | undefined {
-  if (original instanceof AppError) return original.code;
-  return undefined;
+function isGraphQLError(e: unknown): boolean {
+  return e instanceof GraphQLError || (e instanceof Error && e.name === 'GraphQLError' && 'extensions' in e);
 }
 
 /**
@@ -91,30 +90,50 @@ function codeOf(original: unknown): ErrorCode | string | undefined {
  * validation/parse errors keep theirs; anything else is logged and masked as
  * INTERNAL so no stack, SQL or internal message reaches a client.
  */
+/** Codes Apollo Server gives request-level failures (parse, validation, variable coercion). */
+const REQUEST_ERROR_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+/**
+ * The one error formatter: AppErrors keep their code and message; request-level
+ * errors (parse, validation, bad variables) keep theirs; anything else is
+ * logged and masked as INTERNAL, so no stack, SQL or internal message reaches
+ * a client. Duck-typed rather than `instanceof GraphQLError`, so a second copy
+ * of graphql (bundlers, test runners) cannot turn coded errors into INTERNAL.
+ */
 export function createErrorFormatter(logger: Logger, opts: { exposeInternals?: boolean } = {}) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = error instanceof GraphQLError ? (error.originalError ?? null) : error;
-    const appCode = codeOf(original);
+    const original = isGraphQLError(error) ? ((error as GraphQLError).originalError ?? null) : error;
     if (original instanceof AppError) {
       return {
         message: original.message,
         locations: formatted.locations,
         path: formatted.path,
-        extensions: { ...original.extensions, code: appCode },
+        extensions: { ...original.extensions, code: original.code },
       };
     }
-    const existing = formatted.extensions?.code;
-    if (!original && typeof existing === 'string' && existing !== 'INTERNAL_SERVER_ERROR') {
-      // Parse/validation errors and errors already coded by GraphQL itself.
-      const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
-    }
-    if (original instanceof GraphQLError && typeof original.extensions?.code === 'string') {
-      return {
-        message: original.message,
-        path: formatted.path,
-        extensions: { code: original.extensions.code },
-      };
+    const code = formatted.extensions?.code;
+    const fromResolver = !!formatted.path;
+    if (
+      typeof code === 'string' &&
+      (REQUEST_ERROR_CODES.has(code) || (ERROR_CODES as readonly string[]).includes(code))
+    ) {
+      if (!fromResolver || !original || isGraphQLError(original)) {
+        const { stacktrace: _s, ...extensions } = formatted.extensions ?? {};
+        return {
+          message: formatted.message,
+          locations: formatted.locations,
+          path: formatted.path,
+          extensions,
+        };
+      }
     }
     logger.error({ err: original ?? error, path: formatted.path }, 'unexpected error in resolver');
     return {

@@ -40,7 +40,9 @@ export async function graphqlOk<T = Record<string, any>>(
 ): Promise<T> {
   const res = await graphqlRequest<T>(url, query, variables, opts);
   if (res.errors?.length || !res.data) {
-    throw new Error(`GraphQL error (${res.status}): ${res.errors?.map((e) => `${e.message} [${e.extensions?.code}]`).join('; ')}`);
+    throw new Error(
+      `GraphQL error (${res.status}): ${res.errors?.map((e) => `${e.message} [${e.extensions?.code}]`).join('; ')}`,
+    );
   }
   for (const [field, value] of Object.entries(res.data as Record<string, unknown>)) {
     const errs = (value as { userErrors?: { code: string; message: string }[] } | null)?.userErrors;

@@ -113,7 +113,7 @@ export async function startSubgraphServer<C extends RequestContext>(
     schema: buildSubgraphSchema([
       { typeDefs: opts.typeDefs, resolvers: opts.resolvers as GraphQLResolverMap<unknown> },
     ]),
-    formatError: createErrorFormatter(log, { exposeInternals: !opts.production }),
+    formatError: createErrorFormatter(log),
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     introspection: !opts.production,

@@ -1,5 +1,5 @@
-import { Loaders, forkEm, type Logger, type Orm } from '@tradegraph/shared';
-import { inTransaction, type IdentityContext, type IdentityServices } from '../context.ts';
+import { forkEm, Loaders, type Logger, type Orm } from '@tradegraph/shared';
+import { type IdentityContext, type IdentityServices, inTransaction } from '../context.ts';
 import { User } from '../entities/index.ts';
 import { addMembership, createUser } from './accounts.ts';
 import { createOrganization } from './organizations.ts';
@@ -31,7 +31,11 @@ export async function ensurePlatformAdmin(
   const password = checkPasswordStrength(input.password, 'PLATFORM_ADMIN_PASSWORD');
   await inTransaction(ctx, async (tx) => {
     const user = await createUser(tx, { email, name: input.name, password, kind: 'MEMBER' });
-    const org = await createOrganization(tx, { name: input.organizationName, kind: 'PLATFORM', createdByUserId: user.id });
+    const org = await createOrganization(tx, {
+      name: input.organizationName,
+      kind: 'PLATFORM',
+      createdByUserId: user.id,
+    });
     addMembership(tx, { organizationId: org.id, userId: user.id, role: 'OWNER' });
   });
   logger.info({ email }, 'platform administrator created');

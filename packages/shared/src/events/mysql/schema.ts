@@ -1,4 +1,17 @@
+import { defineEntity, p } from '@mikro-orm/core';
 import { Migration } from '@mikro-orm/migrations';
+
+/** The `topics` table as an entity (the transport itself uses plain SQL; MikroORM needs one entity to start). */
+export const EventTopic = defineEntity({
+  name: 'EventTopic',
+  tableName: 'topics',
+  properties: {
+    name: p.string().length(190).primary(),
+    partitions: p.integer(),
+    retentionHours: p.integer(),
+    createdAt: p.datetime().length(3),
+  },
+});
 
 /**
  * Tables of the mysql transport's broker database (`${DB_PREFIX}events`).

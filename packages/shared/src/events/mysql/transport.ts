@@ -1,27 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { databaseName, openDatabase, type DatabaseConfig, type Orm } from '../../db/orm.ts';
+import { type DatabaseConfig, databaseName, type Orm, openDatabase } from '../../db/orm.ts';
 import type { Logger } from '../../logger.ts';
 import type { EventsConfig } from '../config.ts';
 import { eventMetrics } from '../metrics.ts';
 import {
   AbortedError,
   assertName,
-  DLQ_HEADERS,
-  DLQ_PREFIX,
-  partitionOf,
-  sleep,
   type ConsumeOptions,
   type DeadLetter,
+  DLQ_PREFIX,
+  deadLetterOf,
   type IncomingRecord,
   type LagRow,
   type OutgoingRecord,
+  partitionOf,
+  sleep,
   type TopicInfo,
   type Transport,
   type TransportConsumer,
 } from '../transport.ts';
 import { marks, Sql, type Trx } from './db.ts';
-import { EVENT_LOG_MIGRATIONS } from './schema.ts';
+import { EVENT_LOG_MIGRATIONS, EventTopic } from './schema.ts';
 import { announceHeads, HeadWatcher, registerWatcher } from './watcher.ts';
 
 const FETCH_BATCH = 200;
@@ -55,7 +55,7 @@ async function openEventLog(db: DatabaseConfig, config: EventsConfig, logger: Lo
   const orm = await openDatabase({
     db: { ...db, DB_POOL_MAX: config.EVENTS_DB_POOL_MAX },
     name: config.EVENTS_DB_NAME,
-    entities: [],
+    entities: [EventTopic],
     migrations: EVENT_LOG_MIGRATIONS,
     logger,
     migrate: false,
@@ -170,7 +170,9 @@ export class MysqlTransport implements Transport {
       'insert ignore into topics (name, partitions, retention_hours, created_at) values (?, ?, ?, utc_timestamp(3))',
       [topic, this.config.EVENTS_PARTITIONS, retention],
     );
-    const row = await this.sql.one<{ partitions: number }>('select partitions from topics where name = ?', [topic]);
+    const row = await this.sql.one<{ partitions: number }>('select partitions from topics where name = ?', [
+      topic,
+    ]);
     if (!row) throw new Error(`event log: topic "${topic}" vanished while being created`);
     const n = row.partitions;
     const values: unknown[] = [];
@@ -186,7 +188,8 @@ export class MysqlTransport implements Transport {
     if (!records.length) return;
     const groups = new Map<string, { topic: string; partition: number; recs: OutgoingRecord[] }>();
     for (const r of records) {
-      if (r.key.length > 190) throw new Error(`record key "${r.key.slice(0, 40)}…" is longer than 190 characters`);
+      if (r.key.length > 190)
+        throw new Error(`record key "${r.key.slice(0, 40)}…" is longer than 190 characters`);
       const partitions = await this.ensureTopic(r.topic);
       const partition = partitionOf(r.key, partitions);
       const k = `${r.topic}\u0000${partition}`;
@@ -253,7 +256,12 @@ export class MysqlTransport implements Transport {
     return Number(row!.next_offset);
   }
 
-  async fetch(topic: string, partition: number, from: number, limit = FETCH_BATCH): Promise<IncomingRecord[]> {
+  async fetch(
+    topic: string,
+    partition: number,
+    from: number,
+    limit = FETCH_BATCH,
+  ): Promise<IncomingRecord[]> {
     const rows = await this.sql.all<MessageRow>(
       'select msg_offset, msg_key, headers, value, created_at from messages where topic = ? and partition_no = ? and msg_offset >= ? order by msg_offset limit ?',
       [topic, partition, from, limit],
@@ -263,7 +271,12 @@ export class MysqlTransport implements Transport {
 
   getWatcher(): HeadWatcher {
     if (!this.watcher) {
-      this.watcher = new HeadWatcher(this.sql, this.config.EVENTS_POLL_MIN_MS, this.config.EVENTS_POLL_MAX_MS, this.log);
+      this.watcher = new HeadWatcher(
+        this.sql,
+        this.config.EVENTS_POLL_MIN_MS,
+        this.config.EVENTS_POLL_MAX_MS,
+        this.log,
+      );
       this.unregisterWatcher = registerWatcher(this.dbKey, this.watcher);
     }
     return this.watcher;
@@ -329,7 +342,12 @@ export class MysqlTransport implements Transport {
   }
 
   async topics(): Promise<TopicInfo[]> {
-    const rows = await this.sql.all<{ name: string; partitions: number; retention_hours: number; n: number | string }>(
+    const rows = await this.sql.all<{
+      name: string;
+      partitions: number;
+      retention_hours: number;
+      n: number | string;
+    }>(
       'select t.name, t.partitions, t.retention_hours, (select count(*) from messages m where m.topic = t.name) as n from topics t order by t.name',
     );
     return rows.map((r) => ({
@@ -422,30 +440,6 @@ export class MysqlTransport implements Transport {
     await this.watcher?.close();
     await this.orm.close();
   }
-}
-
-export function deadLetterOf(rec: IncomingRecord, eventId: string, replayedAt: string | null): DeadLetter {
-  const h = rec.headers;
-  let type = '';
-  try {
-    type = String((JSON.parse(rec.value) as { type?: unknown }).type ?? '');
-  } catch {
-    type = '';
-  }
-  return {
-    group: h[DLQ_HEADERS.group] ?? rec.topic.slice(DLQ_PREFIX.length),
-    eventId,
-    type,
-    topic: h[DLQ_HEADERS.topic] ?? '',
-    partition: Number(h[DLQ_HEADERS.partition] ?? -1),
-    offset: h[DLQ_HEADERS.offset] ?? '',
-    error: h[DLQ_HEADERS.error] ?? '',
-    attempts: Number(h[DLQ_HEADERS.attempts] ?? 0),
-    deadLetteredAt: h[DLQ_HEADERS.at] ?? new Date(rec.timestamp).toISOString(),
-    replayedAt: replayedAt ? new Date(`${replayedAt.replace(' ', 'T')}Z`).toISOString() : null,
-    key: rec.key,
-    value: rec.value,
-  };
 }
 
 interface OffsetRow {
@@ -562,10 +556,13 @@ class MysqlGroupConsumer {
     const key = (topic: string, p: number) => `${topic}\u0000${p}`;
 
     // partitions we run but no longer own (lease expired and taken over)
-    const ownedInDb = new Set(rows.filter((r) => r.owner === this.memberId).map((r) => key(r.topic, r.partition_no)));
+    const ownedInDb = new Set(
+      rows.filter((r) => r.owner === this.memberId).map((r) => key(r.topic, r.partition_no)),
+    );
     for (const [k, w] of this.workers) {
       if (!ownedInDb.has(k) || w.finished) {
-        if (!w.finished) this.log.warn({ topic: w.topic, partition: w.partition }, 'event log: lost partition lease');
+        if (!w.finished)
+          this.log.warn({ topic: w.topic, partition: w.partition }, 'event log: lost partition lease');
         await w.stop();
         this.workers.delete(k);
       }
@@ -602,9 +599,19 @@ class MysqlGroupConsumer {
           'select next_offset from consumer_offsets where group_id = ? and topic = ? and partition_no = ?',
           [group, r.topic, r.partition_no],
         );
-        const w = new PartitionWorker(this, this.t, r.topic, r.partition_no, Number(row!.next_offset), this.opts);
+        const w = new PartitionWorker(
+          this,
+          this.t,
+          r.topic,
+          r.partition_no,
+          Number(row!.next_offset),
+          this.opts,
+        );
         this.workers.set(key(r.topic, r.partition_no), w);
-        this.log.debug({ topic: r.topic, partition: r.partition_no, from: w.position }, 'event log: partition assigned');
+        this.log.debug(
+          { topic: r.topic, partition: r.partition_no, from: w.position },
+          'event log: partition assigned',
+        );
       }
     }
   }
@@ -626,10 +633,10 @@ class MysqlGroupConsumer {
       this.workers.clear();
       for (const u of this.unwatch) u();
       try {
-        await this.sql.run('update consumer_offsets set owner = null, lease_until = null where group_id = ? and owner = ?', [
-          this.opts.group,
-          this.memberId,
-        ]);
+        await this.sql.run(
+          'update consumer_offsets set owner = null, lease_until = null where group_id = ? and owner = ?',
+          [this.opts.group, this.memberId],
+        );
         await this.sql.run('delete from group_members where group_id = ? and member_id = ?', [
           this.opts.group,
           this.memberId,
@@ -657,7 +664,14 @@ class PartitionWorker {
   private readonly abort = new AbortController();
   private readonly done: Promise<void>;
 
-  constructor(c: MysqlGroupConsumer, t: MysqlTransport, topic: string, partition: number, from: number, opts: ConsumeOptions) {
+  constructor(
+    c: MysqlGroupConsumer,
+    t: MysqlTransport,
+    topic: string,
+    partition: number,
+    from: number,
+    opts: ConsumeOptions,
+  ) {
     this.c = c;
     this.t = t;
     this.topic = topic;
@@ -676,7 +690,10 @@ class PartitionWorker {
 
   private leaseOk(): boolean {
     if (Date.now() < this.c.leaseValidUntil) return true;
-    this.c.log.warn({ topic: this.topic, partition: this.partition }, 'event log: lease not renewed in time; pausing partition');
+    this.c.log.warn(
+      { topic: this.topic, partition: this.partition },
+      'event log: lease not renewed in time; pausing partition',
+    );
     return false;
   }
 
@@ -687,7 +704,10 @@ class PartitionWorker {
     if (ok) {
       this.committed = this.pos;
     } else {
-      this.c.log.warn({ topic: this.topic, partition: this.partition }, 'event log: partition taken over; offset not committed');
+      this.c.log.warn(
+        { topic: this.topic, partition: this.partition },
+        'event log: partition taken over; offset not committed',
+      );
       this.stopping = true;
     }
   }
@@ -705,13 +725,19 @@ class PartitionWorker {
         const recs = await this.t.fetch(this.topic, this.partition, this.pos);
         if (!recs.length) {
           // the messages up to the head were deleted by retention
-          this.c.log.warn({ topic: this.topic, partition: this.partition, from: this.pos, to: head }, 'event log: skipped expired messages');
+          this.c.log.warn(
+            { topic: this.topic, partition: this.partition, from: this.pos, to: head },
+            'event log: skipped expired messages',
+          );
           this.pos = head;
           continue;
         }
         const first = Number(recs[0]!.offset);
         if (first > this.pos) {
-          this.c.log.warn({ topic: this.topic, partition: this.partition, from: this.pos, to: first }, 'event log: skipped expired messages');
+          this.c.log.warn(
+            { topic: this.topic, partition: this.partition, from: this.pos, to: first },
+            'event log: skipped expired messages',
+          );
         }
         for (const rec of recs) {
           if (this.stopping || !this.leaseOk()) break;
@@ -719,7 +745,10 @@ class PartitionWorker {
             await this.opts.onRecord(rec, ctx);
           } catch (err) {
             if (err instanceof AbortedError) break;
-            this.c.log.error({ err, topic: this.topic, partition: this.partition, offset: rec.offset }, 'event log: record failed; retrying');
+            this.c.log.error(
+              { err, topic: this.topic, partition: this.partition, offset: rec.offset },
+              'event log: record failed; retrying',
+            );
             await sleep(1000, this.abort.signal).catch(() => {});
             break;
           }
@@ -729,12 +758,18 @@ class PartitionWorker {
         await this.commit();
       }
     } catch (err) {
-      this.c.log.error({ err, topic: this.topic, partition: this.partition }, 'event log: partition worker failed');
+      this.c.log.error(
+        { err, topic: this.topic, partition: this.partition },
+        'event log: partition worker failed',
+      );
     } finally {
       try {
         await this.commit();
       } catch (err) {
-        this.c.log.warn({ err, topic: this.topic, partition: this.partition }, 'event log: final offset commit failed');
+        this.c.log.warn(
+          { err, topic: this.topic, partition: this.partition },
+          'event log: final offset commit failed',
+        );
       }
     }
   }

@@ -170,7 +170,10 @@ export function registerWatcher(dbKey: string, w: HeadWatcher): () => void {
   };
 }
 
-export function announceHeads(dbKey: string, heads: { topic: string; partition: number; head: number }[]): void {
+export function announceHeads(
+  dbKey: string,
+  heads: { topic: string; partition: number; head: number }[],
+): void {
   const set = localWatchers.get(dbKey);
   if (!set) return;
   for (const w of set) for (const h of heads) w.advance(h.topic, h.partition, h.head);

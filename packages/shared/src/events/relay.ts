@@ -1,0 +1,234 @@
+import type { Orm } from '../db/orm.ts';
+import type { Logger } from '../logger.ts';
+import type { EventBus } from './bus.ts';
+import { eventMetrics, registerOutboxSource } from './metrics.ts';
+import { marks, Sql } from './mysql/db.ts';
+import { OutboxMessage } from './outbox.ts';
+import { type OutgoingRecord, sleep } from './transport.ts';
+
+export interface OutboxRelayOptions {
+  /** The service's ORM (its database holds the `outbox` table). */
+  orm: Orm;
+  bus: EventBus;
+  logger: Logger;
+  serviceName: string;
+  /** Rows per pass (default EVENTS_RELAY_BATCH). */
+  batchSize?: number;
+  /** Fallback poll interval (default EVENTS_RELAY_POLL_MS). */
+  pollIntervalMs?: number;
+  /** Published rows are deleted after this many hours (default EVENTS_OUTBOX_RETENTION_HOURS). */
+  retentionHours?: number;
+  /** Wake automatically after every committed transaction that wrote outbox rows (default true). */
+  autoNotify?: boolean;
+}
+
+export interface OutboxRelay {
+  /** Wake the relay now (call after committing a transaction that published; done automatically by default). */
+  notify(): void;
+  /** Publishes what is pending now, until the outbox is empty or rows are held by another relay; returns rows published. */
+  drain(): Promise<number>;
+  /** Stops the loop after the pass in progress and tries a final drain. Call before closing the bus. */
+  stop(): Promise<void>;
+}
+
+interface OutboxRow {
+  seq: number | string;
+  event_id: string;
+  type: string;
+  topic: string;
+  aggregate_id: string;
+  envelope: string | object;
+  occurred_at: string;
+}
+
+/**
+ * Moves a service's outbox rows to the bus.
+ *
+ * Each pass, in a READ COMMITTED transaction, locks the oldest unpublished
+ * rows with `FOR UPDATE SKIP LOCKED`, publishes them in `seq` order, marks
+ * them `published_at` and commits. Several relays of one service (several
+ * processes) share the outbox this way without publishing a row twice on the
+ * happy path; to keep per-aggregate order, a relay skips an aggregate whose
+ * earlier rows are still unpublished and held by another relay (they are
+ * handled by the next pass). A crash after publishing and before the commit
+ * publishes those rows again: consumers dedupe by event id.
+ */
+export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
+  const { orm, bus, serviceName } = opts;
+  const cfg = bus.config;
+  const batch = opts.batchSize ?? cfg.EVENTS_RELAY_BATCH;
+  const pollMs = opts.pollIntervalMs ?? cfg.EVENTS_RELAY_POLL_MS;
+  const retentionHours = opts.retentionHours ?? cfg.EVENTS_OUTBOX_RETENTION_HOURS;
+  const log = opts.logger.child({ component: 'outbox-relay', service: serviceName });
+  const sql = new Sql(orm);
+
+  let stopped = false;
+  let pending = false;
+  let waker: (() => void) | undefined;
+  let lastCleanup = Date.now() - 9 * 60_000; // first cleanup about a minute after start
+
+  const notify = () => {
+    if (stopped) return;
+    pending = true;
+    waker?.();
+  };
+
+  // wake after commits of transactions that wrote outbox rows
+  if (opts.autoNotify !== false) {
+    const wrote = new WeakSet<object>();
+    orm.em.getEventManager().registerSubscriber({
+      getSubscribedEntities: () => [OutboxMessage],
+      afterCreate: (args) => {
+        wrote.add(args.em);
+      },
+      afterTransactionCommit: (args) => {
+        if (args.transaction && 'savepointName' in args.transaction) return;
+        if (wrote.has(args.em)) {
+          wrote.delete(args.em);
+          notify();
+        }
+      },
+    });
+  }
+
+  /** One locked batch: returns rows locked and rows published. */
+  async function pass(): Promise<{ locked: number; sent: number }> {
+    return sql.tx(async (trx) => {
+      const rows = await sql.all<OutboxRow>(
+        'select seq, event_id, type, topic, aggregate_id, envelope, occurred_at from outbox where published_at is null order by seq limit ? for update skip locked',
+        [batch],
+        trx,
+      );
+      if (!rows.length) return { locked: 0, sent: 0 };
+      const firstSeq = new Map<string, number>();
+      for (const r of rows) if (!firstSeq.has(r.aggregate_id)) firstSeq.set(r.aggregate_id, Number(r.seq));
+      const maxFirst = Math.max(...firstSeq.values());
+      const aggs = [...firstSeq.keys()];
+      // unpublished earlier rows of the same aggregates that we did not lock: another relay holds them
+      const earlier = await sql.all<{ aggregate_id: string; seq: number | string }>(
+        `select aggregate_id, seq from outbox where published_at is null and seq < ? and aggregate_id in (${marks(aggs.length)})`,
+        [maxFirst, ...aggs],
+        trx,
+      );
+      const blocked = new Set(
+        earlier.filter((e) => Number(e.seq) < firstSeq.get(e.aggregate_id)!).map((e) => e.aggregate_id),
+      );
+      const send = rows.filter((r) => !blocked.has(r.aggregate_id));
+      if (!send.length) return { locked: rows.length, sent: 0 };
+      const records: OutgoingRecord[] = send.map((r) => {
+        const value = typeof r.envelope === 'string' ? r.envelope : JSON.stringify(r.envelope);
+        const traceparent = (JSON.parse(value) as { traceparent?: string }).traceparent;
+        return {
+          topic: r.topic,
+          key: r.aggregate_id,
+          eventId: r.event_id,
+          value,
+          headers: { type: r.type, ...(traceparent ? { traceparent } : {}) },
+        };
+      });
+      await bus.producer.sendRecords(records);
+      await sql.run(
+        `update outbox set published_at = utc_timestamp(3) where seq in (${marks(send.length)})`,
+        send.map((r) => r.seq),
+        trx,
+      );
+      const now = Date.now();
+      for (const r of send) {
+        const at = Date.parse(`${r.occurred_at.replace(' ', 'T')}Z`);
+        if (!Number.isNaN(at))
+          eventMetrics.outboxPublishDelay.observe({ service: serviceName }, Math.max(0, now - at) / 1000);
+      }
+      eventMetrics.outboxPublished.inc({ service: serviceName }, send.length);
+      return { locked: rows.length, sent: send.length };
+    });
+  }
+
+  let blockedSeen = false;
+  async function drain(): Promise<number> {
+    let total = 0;
+    blockedSeen = false;
+    for (;;) {
+      const r = await pass();
+      total += r.sent;
+      if (r.sent < r.locked) blockedSeen = true;
+      if (r.locked < batch || r.sent === 0) return total;
+    }
+  }
+
+  async function cleanup(): Promise<void> {
+    if (Date.now() - lastCleanup < 10 * 60_000) return;
+    lastCleanup = Date.now();
+    let deleted = 0;
+    for (;;) {
+      const res = await sql.run(
+        'delete from outbox where published_at is not null and published_at < utc_timestamp(3) - interval ? hour limit 1000',
+        [retentionHours],
+      );
+      deleted += res.affectedRows;
+      if (res.affectedRows < 1000) break;
+    }
+    if (deleted) log.info({ deleted }, 'outbox: published rows removed');
+  }
+
+  const unregister = registerOutboxSource(
+    serviceName,
+    async () => {
+      const row = await sql.one<{ n: number | string; age_us: number | string | null }>(
+        'select count(*) as n, timestampdiff(microsecond, min(occurred_at), utc_timestamp(3)) as age_us from outbox where published_at is null',
+      );
+      return { backlog: Number(row?.n ?? 0), oldestAgeSeconds: Math.max(0, Number(row?.age_us ?? 0) / 1e6) };
+    },
+    log,
+  );
+
+  const loop = (async () => {
+    let failures = 0;
+    while (!stopped) {
+      pending = false;
+      try {
+        await drain();
+        await cleanup();
+        failures = 0;
+      } catch (err) {
+        failures++;
+        const wait = Math.min(30_000, 100 * 2 ** Math.min(failures, 9));
+        log.error({ err, retryInMs: wait }, 'outbox relay pass failed');
+        await sleep(wait).catch(() => {});
+        continue;
+      }
+      if (stopped || pending) continue;
+      // rows held by another relay: look again soon rather than at the next poll
+      const wait = blockedSeen ? Math.min(pollMs, 20) : pollMs;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, wait);
+        function done() {
+          clearTimeout(t);
+          waker = undefined;
+          resolve();
+        }
+        waker = done;
+        if (pending || stopped) done();
+      });
+    }
+  })();
+
+  log.info({ batch, pollMs }, 'outbox relay started');
+
+  return {
+    notify,
+    drain,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      waker?.();
+      await loop;
+      try {
+        await drain();
+      } catch (err) {
+        log.warn({ err }, 'outbox relay: final drain failed (rows stay in the outbox for the next start)');
+      }
+      unregister();
+      log.info('outbox relay stopped');
+    },
+  };
+}
