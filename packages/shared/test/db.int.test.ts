@@ -1,0 +1,56 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { defineEntity, p } from '@mikro-orm/core';
+import { Migration } from '@mikro-orm/migrations';
+import { createLogger, createTenantProvisioner, forkEm, openDatabase, withSqlCounter } from '../src/index.ts';
+import { dropTestDatabases, testDatabaseConfig } from '../src/testing/index.ts';
+
+const db = testDatabaseConfig();
+const log = createLogger('test', 'silent');
+afterAll(() => dropTestDatabases(db));
+
+const Note = defineEntity({ name: 'Note', tableName: 'note', schema: '*', properties: { id: p.string().primary(), body: p.string() } });
+class ServiceInit extends Migration {
+  override name = '0001-service';
+  up() {
+    this.addSql('create table service_marker (id int primary key)');
+  }
+}
+class TenantInit extends Migration {
+  override name = '0001-tenant';
+  up() {
+    this.addSql('create table note (id varchar(40) primary key, body varchar(200) not null)');
+  }
+}
+
+describe('database bootstrap', () => {
+  it('creates the service database, migrates it once, and provisions tenant databases idempotently and isolated', async () => {
+    const orm = await openDatabase({ db, name: 'svc', entities: [Note], migrations: [ServiceInit], logger: log });
+    const again = await openDatabase({ db, name: 'svc', entities: [Note], migrations: [ServiceInit], logger: log });
+    const applied = await forkEm(orm).execute('select name from schema_migrations');
+    expect(applied.map((r) => r.name)).toEqual(['0001-service']);
+    await again.close();
+
+    const tenants = await createTenantProvisioner({ db, name: 'svc', entities: [Note], tenantMigrations: [TenantInit], logger: log });
+    const a = `${db.DB_PREFIX}t_a`;
+    const b = `${db.DB_PREFIX}t_b`;
+    expect(await tenants.provision(a)).toEqual(['0001-tenant']);
+    expect(await tenants.provision(a)).toEqual([]);
+    expect(await tenants.provision(b)).toEqual(['0001-tenant']);
+    await expect(tenants.provision('bad name; drop')).rejects.toThrow(/invalid tenant database/);
+
+    await forkEm(orm, a).transactional(async (em) => {
+      em.create(Note, { id: 'n1', body: 'only in a' });
+    });
+    expect(await forkEm(orm, a).count(Note)).toBe(1);
+    expect(await forkEm(orm, b).count(Note)).toBe(0);
+
+    const counter = { count: 0 };
+    await withSqlCounter(counter, async () => {
+      await forkEm(orm, a).find(Note, {});
+      await forkEm(orm, b).find(Note, {});
+    });
+    expect(counter.count).toBe(2);
+    await tenants.close();
+    await orm.close();
+  });
+});

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { GraphQLError } from 'graphql';
+import {
+  AppError,
+  ConfigError,
+  createErrorFormatter,
+  createLogger,
+  decodeCursor,
+  env,
+  fromMinorUnits,
+  generateInternalKeyPair,
+  loadConfig,
+  loadInternalPrivateKey,
+  loadInternalPublicKey,
+  newId,
+  pageArgs,
+  parseId,
+  signInternalToken,
+  toConnection,
+  toMinorUnits,
+  verifyInternalToken,
+  InternalTokenError,
+} from '../src/index.ts';
+
+describe('config', () => {
+  it('collects every problem into one readable error', () => {
+    const spec = { PORT: env.int({ min: 1 }), MODE: env.oneOf(['a', 'b'] as const), NAME: env.string() };
+    try {
+      loadConfig(spec, { PORT: 'x', MODE: 'c' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).problems).toEqual([
+        'PORT must be an integer, got "x"',
+        'MODE must be one of a, b, got "c"',
+        'NAME is required (a string)',
+      ]);
+    }
+  });
+  it('applies defaults and parses types', () => {
+    const c = loadConfig({ PORT: env.int({ default: 4000 }), ON: env.bool({ default: false }), L: env.list() }, { ON: 'yes', L: 'a, b,,c' });
+    expect(c).toEqual({ PORT: 4000, ON: true, L: ['a', 'b', 'c'] });
+  });
+});
+
+describe('money', () => {
+  it('round-trips decimal strings through integer minor units per currency exponent', () => {
+    expect(toMinorUnits({ amount: '12.5', currencyCode: 'EUR' })).toBe(1250n);
+    expect(fromMinorUnits(1250n, 'EUR')).toEqual({ amount: '12.50', currencyCode: 'EUR' });
+    expect(toMinorUnits({ amount: '1500', currencyCode: 'JPY' })).toBe(1500n);
+    expect(fromMinorUnits(1500, 'JPY').amount).toBe('1500');
+    expect(fromMinorUnits(5n, 'KWD').amount).toBe('0.005');
+    expect(fromMinorUnits(-7n, 'USD').amount).toBe('-0.07');
+  });
+  it('rejects too many decimals and bad currencies', () => {
+    expect(() => toMinorUnits({ amount: '1.001', currencyCode: 'EUR' })).toThrow(/at most 2 decimal places/);
+    expect(() => toMinorUnits({ amount: '1', currencyCode: 'eur' })).toThrow(/ISO 4217/);
+    expect(() => toMinorUnits({ amount: '1e3', currencyCode: 'EUR' })).toThrow(/not a decimal/);
+  });
+});
+
+describe('ids', () => {
+  it('are type-prefixed, optionally tenant-routed, unique, and parse only as their own type', () => {
+    const a = newId('prd', 'brand7');
+    expect(parseId(a, 'prd')).toMatchObject({ prefix: 'prd', tenantKey: 'brand7' });
+    expect(parseId(a, 'org')).toBeNull();
+    expect(parseId('prd_../../etc', 'prd')).toBeNull();
+    expect(new Set(Array.from({ length: 1000 }, () => newId('x'))).size).toBe(1000);
+  });
+});
+
+describe('connections', () => {
+  it('caps the page size and shapes pages with cursors', () => {
+    expect(() => pageArgs({ first: 101 })).toThrow(/at most 100/);
+    expect(() => pageArgs({ first: -1 })).toThrow();
+    const page = pageArgs<number>({ first: 2 });
+    const conn = toConnection([1, 2, 3], page, (n) => n, 3);
+    expect(conn.nodes).toEqual([1, 2]);
+    expect(conn.pageInfo.hasNextPage).toBe(true);
+    expect(decodeCursor<number>(conn.pageInfo.endCursor!)).toBe(2);
+    expect(() => pageArgs({ after: '%%%' })).toThrow(/cursor/);
+  });
+});
+
+describe('error formatter', () => {
+  const format = createErrorFormatter(createLogger('test', 'silent'));
+  it('keeps AppError codes and masks everything else', () => {
+    const coded = new GraphQLError('x', { originalError: new AppError('NOT_FOUND', 'Product not found'), path: ['product'] });
+    expect(format({ message: 'x', path: ['product'] }, coded)).toMatchObject({ message: 'Product not found', extensions: { code: 'NOT_FOUND' } });
+    const leak = new GraphQLError('ER_DUP_ENTRY: secret sql', { originalError: new Error('ER_DUP_ENTRY: secret sql'), path: ['x'] });
+    const masked = format({ message: 'ER_DUP_ENTRY: secret sql', path: ['x'], extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['a'] } }, leak);
+    expect(masked).toEqual({ message: 'Internal server error', path: ['x'], locations: undefined, extensions: { code: 'INTERNAL' } });
+  });
+  it('passes request-level errors through without stack traces', () => {
+    const v = new GraphQLError('Cannot query field "nope"', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    expect(format({ message: v.message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED', stacktrace: ['s'] } }, v)).toEqual({
+      message: v.message,
+      locations: undefined,
+      path: undefined,
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
+  });
+});
+
+describe('internal tokens', () => {
+  it('verify only with the router key, the right audience and within their lifetime', async () => {
+    const pair = generateInternalKeyPair();
+    const priv = loadInternalPrivateKey(pair.privateKey);
+    const pub = loadInternalPublicKey(Buffer.from(pair.publicKey).toString('base64'));
+    const token = await signInternalToken(priv, 'catalog', { principal: { kind: 'anonymous' }, requestId: 'r1' });
+    await expect(verifyInternalToken(pub, 'catalog', token)).resolves.toMatchObject({ requestId: 'r1', principal: { kind: 'anonymous' } });
+    await expect(verifyInternalToken(pub, 'identity', token)).rejects.toBeInstanceOf(InternalTokenError);
+    const other = generateInternalKeyPair();
+    await expect(verifyInternalToken(loadInternalPublicKey(other.publicKey), 'catalog', token)).rejects.toBeInstanceOf(InternalTokenError);
+    const expired = await signInternalToken(priv, 'catalog', { principal: { kind: 'anonymous' }, requestId: 'r' }, -30);
+    await expect(verifyInternalToken(pub, 'catalog', expired)).rejects.toBeInstanceOf(InternalTokenError);
+    await expect(verifyInternalToken(pub, 'catalog', undefined)).rejects.toThrow(/missing/);
+  });
+});
