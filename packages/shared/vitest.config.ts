@@ -3,5 +3,10 @@ import { sharedResolve } from '../../vitest.shared.ts';
 
 export default defineConfig({
   resolve: sharedResolve,
-  test: { include: ['test/**/*.test.ts', 'src/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 120_000, fileParallelism: false },
+  test: {
+    include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    fileParallelism: false,
+  },
 });

@@ -13,13 +13,13 @@ import { createConnection } from 'mysql2/promise';
 import { type ManagedProcess, startProcess, stopAll, waitReady } from './processes.ts';
 import { DEMO_ACCOUNTS, DEMO_CUSTOMER, DEMO_PASSWORD, DEMO_PLATFORM_ADMIN, seedDemo } from './seed.ts';
 
+const command = process.argv[2] ?? 'start';
 const config = loadConfig({
   ...databaseEnv,
   ROUTER_PORT: env.int({ default: 4000 }),
   SEED_DEMO: env.bool({ default: true }),
   LOG_FORMAT: env.oneOf(['pretty', 'json'] as const, { default: 'pretty' }),
 });
-const command = process.argv[2] ?? 'start';
 
 async function checkMysql(): Promise<void> {
   try {
@@ -146,7 +146,12 @@ ${[...DEMO_ACCOUNTS.map((a) => `    ${a.email.padEnd(32)} ${a.kind.padEnd(9)} ${
 }
 
 if (command === 'start') await start();
-else {
-  console.error(`unknown command ${command}; use: start`);
+else if (command === 'internal-keys') {
+  // For deployments: a fresh router key pair as env lines (base64 PEM).
+  const pair = generateInternalKeyPair();
+  console.log(`INTERNAL_TOKEN_PRIVATE_KEY=${Buffer.from(pair.privateKey).toString('base64')}`);
+  console.log(`INTERNAL_TOKEN_PUBLIC_KEY=${Buffer.from(pair.publicKey).toString('base64')}`);
+} else {
+  console.error(`unknown command ${command}; use: start | internal-keys`);
   process.exit(2);
 }

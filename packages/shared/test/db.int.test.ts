@@ -1,6 +1,6 @@
-import { afterAll, describe, expect, it } from 'vitest';
 import { defineEntity, p } from '@mikro-orm/core';
 import { Migration } from '@mikro-orm/migrations';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger, createTenantProvisioner, forkEm, openDatabase, withSqlCounter } from '../src/index.ts';
 import { dropTestDatabases, testDatabaseConfig } from '../src/testing/index.ts';
 
@@ -8,7 +8,12 @@ const db = testDatabaseConfig();
 const log = createLogger('test', 'silent');
 afterAll(() => dropTestDatabases(db));
 
-const Note = defineEntity({ name: 'Note', tableName: 'note', schema: '*', properties: { id: p.string().primary(), body: p.string() } });
+const Note = defineEntity({
+  name: 'Note',
+  tableName: 'note',
+  schema: '*',
+  properties: { id: p.string().primary(), body: p.string() },
+});
 class ServiceInit extends Migration {
   override name = '0001-service';
   up() {
@@ -24,13 +29,31 @@ class TenantInit extends Migration {
 
 describe('database bootstrap', () => {
   it('creates the service database, migrates it once, and provisions tenant databases idempotently and isolated', async () => {
-    const orm = await openDatabase({ db, name: 'svc', entities: [Note], migrations: [ServiceInit], logger: log });
-    const again = await openDatabase({ db, name: 'svc', entities: [Note], migrations: [ServiceInit], logger: log });
+    const orm = await openDatabase({
+      db,
+      name: 'svc',
+      entities: [Note],
+      migrations: [ServiceInit],
+      logger: log,
+    });
+    const again = await openDatabase({
+      db,
+      name: 'svc',
+      entities: [Note],
+      migrations: [ServiceInit],
+      logger: log,
+    });
     const applied = await forkEm(orm).execute('select name from schema_migrations');
     expect(applied.map((r) => r.name)).toEqual(['0001-service']);
     await again.close();
 
-    const tenants = await createTenantProvisioner({ db, name: 'svc', entities: [Note], tenantMigrations: [TenantInit], logger: log });
+    const tenants = await createTenantProvisioner({
+      db,
+      name: 'svc',
+      entities: [Note],
+      tenantMigrations: [TenantInit],
+      logger: log,
+    });
     const a = `${db.DB_PREFIX}t_a`;
     const b = `${db.DB_PREFIX}t_b`;
     expect(await tenants.provision(a)).toEqual(['0001-tenant']);

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { GraphQLError } from 'graphql';
+import { describe, expect, it } from 'vitest';
 import {
   AppError,
   ConfigError,
@@ -9,6 +9,7 @@ import {
   env,
   fromMinorUnits,
   generateInternalKeyPair,
+  InternalTokenError,
   loadConfig,
   loadInternalPrivateKey,
   loadInternalPublicKey,
@@ -19,7 +20,6 @@ import {
   toConnection,
   toMinorUnits,
   verifyInternalToken,
-  InternalTokenError,
 } from '../src/index.ts';
 
 describe('config', () => {
@@ -38,7 +38,10 @@ describe('config', () => {
     }
   });
   it('applies defaults and parses types', () => {
-    const c = loadConfig({ PORT: env.int({ default: 4000 }), ON: env.bool({ default: false }), L: env.list() }, { ON: 'yes', L: 'a, b,,c' });
+    const c = loadConfig(
+      { PORT: env.int({ default: 4000 }), ON: env.bool({ default: false }), L: env.list() },
+      { ON: 'yes', L: 'a, b,,c' },
+    );
     expect(c).toEqual({ PORT: 4000, ON: true, L: ['a', 'b', 'c'] });
   });
 });
@@ -85,15 +88,40 @@ describe('connections', () => {
 describe('error formatter', () => {
   const format = createErrorFormatter(createLogger('test', 'silent'));
   it('keeps AppError codes and masks everything else', () => {
-    const coded = new GraphQLError('x', { originalError: new AppError('NOT_FOUND', 'Product not found'), path: ['product'] });
-    expect(format({ message: 'x', path: ['product'] }, coded)).toMatchObject({ message: 'Product not found', extensions: { code: 'NOT_FOUND' } });
-    const leak = new GraphQLError('ER_DUP_ENTRY: secret sql', { originalError: new Error('ER_DUP_ENTRY: secret sql'), path: ['x'] });
-    const masked = format({ message: 'ER_DUP_ENTRY: secret sql', path: ['x'], extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['a'] } }, leak);
-    expect(masked).toEqual({ message: 'Internal server error', path: ['x'], locations: undefined, extensions: { code: 'INTERNAL' } });
+    const coded = new GraphQLError('x', {
+      originalError: new AppError('NOT_FOUND', 'Product not found'),
+      path: ['product'],
+    });
+    expect(format({ message: 'x', path: ['product'] }, coded)).toMatchObject({
+      message: 'Product not found',
+      extensions: { code: 'NOT_FOUND' },
+    });
+    const leak = new GraphQLError('ER_DUP_ENTRY: secret sql', {
+      originalError: new Error('ER_DUP_ENTRY: secret sql'),
+      path: ['x'],
+    });
+    const masked = format(
+      {
+        message: 'ER_DUP_ENTRY: secret sql',
+        path: ['x'],
+        extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['a'] },
+      },
+      leak,
+    );
+    expect(masked).toEqual({
+      message: 'Internal server error',
+      path: ['x'],
+      locations: undefined,
+      extensions: { code: 'INTERNAL' },
+    });
   });
   it('passes request-level errors through without stack traces', () => {
-    const v = new GraphQLError('Cannot query field "nope"', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
-    expect(format({ message: v.message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED', stacktrace: ['s'] } }, v)).toEqual({
+    const v = new GraphQLError('Cannot query field "nope"', {
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
+    expect(
+      format({ message: v.message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED', stacktrace: ['s'] } }, v),
+    ).toEqual({
       message: v.message,
       locations: undefined,
       path: undefined,
@@ -107,12 +135,25 @@ describe('internal tokens', () => {
     const pair = generateInternalKeyPair();
     const priv = loadInternalPrivateKey(pair.privateKey);
     const pub = loadInternalPublicKey(Buffer.from(pair.publicKey).toString('base64'));
-    const token = await signInternalToken(priv, 'catalog', { principal: { kind: 'anonymous' }, requestId: 'r1' });
-    await expect(verifyInternalToken(pub, 'catalog', token)).resolves.toMatchObject({ requestId: 'r1', principal: { kind: 'anonymous' } });
+    const token = await signInternalToken(priv, 'catalog', {
+      principal: { kind: 'anonymous' },
+      requestId: 'r1',
+    });
+    await expect(verifyInternalToken(pub, 'catalog', token)).resolves.toMatchObject({
+      requestId: 'r1',
+      principal: { kind: 'anonymous' },
+    });
     await expect(verifyInternalToken(pub, 'identity', token)).rejects.toBeInstanceOf(InternalTokenError);
     const other = generateInternalKeyPair();
-    await expect(verifyInternalToken(loadInternalPublicKey(other.publicKey), 'catalog', token)).rejects.toBeInstanceOf(InternalTokenError);
-    const expired = await signInternalToken(priv, 'catalog', { principal: { kind: 'anonymous' }, requestId: 'r' }, -30);
+    await expect(
+      verifyInternalToken(loadInternalPublicKey(other.publicKey), 'catalog', token),
+    ).rejects.toBeInstanceOf(InternalTokenError);
+    const expired = await signInternalToken(
+      priv,
+      'catalog',
+      { principal: { kind: 'anonymous' }, requestId: 'r' },
+      -30,
+    );
     await expect(verifyInternalToken(pub, 'catalog', expired)).rejects.toBeInstanceOf(InternalTokenError);
     await expect(verifyInternalToken(pub, 'catalog', undefined)).rejects.toThrow(/missing/);
   });

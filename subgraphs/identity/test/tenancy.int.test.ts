@@ -34,7 +34,7 @@ describe('invitations and members', () => {
 
   it('invites a new member who accepts and signs in with the invited role', async () => {
     const inv = await h.call(INVITE, { i: { email: 'staff@a.test', role: 'STAFF' } }, a.accessToken);
-    const { token, id } = inv.data?.inviteMember.invitation;
+    const { token, id } = inv.data!.inviteMember.invitation;
     expect(token).toMatch(/^inv_/);
     const preview = await h.call(
       `query($t: String!) { invitation(token: $t) { email role accountExists organization { name } } }`,
@@ -270,7 +270,7 @@ describe('API keys', () => {
       {},
       a.accessToken,
     );
-    const { apiKey, secret } = res.data?.createApiKey;
+    const { apiKey, secret } = res.data!.createApiKey;
     expect(secret).toMatch(/^tgk_/);
     expect(apiKey.lastFour).toBe(secret.slice(-4));
     const stored = await h.sql('select secret_hash from api_keys where id = ?', [apiKey.id]);

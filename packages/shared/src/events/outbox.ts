@@ -1,12 +1,15 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/mysql';
-import { EVENT_VERSIONS, type EventType, type PayloadOf } from './catalogue.ts';
+import { EVENT_VERSIONS, topicOf, type EventType, type PayloadOf } from './catalogue.ts';
 import { type EventEnvelope, newEventId } from './envelope.ts';
 
 /**
  * Transactional outbox: `publish` persists the event in the caller's
  * transaction, next to the state change it describes, so either both commit or
  * neither does. The relay (relay.ts) later moves rows to the bus.
+ *
+ * The table (OUTBOX_TABLE_SQL) is unchanged since services first created it:
+ * the relay relies on `seq` order and the (published_at, seq) index.
  */
 export const OutboxMessage = defineEntity({
   name: 'OutboxMessage',
@@ -47,17 +50,16 @@ export interface PublishContext {
   traceparent?: string;
 }
 
-/**
- * Records an event in the outbox through `em` (call inside the transaction that
- * makes the change; the row is flushed with it). Returns the envelope.
- */
-export function publish<T extends EventType>(
-  em: EntityManager,
+/** Builds the envelope of a new event (id, version from the catalogue, occurredAt now). */
+export function createEnvelope<T extends EventType>(
   ctx: PublishContext,
   type: T,
   event: { aggregateId: string; orgId: string | null; payload: PayloadOf<T> },
 ): EventEnvelope<PayloadOf<T>> {
-  const envelope: EventEnvelope<PayloadOf<T>> = {
+  if (!event.aggregateId || event.aggregateId.length > 120) {
+    throw new Error(`${type}: aggregateId must be 1-120 characters, got "${event.aggregateId}"`);
+  }
+  return {
     id: newEventId(),
     type,
     version: EVENT_VERSIONS[type],
@@ -69,11 +71,26 @@ export function publish<T extends EventType>(
     ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
     ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
   };
+}
+
+/**
+ * Records an event in the outbox through `em` (call inside the transaction that
+ * makes the change; the row is flushed with it). Returns the envelope. The
+ * relay publishes it after the commit (woken at once when it runs in this
+ * process, see startOutboxRelay).
+ */
+export function publish<T extends EventType>(
+  em: EntityManager,
+  ctx: PublishContext,
+  type: T,
+  event: { aggregateId: string; orgId: string | null; payload: PayloadOf<T> },
+): EventEnvelope<PayloadOf<T>> {
+  const envelope = createEnvelope(ctx, type, event);
   em.create(OutboxMessage, {
     eventId: envelope.id,
     type,
     version: envelope.version,
-    topic: type.split('.').slice(0, 2).join('.'),
+    topic: topicOf(type),
     aggregateId: event.aggregateId,
     orgId: event.orgId,
     envelope: envelope as EventEnvelope,

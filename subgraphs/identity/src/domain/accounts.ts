@@ -134,9 +134,9 @@ export async function login(
   const password = typeof input.password === 'string' ? input.password : '';
   if (await isLocked(ctx, email)) return { failure: 'TOO_MANY_ATTEMPTS' };
   const user = email ? await ctx.em.findOne(User, { email }) : null;
-  const ok = user
-    ? await verifyPassword(user.passwordHash, password)
-    : (await burnPasswordCheck(password, policy(ctx)), false);
+  let ok = false;
+  if (user) ok = await verifyPassword(user.passwordHash, password);
+  else await burnPasswordCheck(password, policy(ctx));
   if (!ok || !user || user.status !== 'ACTIVE') {
     await recordFailure(ctx, email);
     return { failure: 'INVALID_CREDENTIALS' };
