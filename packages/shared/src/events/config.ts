@@ -22,6 +22,8 @@ export const eventsEnv = {
   EVENTS_POLL_MAX_MS: env.int({ default: 100, min: 1, max: 60_000 }),
   /** mysql transport: partition lease of a consumer-group member; a dead member's partitions move after this. */
   EVENTS_LEASE_MS: env.int({ default: 10_000, min: 500, max: 600_000 }),
+  /** mysql transport: a consumer commits its offset at the end of each fetched batch and at least this often. */
+  EVENTS_COMMIT_INTERVAL_MS: env.int({ default: 1000, min: 10 }),
   /** Relay: fallback poll of the outbox when no in-process notification arrives. */
   EVENTS_RELAY_POLL_MS: env.int({ default: 1000, min: 10, max: 600_000 }),
   EVENTS_RELAY_BATCH: env.int({ default: 200, min: 1, max: 10_000 }),

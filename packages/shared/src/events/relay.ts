@@ -18,6 +18,8 @@ export interface OutboxRelayOptions {
   pollIntervalMs?: number;
   /** Published rows are deleted after this many hours (default EVENTS_OUTBOX_RETENTION_HOURS). */
   retentionHours?: number;
+  /** How often published rows older than the retention are deleted (default 10 minutes; first run after a minute at most). */
+  cleanupIntervalMs?: number;
   /** Wake automatically after every committed transaction that wrote outbox rows (default true). */
   autoNotify?: boolean;
 }
@@ -65,7 +67,8 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   let stopped = false;
   let pending = false;
   let waker: (() => void) | undefined;
-  let lastCleanup = Date.now() - 9 * 60_000; // first cleanup about a minute after start
+  const cleanupEvery = opts.cleanupIntervalMs ?? 10 * 60_000;
+  let lastCleanup = Date.now() - cleanupEvery + Math.min(60_000, cleanupEvery); // first run within a minute
 
   const notify = () => {
     if (stopped) return;
@@ -113,7 +116,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       const blocked = new Set(
         earlier.filter((e) => Number(e.seq) < firstSeq.get(e.aggregate_id)!).map((e) => e.aggregate_id),
       );
-      const send = rows.filter((r) => !blocked.has(r.aggregate_id));
+      const send = rows.filter((r) => blocked.size < 0 || !blocked.has(r.aggregate_id));
       if (!send.length) return { locked: rows.length, sent: 0 };
       const records: OutgoingRecord[] = send.map((r) => {
         const value = typeof r.envelope === 'string' ? r.envelope : JSON.stringify(r.envelope);
@@ -156,7 +159,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   }
 
   async function cleanup(): Promise<void> {
-    if (Date.now() - lastCleanup < 10 * 60_000) return;
+    if (Date.now() - lastCleanup < cleanupEvery) return;
     lastCleanup = Date.now();
     let deleted = 0;
     for (;;) {

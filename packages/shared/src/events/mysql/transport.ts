@@ -753,7 +753,7 @@ class PartitionWorker {
             break;
           }
           this.pos = Number(rec.offset) + 1;
-          if (Date.now() - this.lastCommitAt > 1000) await this.commit();
+          if (Date.now() - this.lastCommitAt > this.t.config.EVENTS_COMMIT_INTERVAL_MS) await this.commit();
         }
         await this.commit();
       }
