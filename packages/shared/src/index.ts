@@ -15,3 +15,4 @@ export * from './http/graphql-client.ts';
 export * from './http/subgraph-server.ts';
 export * from './logger.ts';
 export * from './metrics.ts';
+export * from './db/tenancy.ts';

@@ -94,6 +94,85 @@ export interface EventCatalogue {
     version: 1;
     payload: { subjectId: string; familyId: string; reason: 'logout' | 'reuse-detected' };
   };
+  /** Snapshot of a brand's product after every change (create, update, publish, archive). */
+  'catalog.product.changed': {
+    version: 1;
+    payload: {
+      productId: string;
+      brandId: string;
+      name: string;
+      status: 'DRAFT' | 'ACTIVE' | 'ARCHIVED';
+      variants: {
+        variantId: string;
+        sku: string;
+        gtin: string | null;
+        options: { name: string; value: string }[];
+        /** MSRP in minor units (decimal string), null when unset. */
+        msrpMinor: string | null;
+        currencyCode: string | null;
+      }[];
+    };
+  };
+  /** A supplier's offer for a brand variant (wholesale price in minor units). */
+  'supplier.offer.changed': {
+    version: 1;
+    payload: {
+      offerId: string;
+      supplierId: string;
+      brandId: string;
+      variantId: string;
+      wholesaleMinor: string;
+      currencyCode: string;
+      minimumOrderQuantity: number;
+      leadTimeDays: number;
+      active: boolean;
+    };
+  };
+  /** Stock of one variant at one supplier changed; totals are across the supplier's warehouses. */
+  'supplier.stock.changed': {
+    version: 1;
+    payload: {
+      supplierId: string;
+      brandId: string;
+      variantId: string;
+      warehouseId: string;
+      onHand: number;
+      reserved: number;
+      available: number;
+      totalAvailable: number;
+      movement: 'RECEIVED' | 'ADJUSTED' | 'RESERVED' | 'RELEASED' | 'SHIPPED';
+    };
+  };
+  'supplier.reservation.changed': {
+    version: 1;
+    payload: {
+      reservationId: string;
+      supplierId: string;
+      variantId: string;
+      warehouseId: string;
+      quantity: number;
+      status: 'ACTIVE' | 'RELEASED' | 'COMMITTED' | 'EXPIRED';
+      reference: string | null;
+      expiresAt: string;
+    };
+  };
+  'retailer.storefront.changed': {
+    version: 1;
+    payload: { storefrontId: string; retailerId: string; slug: string; name: string; published: boolean };
+  };
+  /** A listing was created, changed or removed; `visible` = active listing on a published storefront. */
+  'retailer.listing.changed': {
+    version: 1;
+    payload: {
+      listingId: string;
+      retailerId: string;
+      storefrontId: string;
+      variantId: string;
+      brandId: string;
+      visible: boolean;
+      removed: boolean;
+    };
+  };
   /**
    * Synthetic probe with no business meaning: the event-bus benchmark, the
    * contract tests and end-to-end latency checks send it. `seq` numbers the
@@ -138,6 +217,12 @@ export const EVENT_VERSIONS: { [T in EventType]: VersionOf<T> } = {
   'identity.api-key.created': 1,
   'identity.api-key.revoked': 1,
   'identity.session.revoked': 1,
+  'catalog.product.changed': 1,
+  'supplier.offer.changed': 1,
+  'supplier.stock.changed': 1,
+  'supplier.reservation.changed': 1,
+  'retailer.storefront.changed': 1,
+  'retailer.listing.changed': 1,
   'platform.probe.emitted': 1,
 };
 

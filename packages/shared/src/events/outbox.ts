@@ -86,16 +86,23 @@ export function publish<T extends EventType>(
   event: { aggregateId: string; orgId: string | null; payload: PayloadOf<T> },
 ): EventEnvelope<PayloadOf<T>> {
   const envelope = createEnvelope(ctx, type, event);
-  em.create(OutboxMessage, {
-    eventId: envelope.id,
-    type,
-    version: envelope.version,
-    topic: topicOf(type),
-    aggregateId: event.aggregateId,
-    orgId: event.orgId,
-    envelope: envelope as EventEnvelope,
-    occurredAt: new Date(envelope.occurredAt),
-    publishedAt: null,
-  });
+  em.create(
+    OutboxMessage,
+    {
+      eventId: envelope.id,
+      type,
+      version: envelope.version,
+      topic: topicOf(type),
+      aggregateId: event.aggregateId,
+      orgId: event.orgId,
+      envelope: envelope as EventEnvelope,
+      occurredAt: new Date(envelope.occurredAt),
+      publishedAt: null,
+    },
+    // Always the service database's outbox, also from an EntityManager forked
+    // onto a tenant database: tenant rows and their events then commit in one
+    // transaction (both databases live on the same server).
+    { schema: em.config.get('dbName') },
+  );
   return envelope;
 }
