@@ -9,6 +9,7 @@ import {
   sendJson,
   startSubgraphServer,
 } from '@tradegraph/shared';
+import { createEventBus, type EventBus, startOutboxRelay } from '@tradegraph/shared/events';
 import { parse } from 'graphql';
 import { type IdentityConfig, loadIdentityConfig } from './config.ts';
 import type { IdentityContext, IdentityServices } from './context.ts';
@@ -22,18 +23,23 @@ import { sdl } from './schema/index.ts';
 
 export interface IdentityService extends RunningServer {
   services: IdentityServices;
+  bus: EventBus;
 }
 
 /** Wires the identity subgraph: database, signing keys, GraphQL server, JWKS and API-key introspection. */
 export async function startIdentity(
   config: IdentityConfig = loadIdentityConfig(),
   logger: Logger = createLogger('identity', config.LOG_LEVEL),
+  /** Environment the event-bus settings are read from (EVENTS_*, KAFKA_*). */
+  source: Record<string, string | undefined> = process.env,
 ): Promise<IdentityService> {
   const orm = await openDatabase({ db: config, name: 'identity', entities, migrations, logger });
   await ensureActiveKey(orm, config.KEY_ENCRYPTION_SECRET);
   const keys = new KeyStore(orm, config.KEY_ENCRYPTION_SECRET, logger);
   await keys.reload();
-  const services: IdentityServices = { config, keys, afterCommit: () => {} };
+  const bus = await createEventBus({ db: config, logger, serviceName: 'identity', env: source });
+  const relay = startOutboxRelay({ orm, bus, logger, serviceName: 'identity' });
+  const services: IdentityServices = { config, keys, afterCommit: () => relay.notify() };
   if (config.PLATFORM_ADMIN_EMAIL && config.PLATFORM_ADMIN_PASSWORD) {
     await ensurePlatformAdmin(orm, services, logger, {
       email: config.PLATFORM_ADMIN_EMAIL,
@@ -53,7 +59,10 @@ export async function startIdentity(
     internalPublicKey: loadInternalPublicKey(config.INTERNAL_TOKEN_PUBLIC_KEY),
     production: config.NODE_ENV === 'production',
     context: (base) => ({ ...base, em: forkEm(orm), services }),
-    readiness: [{ name: 'database', check: async () => void (await forkEm(orm).execute('select 1')) }],
+    readiness: [
+      { name: 'database', check: async () => void (await forkEm(orm).execute('select 1')) },
+      { name: 'event-bus', check: () => bus.ready() },
+    ],
     routes: [
       {
         method: 'GET',
@@ -77,13 +86,17 @@ export async function startIdentity(
         },
       },
     ],
-    onStop: () => orm.close(),
+    onStop: async () => {
+      await relay.stop();
+      await bus.close();
+      await orm.close();
+    },
   });
-  return { ...running, services };
+  return { ...running, services, bus };
 }
 
 /** Uniform entry point every subgraph exports, used by tests that boot the whole graph in-process. */
 export function start(source: Record<string, string | undefined>, logger?: Logger): Promise<IdentityService> {
   const config = loadIdentityConfig(source);
-  return startIdentity(config, logger ?? createLogger('identity', config.LOG_LEVEL));
+  return startIdentity(config, logger ?? createLogger('identity', config.LOG_LEVEL), source);
 }

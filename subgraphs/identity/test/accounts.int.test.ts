@@ -260,3 +260,27 @@ describe('the internal-token gate', () => {
     expect(metrics).toContain('internal_token_rejections_total');
   });
 });
+
+describe('events', () => {
+  it('publishes the outbox through the bus: committed events reach the topic and are marked sent', async () => {
+    const s = await h.signUp('events@brand-e.test', 'BRAND', 'Brand E');
+    const seen: { type: string; orgId: string | null }[] = [];
+    const ac = new AbortController();
+    const tail = h.service.bus.tail(
+      'identity.organization',
+      { fromBeginning: true, signal: ac.signal },
+      (rec) => {
+        const env = JSON.parse(rec.value) as { type: string; orgId: string | null };
+        seen.push({ type: env.type, orgId: env.orgId });
+      },
+    );
+    const deadline = Date.now() + 5000;
+    while (!seen.some((e) => e.orgId === s.organization.id) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    ac.abort();
+    await tail.catch(() => {});
+    expect(seen).toContainEqual({ type: 'identity.organization.created', orgId: s.organization.id });
+    const pending = await h.sql('select count(*) n from outbox where published_at is null');
+    expect(Number(pending[0]!.n)).toBe(0);
+  });
+});
