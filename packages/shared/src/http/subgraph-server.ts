@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin, HeaderMap } from '@apollo/server';
@@ -65,6 +66,20 @@ export interface RunningServer {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+export interface CompletedRequest {
+  subgraph: string;
+  requestId: string;
+  sqlStatements: number;
+  durationMs: number;
+}
+
+/**
+ * Every GraphQL request a subgraph in this process completes. The subgraphs of
+ * one router request share its request id, so tests (and the storefront
+ * benchmark) can sum the SQL statements one client request cost across them.
+ */
+export const completedRequests = new EventEmitter<{ request: [CompletedRequest] }>();
 
 /**
  * Apollo Server 5 on Node's HTTP server: `/graphql` behind the internal-token
@@ -204,6 +219,14 @@ export async function startSubgraphServer<C extends RequestContext>(
       { status: result.status ?? 200, ms: Math.round(seconds * 1000), sql: sql.count },
       'graphql request',
     );
+    if (completedRequests.listenerCount('request')) {
+      completedRequests.emit('request', {
+        subgraph: opts.name,
+        requestId,
+        sqlStatements: sql.count,
+        durationMs: seconds * 1000,
+      });
+    }
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
