@@ -6,7 +6,12 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { discoverSubgraphs, repoRoot } from '@tradegraph/schema/subgraphs.ts';
 
-const packages = ['packages/shared', 'packages/e2e', 'router', ...discoverSubgraphs().map((s) => s.dir.slice(repoRoot.length))];
+const packages = [
+  'packages/shared',
+  'packages/e2e',
+  'router',
+  ...discoverSubgraphs().map((s) => s.dir.slice(repoRoot.length)),
+];
 if (process.argv.includes('--clean')) {
   // Before a run: stale results must not count.
   for (const pkg of packages) rmSync(`${repoRoot}${pkg}/.vitest-results.json`, { force: true });
@@ -22,11 +27,18 @@ for (const pkg of packages) {
     missing.push(pkg);
     continue;
   }
-  const r = JSON.parse(readFileSync(file, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
+  const r = JSON.parse(readFileSync(file, 'utf8')) as {
+    numPassedTests: number;
+    numFailedTests: number;
+    numPendingTests: number;
+    numTodoTests: number;
+  };
   passed += r.numPassedTests;
   failed += r.numFailedTests;
   skipped += r.numPendingTests + r.numTodoTests;
-  console.log(`${pkg.padEnd(24)} ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
+  console.log(
+    `${pkg.padEnd(24)} ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`,
+  );
 }
 if (missing.length) console.log(`no results from: ${missing.join(', ')}`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);

@@ -21,16 +21,16 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Migration } from '@mikro-orm/migrations';
 import { pino } from 'pino';
-import { openDatabase, type DatabaseConfig, type EntityManager, type Orm } from '../src/db/orm.ts';
+import { type DatabaseConfig, type EntityManager, type Orm, openDatabase } from '../src/db/orm.ts';
 import {
   createEventBus,
+  type EventBus,
+  type EventEnvelope,
   OUTBOX_TABLE_SQL,
   OutboxMessage,
   PROCESSED_EVENTS_TABLE_SQL,
   publish,
   startOutboxRelay,
-  type EventBus,
-  type EventEnvelope,
 } from '../src/events/index.ts';
 
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
@@ -66,9 +66,15 @@ const openSvc = (prefix: string, name: string) =>
 
 /** Handler: records the effect with its publish→handle latency (µs). */
 async function onProbe(em: EntityManager, e: EventEnvelope): Promise<void> {
-  const latencyUs = Math.round((performance.timeOrigin + performance.now() - Date.parse(e.occurredAt)) * 1000);
+  const latencyUs = Math.round(
+    (performance.timeOrigin + performance.now() - Date.parse(e.occurredAt)) * 1000,
+  );
   const note = (e.payload as { note?: string }).note ?? '';
-  await em.execute('insert into effects (event_id, note, latency_us) values (?, ?, ?)', [e.id, note, latencyUs]);
+  await em.execute('insert into effects (event_id, note, latency_us) values (?, ?, ?)', [
+    e.id,
+    note,
+    latencyUs,
+  ]);
 }
 
 async function publishOne(orm: Orm, aggregateId: string, seq: number, note: string): Promise<void> {
@@ -82,7 +88,9 @@ async function publishOne(orm: Orm, aggregateId: string, seq: number, note: stri
 }
 
 async function count(orm: Orm, note: string): Promise<number> {
-  const [row] = await orm.em.fork().execute<{ n: number }[]>('select count(*) as n from effects where note = ?', [note]);
+  const [row] = await orm.em
+    .fork()
+    .execute<{ n: number }[]>('select count(*) as n from effects where note = ?', [note]);
   return Number(row?.n ?? 0);
 }
 
@@ -96,7 +104,9 @@ async function waitCount(orm: Orm, note: string, n: number, what: string): Promi
 async function latencies(orm: Orm, note: string): Promise<number[]> {
   const rows = await orm.em
     .fork()
-    .execute<{ latency_us: number }[]>('select latency_us from effects where note = ? order by latency_us', [note]);
+    .execute<{ latency_us: number }[]>('select latency_us from effects where note = ? order by latency_us', [
+      note,
+    ]);
   return rows.map((r) => Number(r.latency_us) / 1000);
 }
 
@@ -147,7 +157,11 @@ async function main(): Promise<void> {
     orms.push(producer, consumer);
     bus = await createEventBus({ db: dbConfig(prefix), logger, serviceName: 'bench' });
     const relay = startOutboxRelay({ orm: producer, bus, logger, serviceName: 'bench' });
-    const sub = await bus.subscribe({ group: 'bench-local', orm: consumer, handlers: { 'platform.probe.emitted': onProbe } });
+    const sub = await bus.subscribe({
+      group: 'bench-local',
+      orm: consumer,
+      handlers: { 'platform.probe.emitted': onProbe },
+    });
 
     // 1. throughput
     const N = 6000;
@@ -222,9 +236,10 @@ async function main(): Promise<void> {
     if (admin) {
       const rows = await admin.em
         .fork()
-        .execute<{ name: string }[]>('select schema_name as name from information_schema.schemata where schema_name like ?', [
-          `${prefix.replace(/_/g, '\\_')}%`,
-        ]);
+        .execute<{ name: string }[]>(
+          'select schema_name as name from information_schema.schemata where schema_name like ?',
+          [`${prefix.replace(/_/g, '\\_')}%`],
+        );
       for (const r of rows) await admin.em.fork().execute(`drop database if exists \`${r.name}\``);
     }
     for (const o of orms) await o.close().catch(() => {});

@@ -18,10 +18,17 @@ import { type DatabaseConfig, type EntityManager, forkEm, type Orm, type TenantP
 
 export function tenantKeyOf(organizationId: string): string {
   const digest = createHash('sha256').update(organizationId).digest();
-  return BigInt(`0x${digest.subarray(0, 8).toString('hex')}`).toString(36).padStart(13, '0').slice(-12);
+  return BigInt(`0x${digest.subarray(0, 8).toString('hex')}`)
+    .toString(36)
+    .padStart(13, '0')
+    .slice(-12);
 }
 
-export function tenantDatabaseName(db: Pick<DatabaseConfig, 'DB_PREFIX'>, service: string, tenantKey: string): string {
+export function tenantDatabaseName(
+  db: Pick<DatabaseConfig, 'DB_PREFIX'>,
+  service: string,
+  tenantKey: string,
+): string {
   if (!/^[a-z0-9]{12}$/.test(tenantKey)) throw new Error(`invalid tenant key "${tenantKey}"`);
   return `${db.DB_PREFIX}${service}_${tenantKey}`;
 }
@@ -70,7 +77,13 @@ export class TenantRegistry {
   readonly #byKey = new Map<string, TenantInfo>();
   readonly #inflight = new Map<string, Promise<TenantInfo>>();
 
-  constructor(opts: { orm: Orm; provisioner: TenantProvisioner; service: string; db: DatabaseConfig; logger: Logger }) {
+  constructor(opts: {
+    orm: Orm;
+    provisioner: TenantProvisioner;
+    service: string;
+    db: DatabaseConfig;
+    logger: Logger;
+  }) {
     this.#orm = opts.orm;
     this.#provisioner = opts.provisioner;
     this.#service = opts.service;
@@ -110,7 +123,12 @@ export class TenantRegistry {
     if (!/^[a-z0-9]{12}$/.test(tenantKey)) return null;
     const row = await forkEm(this.#orm).findOne(Tenant, { tenantKey });
     if (!row) return null;
-    const info = { organizationId: row.organizationId, tenantKey: row.tenantKey, kind: row.kind, dbName: row.dbName };
+    const info = {
+      organizationId: row.organizationId,
+      tenantKey: row.tenantKey,
+      kind: row.kind,
+      dbName: row.dbName,
+    };
     this.#byKey.set(tenantKey, info);
     return info;
   }
@@ -132,7 +150,12 @@ export class TenantRegistry {
     if (missing.length) {
       const rows = await forkEm(this.#orm).find(Tenant, { tenantKey: { $in: missing } });
       for (const row of rows) {
-        const info = { organizationId: row.organizationId, tenantKey: row.tenantKey, kind: row.kind, dbName: row.dbName };
+        const info = {
+          organizationId: row.organizationId,
+          tenantKey: row.tenantKey,
+          kind: row.kind,
+          dbName: row.dbName,
+        };
         this.#byKey.set(row.tenantKey, info);
         out.set(row.tenantKey, info);
       }

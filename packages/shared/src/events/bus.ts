@@ -4,6 +4,7 @@ import { isEventType, topicOf, topicsOf } from './catalogue.ts';
 import { type EventsConfig, loadEventsConfig } from './config.ts';
 import {
   type AnyEventHandler,
+  assertProcessedEventsTable,
   type ConsumerStats,
   createRecordProcessor,
   type HandlerMap,
@@ -198,6 +199,7 @@ class Bus implements EventBus {
       handlerFor = () => h;
     }
     for (const t of topics) assertName('topic', t);
+    await assertProcessedEventsTable(opts.orm);
     const processor = createRecordProcessor({
       group: opts.group,
       orm: opts.orm,

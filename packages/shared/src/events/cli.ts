@@ -59,7 +59,8 @@ async function run(bus: EventBus, cmd: string, args: string[], out: (s: string) 
       const limit = limitRaw === undefined ? Infinity : Number(limitRaw);
       if (!Number.isInteger(limit) && limit !== Infinity) throw new UsageError('--limit must be an integer');
       const [topic, ...rest] = args;
-      if (!topic || rest.length) throw new UsageError('tail takes one topic, e.g. `tail identity.organization`');
+      if (!topic || rest.length)
+        throw new UsageError('tail takes one topic, e.g. `tail identity.organization`');
       const ac = new AbortController();
       process.once('SIGINT', () => ac.abort());
       process.once('SIGTERM', () => ac.abort());
@@ -81,7 +82,9 @@ async function run(bus: EventBus, cmd: string, args: string[], out: (s: string) 
           } catch {
             payload = rec.value.slice(0, 200);
           }
-          out(`${rec.topic}/${rec.partition}@${rec.offset} ${new Date(rec.timestamp).toISOString()} ${type} key=${rec.key} id=${id} ${payload}`);
+          out(
+            `${rec.topic}/${rec.partition}@${rec.offset} ${new Date(rec.timestamp).toISOString()} ${type} key=${rec.key} id=${id} ${payload}`,
+          );
         }
         if (n >= limit) ac.abort();
       });
@@ -93,7 +96,17 @@ async function run(bus: EventBus, cmd: string, args: string[], out: (s: string) 
         out('no consumer groups');
         return 0;
       }
-      out(table(rows as unknown as Record<string, unknown>[], ['group', 'topic', 'partition', 'committed', 'head', 'lag', 'owner']));
+      out(
+        table(rows as unknown as Record<string, unknown>[], [
+          'group',
+          'topic',
+          'partition',
+          'committed',
+          'head',
+          'lag',
+          'owner',
+        ]),
+      );
       const total = new Map<string, number>();
       for (const r of rows) total.set(r.group, (total.get(r.group) ?? 0) + r.lag);
       out('');
@@ -116,10 +129,10 @@ async function run(bus: EventBus, cmd: string, args: string[], out: (s: string) 
       }
       out(
         table(
-          rows.map((r) => ({ ...r, error: r.error.length > 80 ? `${r.error.slice(0, 77)}...` : r.error })) as unknown as Record<
-            string,
-            unknown
-          >[],
+          rows.map((r) => ({
+            ...r,
+            error: r.error.length > 80 ? `${r.error.slice(0, 77)}...` : r.error,
+          })) as unknown as Record<string, unknown>[],
           ['eventId', 'group', 'type', 'topic', 'attempts', 'deadLetteredAt', 'replayedAt', 'error'],
         ),
       );
@@ -132,7 +145,8 @@ async function run(bus: EventBus, cmd: string, args: string[], out: (s: string) 
       const results = await bus.replay(args, group ? { group } : {});
       let missing = 0;
       for (const r of results) {
-        if (r.status === 'replayed') out(`replayed ${r.eventId} to ${r.topic} (dead-lettered by ${r.groups.join(', ')})`);
+        if (r.status === 'replayed')
+          out(`replayed ${r.eventId} to ${r.topic} (dead-lettered by ${r.groups.join(', ')})`);
         else {
           missing++;
           out(`not found: ${r.eventId} is not a dead letter${group ? ` of ${group}` : ''}`);
@@ -143,7 +157,15 @@ async function run(bus: EventBus, cmd: string, args: string[], out: (s: string) 
     case 'topics': {
       const rows = await bus.topics();
       if (!rows.length) out('no topics');
-      else out(table(rows as unknown as Record<string, unknown>[], ['topic', 'partitions', 'messages', 'retentionHours']));
+      else
+        out(
+          table(rows as unknown as Record<string, unknown>[], [
+            'topic',
+            'partitions',
+            'messages',
+            'retentionHours',
+          ]),
+        );
       return 0;
     }
     default:

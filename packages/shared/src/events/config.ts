@@ -53,6 +53,8 @@ export const eventsEnv = {
   /** Create missing topics on start (needs the CREATE permission; disable where topics are provisioned). */
   KAFKA_CREATE_TOPICS: env.bool({ default: true }),
   KAFKA_CONNECTION_TIMEOUT_MS: env.int({ default: 3000, min: 100 }),
+  /** Retries of a failed request/connection by the client (kafkajs; the producer keeps its own bound). */
+  KAFKA_RETRIES: env.int({ default: 5, min: 0, max: 100 }),
   KAFKA_SESSION_TIMEOUT_MS: env.int({ default: 30_000, min: 1000 }),
 };
 

@@ -1,3 +1,4 @@
+import { ConnectionException } from '@mikro-orm/core';
 import type { EntityManager, Orm } from '../db/orm.ts';
 import type { Logger } from '../logger.ts';
 import type { EventType, PayloadOf } from './catalogue.ts';
@@ -91,6 +92,53 @@ export async function handleOnce(
   });
 }
 
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_CON_COUNT_ERROR',
+]);
+// CR_CONNECTION_ERROR, CR_CONN_HOST_ERROR, CR_SERVER_GONE_ERROR, CR_SERVER_LOST, ER_CON_COUNT_ERROR, ER_SERVER_SHUTDOWN
+const TRANSIENT_ERRNOS = new Set([2002, 2003, 2006, 2013, 1040, 1053]);
+
+/**
+ * True for failures of the consuming service's database connection (not of
+ * the event): those are retried without counting attempts, so an outage
+ * never dead-letters healthy events.
+ */
+export function isInfrastructureError(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof ConnectionException) return true;
+    const { code, errno } = e as { code?: unknown; errno?: unknown };
+    if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
+    if (typeof errno === 'number' && TRANSIENT_ERRNOS.has(errno)) return true;
+  }
+  return false;
+}
+
+export class InfrastructureError extends Error {
+  constructor(cause: unknown) {
+    super(`consumer database unavailable: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'InfrastructureError';
+  }
+}
+
+/** Throws a readable error when the consuming service's database lacks processed_events. */
+export async function assertProcessedEventsTable(orm: Orm): Promise<void> {
+  try {
+    await orm.em.getConnection().execute('select 1 from processed_events limit 0');
+  } catch (err) {
+    throw new Error(
+      `the consuming service's database has no processed_events table: add PROCESSED_EVENTS_TABLE_SQL to its migrations (${(err as Error).message})`,
+      { cause: err },
+    );
+  }
+}
+
 /** Deletes processed-event records older than `olderThanDays` (keep them longer than the log's retention). */
 export async function purgeProcessedEvents(orm: Orm, olderThanDays: number, batch = 5000): Promise<number> {
   let total = 0;
@@ -135,8 +183,9 @@ export interface ProcessorOptions {
  * Turns one transport record into an applied effect: parse, dedupe + handle in
  * a transaction, retry with exponential backoff (full jitter around the
  * nominal delay), dead-letter after `maxAttempts`. Resolves when the record is
- * done; rejects with AbortedError when the consumer stops mid-retry (the
- * record is then not committed and is delivered again).
+ * done; rejects with AbortedError when the consumer stops mid-retry, and with
+ * InfrastructureError when the consuming database is unreachable (in both
+ * cases the record is not committed and is delivered again).
  */
 export function createRecordProcessor(opts: ProcessorOptions): {
   process(rec: IncomingRecord, ctx: RecordContext): Promise<void>;
@@ -216,6 +265,10 @@ export function createRecordProcessor(opts: ProcessorOptions): {
         eventMetrics.consumed.inc({ group: opts.group, topic: rec.topic, outcome });
         return;
       } catch (err) {
+        if (isInfrastructureError(err)) {
+          // not the event's fault: the transport retries the record later, attempts are not counted
+          throw new InfrastructureError(err);
+        }
         if (attempt >= opts.maxAttempts) return deadLetter(rec, envelope, err, attempt);
         stats.retries++;
         eventMetrics.retries.inc({ group: opts.group, topic: rec.topic });

@@ -1,6 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/mysql';
-import { EVENT_VERSIONS, topicOf, type EventType, type PayloadOf } from './catalogue.ts';
+import { EVENT_VERSIONS, type EventType, type PayloadOf, topicOf } from './catalogue.ts';
 import { type EventEnvelope, newEventId } from './envelope.ts';
 
 /**

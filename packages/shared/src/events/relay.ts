@@ -2,7 +2,7 @@ import type { Orm } from '../db/orm.ts';
 import type { Logger } from '../logger.ts';
 import type { EventBus } from './bus.ts';
 import { eventMetrics, registerOutboxSource } from './metrics.ts';
-import { marks, Sql } from './mysql/db.ts';
+import { marks, Sql, utcMillis } from './mysql/db.ts';
 import { OutboxMessage } from './outbox.ts';
 import { type OutgoingRecord, sleep } from './transport.ts';
 
@@ -40,7 +40,7 @@ interface OutboxRow {
   topic: string;
   aggregate_id: string;
   envelope: string | object;
-  occurred_at: string;
+  occurred_at: string | Date;
 }
 
 /**
@@ -50,9 +50,9 @@ interface OutboxRow {
  * rows with `FOR UPDATE SKIP LOCKED`, publishes them in `seq` order, marks
  * them `published_at` and commits. Several relays of one service (several
  * processes) share the outbox this way without publishing a row twice on the
- * happy path; to keep per-aggregate order, a relay skips an aggregate whose
- * earlier rows are still unpublished and held by another relay (they are
- * handled by the next pass). A crash after publishing and before the commit
+ * happy path. To keep per-aggregate order, a relay publishes an aggregate's
+ * rows only up to the first older unpublished row it did not lock (held by
+ * another relay, or committed after its read); the rest waits for a later pass. A crash after publishing and before the commit
  * publishes those rows again: consumers dedupe by event id.
  */
 export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
@@ -65,6 +65,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   const sql = new Sql(orm);
 
   let stopped = false;
+  const stopSignal = new AbortController();
   let pending = false;
   let waker: (() => void) | undefined;
   const cleanupEvery = opts.cleanupIntervalMs ?? 10 * 60_000;
@@ -103,20 +104,26 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         trx,
       );
       if (!rows.length) return { locked: 0, sent: 0 };
-      const firstSeq = new Map<string, number>();
-      for (const r of rows) if (!firstSeq.has(r.aggregate_id)) firstSeq.set(r.aggregate_id, Number(r.seq));
-      const maxFirst = Math.max(...firstSeq.values());
-      const aggs = [...firstSeq.keys()];
-      // unpublished earlier rows of the same aggregates that we did not lock: another relay holds them
-      const earlier = await sql.all<{ aggregate_id: string; seq: number | string }>(
+      // Unpublished rows of the same aggregates, older than our newest, that we did not lock: another
+      // relay holds them (or their transaction committed after our read). Rows of an aggregate after
+      // such a row must wait, or the aggregate would be published out of order.
+      const mine = new Set(rows.map((r) => Number(r.seq)));
+      const lastSeq = new Map<string, number>();
+      for (const r of rows) lastSeq.set(r.aggregate_id, Number(r.seq));
+      const aggs = [...lastSeq.keys()];
+      const others = await sql.all<{ aggregate_id: string; seq: number | string }>(
         `select aggregate_id, seq from outbox where published_at is null and seq < ? and aggregate_id in (${marks(aggs.length)})`,
-        [maxFirst, ...aggs],
+        [Math.max(...lastSeq.values()), ...aggs],
         trx,
       );
-      const blocked = new Set(
-        earlier.filter((e) => Number(e.seq) < firstSeq.get(e.aggregate_id)!).map((e) => e.aggregate_id),
-      );
-      const send = rows.filter((r) => blocked.size < 0 || !blocked.has(r.aggregate_id));
+      const firstForeign = new Map<string, number>();
+      for (const o of others) {
+        const seq = Number(o.seq);
+        if (mine.has(seq)) continue;
+        const cur = firstForeign.get(o.aggregate_id);
+        if (cur === undefined || seq < cur) firstForeign.set(o.aggregate_id, seq);
+      }
+      const send = rows.filter((r) => Number(r.seq) < (firstForeign.get(r.aggregate_id) ?? Infinity));
       if (!send.length) return { locked: rows.length, sent: 0 };
       const records: OutgoingRecord[] = send.map((r) => {
         const value = typeof r.envelope === 'string' ? r.envelope : JSON.stringify(r.envelope);
@@ -137,7 +144,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       );
       const now = Date.now();
       for (const r of send) {
-        const at = Date.parse(`${r.occurred_at.replace(' ', 'T')}Z`);
+        const at = utcMillis(r.occurred_at);
         if (!Number.isNaN(at))
           eventMetrics.outboxPublishDelay.observe({ service: serviceName }, Math.max(0, now - at) / 1000);
       }
@@ -196,7 +203,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         failures++;
         const wait = Math.min(30_000, 100 * 2 ** Math.min(failures, 9));
         log.error({ err, retryInMs: wait }, 'outbox relay pass failed');
-        await sleep(wait).catch(() => {});
+        await sleep(wait, stopSignal.signal).catch(() => {});
         continue;
       }
       if (stopped || pending) continue;
@@ -223,6 +230,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     async stop() {
       if (stopped) return;
       stopped = true;
+      stopSignal.abort();
       waker?.();
       await loop;
       try {

@@ -182,7 +182,11 @@ export function deferred(): { promise: Promise<void>; resolve: () => void } {
 }
 
 /** A dead letter as listed by the CLI, from a record of a `dlq.<group>` topic. */
-export function deadLetterOf(rec: IncomingRecord, eventId: string, replayedAt: string | null): DeadLetter {
+export function deadLetterOf(
+  rec: IncomingRecord,
+  eventId: string,
+  replayedAt: string | Date | null,
+): DeadLetter {
   const h = rec.headers;
   let type = '';
   try {
@@ -200,7 +204,9 @@ export function deadLetterOf(rec: IncomingRecord, eventId: string, replayedAt: s
     error: h[DLQ_HEADERS.error] ?? '',
     attempts: Number(h[DLQ_HEADERS.attempts] ?? 0),
     deadLetteredAt: h[DLQ_HEADERS.at] ?? new Date(rec.timestamp).toISOString(),
-    replayedAt: replayedAt ? new Date(`${replayedAt.replace(' ', 'T')}Z`).toISOString() : null,
+    replayedAt: replayedAt
+      ? new Date(replayedAt instanceof Date ? replayedAt : `${replayedAt.replace(' ', 'T')}Z`).toISOString()
+      : null,
     key: rec.key,
     value: rec.value,
   };

@@ -253,6 +253,34 @@ for (const t of transports) {
       if (t.name === 'mysql') expect(await bus.deadLetters({ group: 'c-poison' })).toHaveLength(0);
     });
 
+    it('does not spend attempts on an unreachable consumer database (no dead letter during an outage)', async () => {
+      let outage = 3;
+      const sub = await subscribe({
+        group: 'c-outage',
+        orm,
+        fromBeginning: false,
+        maxAttempts: 1,
+        handlers: {
+          'platform.probe.emitted': async (em, e) => {
+            if (e.aggregateId !== 'outage-1') return;
+            if (outage-- > 0) throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+            await recordEffect('c-outage')(em, e);
+          },
+        },
+      });
+      await new Promise((r) => setTimeout(r, t.name === 'kafka' ? 5000 : 100));
+      await bus.producer.send([probe('outage-1', 0)]);
+      await waitFor(
+        'the event after the outage',
+        () => effects(orm, 'c-outage'),
+        (r) => r.length >= 1,
+        20_000,
+      );
+      expect(outage).toBe(-1);
+      expect(sub.stats().deadLettered).toBe(0);
+      expect(await effects(orm, 'c-outage')).toHaveLength(1);
+    });
+
     it('dead-letters a message that is not a valid envelope at once', async () => {
       const sub = await subscribe({
         group: 'c-garbage',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntityManager, Orm } from '../../src/db/orm.ts';
-import { publish, startOutboxRelay, type EventBus, type EventEnvelope } from '../../src/events/index.ts';
+import { type EventBus, type EventEnvelope, publish, startOutboxRelay } from '../../src/events/index.ts';
 import { metricsRegistry } from '../../src/metrics.ts';
 import {
   assertPerKeyOrder,
@@ -51,7 +51,14 @@ describe('outbox relay', { timeout: 30_000 }, () => {
   it('publishes committed rows in outbox order, marks them sent and reports the backlog', async () => {
     const orm = await svc('r1');
     // a long poll and no auto-notify: nothing moves until we say so
-    const relay = startOutboxRelay({ orm, bus, logger: quietLogger, serviceName: 'r1', pollIntervalMs: 60_000, autoNotify: false });
+    const relay = startOutboxRelay({
+      orm,
+      bus,
+      logger: quietLogger,
+      serviceName: 'r1',
+      pollIntervalMs: 60_000,
+      autoNotify: false,
+    });
     await new Promise((r) => setTimeout(r, 100)); // initial pass over the empty outbox
     const sent = await publishProbes(
       orm,
@@ -75,14 +82,21 @@ describe('outbox relay', { timeout: 30_000 }, () => {
     expect(await metric('tradegraph_outbox_publish_lag_seconds', 'service="r1"')).toBeGreaterThan(0);
 
     relay.notify();
-    await waitFor('outbox drained', () => outboxRows(orm), (rows) => rows.every((r) => r.published_at !== null));
+    await waitFor(
+      'outbox drained',
+      () => outboxRows(orm),
+      (rows) => rows.every((r) => r.published_at !== null),
+    );
     // the log holds them in the same order (one aggregate = one partition)
-    const log = await (bus.transport as unknown as { sql: { all<T>(s: string, p: unknown[]): Promise<T[]> } }).sql.all<{
+    const log = await (
+      bus.transport as unknown as { sql: { all<T>(s: string, p: unknown[]): Promise<T[]> } }
+    ).sql.all<{
       event_id: string;
       msg_offset: number;
-    }>("select event_id, msg_offset from messages where topic = 'platform.probe' and msg_key = ? order by msg_offset", [
-      'r1-agg',
-    ]);
+    }>(
+      "select event_id, msg_offset from messages where topic = 'platform.probe' and msg_key = ? order by msg_offset",
+      ['r1-agg'],
+    );
     expect(log.map((r) => r.event_id)).toEqual(sent.map((e) => e.id));
     await new Promise((r) => setTimeout(r, 2100)); // metric cache
     expect(await metric('tradegraph_outbox_backlog', 'service="r1"')).toBe(0);
@@ -103,13 +117,25 @@ describe('outbox relay', { timeout: 30_000 }, () => {
         },
       },
     });
-    const relay = startOutboxRelay({ orm, bus, logger: quietLogger, serviceName: 'r2', pollIntervalMs: 60_000 });
+    const relay = startOutboxRelay({
+      orm,
+      bus,
+      logger: quietLogger,
+      serviceName: 'r2',
+      pollIntervalMs: 60_000,
+    });
     await new Promise((r) => setTimeout(r, 100));
     const latencies: number[] = [];
     for (let i = 0; i < 10; i++) {
       const [e] = await publishProbes(orm, [{ aggregateId: 'r2-agg', seq: i }]);
       const committed = Date.now();
-      await waitFor('delivery', () => got.get(e!.id), (v) => v !== undefined, 5000, 2);
+      await waitFor(
+        'delivery',
+        () => got.get(e!.id),
+        (v) => v !== undefined,
+        5000,
+        2,
+      );
       latencies.push(got.get(e!.id)! - committed);
     }
     latencies.sort((a, b) => a - b);
@@ -130,13 +156,25 @@ describe('outbox relay', { timeout: 30_000 }, () => {
     await new Promise((r) => setTimeout(r, 100));
     const [e] = await publishProbes(orm, [{ aggregateId: 'r2-agg', seq: 10 }]);
     const t0 = Date.now();
-    await waitFor('polled delivery', () => got.get(e!.id), (v) => v !== undefined, 5000, 5);
+    await waitFor(
+      'polled delivery',
+      () => got.get(e!.id),
+      (v) => v !== undefined,
+      5000,
+      5,
+    );
     expect(got.get(e!.id)! - t0).toBeGreaterThanOrEqual(150);
     // explicit notify() is immediate
     const [e2] = await publishProbes(orm, [{ aggregateId: 'r2-agg', seq: 11 }]);
     const t1 = Date.now();
     polling.notify();
-    await waitFor('notified delivery', () => got.get(e2!.id), (v) => v !== undefined, 5000, 2);
+    await waitFor(
+      'notified delivery',
+      () => got.get(e2!.id),
+      (v) => v !== undefined,
+      5000,
+      2,
+    );
     expect(got.get(e2!.id)! - t1).toBeLessThan(300);
     await polling.stop();
     await sub.close();
@@ -146,7 +184,7 @@ describe('outbox relay', { timeout: 30_000 }, () => {
     const a = await svc('r3');
     const b = await openServiceDb(prefix, 'r3'); // a second "process" on the same service database
     orms.push(b);
-    const small = { batchSize: 15, pollIntervalMs: 50 };
+    const small = { batchSize: 5, pollIntervalMs: 20 };
     const relayA = startOutboxRelay({ orm: a, bus, logger: quietLogger, serviceName: 'r3-a', ...small });
     const relayB = startOutboxRelay({ orm: b, bus, logger: quietLogger, serviceName: 'r3-b', ...small });
     const sub = await bus.subscribe({
@@ -172,7 +210,12 @@ describe('outbox relay', { timeout: 30_000 }, () => {
       }),
     );
     const total = AGGS * PER;
-    const rows = await waitFor('all effects', () => effects(a, 'r3-consumer'), (r) => r.length >= total, 30_000);
+    const rows = await waitFor(
+      'all effects',
+      () => effects(a, 'r3-consumer'),
+      (r) => r.length >= total,
+      30_000,
+    );
     expect(rows).toHaveLength(total);
     assertPerKeyOrder(rows, new Map(Array.from({ length: AGGS }, (_, i) => [`r3-${i}`, PER])));
     expect(sub.stats().duplicates).toBe(0);
@@ -190,8 +233,15 @@ describe('outbox relay', { timeout: 30_000 }, () => {
   it('deletes published rows after the retention, never unpublished ones', async () => {
     const orm = await svc('r4');
     const relay = startOutboxRelay({ orm, bus, logger: quietLogger, serviceName: 'r4', pollIntervalMs: 50 });
-    await publishProbes(orm, [{ aggregateId: 'r4', seq: 0 }, { aggregateId: 'r4', seq: 1 }]);
-    await waitFor('published', () => outboxRows(orm), (r) => r.length === 2 && r.every((x) => x.published_at !== null));
+    await publishProbes(orm, [
+      { aggregateId: 'r4', seq: 0 },
+      { aggregateId: 'r4', seq: 1 },
+    ]);
+    await waitFor(
+      'published',
+      () => outboxRows(orm),
+      (r) => r.length === 2 && r.every((x) => x.published_at !== null),
+    );
     await relay.stop();
     // age them, add an unpublished one, and run a relay that cleans up at once
     await orm.em.fork().execute('update outbox set published_at = utc_timestamp(3) - interval 3 hour');
@@ -205,7 +255,12 @@ describe('outbox relay', { timeout: 30_000 }, () => {
       cleanupIntervalMs: 100,
       autoNotify: false,
     });
-    await waitFor('cleanup', () => outboxRows(orm), (r) => r.length === 0, 5000);
+    await waitFor(
+      'cleanup',
+      () => outboxRows(orm),
+      (r) => r.length === 0,
+      5000,
+    );
     await cleaner.stop();
     const envs: EventEnvelope[] = await publishProbes(orm, [{ aggregateId: 'r4', seq: 2 }]);
     const left = await outboxRows(orm);

@@ -45,6 +45,7 @@ export function kafkaClientConfig(config: EventsConfig, clientId: string, logger
     clientId,
     brokers: config.KAFKA_BROKERS ?? [],
     connectionTimeout: config.KAFKA_CONNECTION_TIMEOUT_MS,
+    retry: { retries: config.KAFKA_RETRIES },
     ...(ssl !== undefined ? { ssl } : {}),
     ...(sasl ? { sasl } : {}),
     logLevel: logLevel.WARN,
@@ -115,6 +116,9 @@ export class KafkaTransport implements Transport {
     this.producer = this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
+      // bounded (kafkajs defaults to retrying forever when idempotent): an unreachable cluster fails the
+      // relay pass after ~1 minute, which rolls back, logs, shows in the outbox backlog and is retried
+      retry: { retries: 12, initialRetryTime: 300, maxRetryTime: 10_000 },
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
     });

@@ -20,7 +20,7 @@ import {
   type Transport,
   type TransportConsumer,
 } from '../transport.ts';
-import { marks, Sql, type Trx } from './db.ts';
+import { marks, Sql, type Trx, utcMillis } from './db.ts';
 import { EVENT_LOG_MIGRATIONS, EventTopic } from './schema.ts';
 import { announceHeads, HeadWatcher, registerWatcher } from './watcher.ts';
 
@@ -32,7 +32,7 @@ interface MessageRow {
   msg_key: string;
   headers: string | null;
   value: string;
-  created_at: string;
+  created_at: string | Date;
 }
 
 function toRecord(topic: string, partition: number, r: MessageRow): IncomingRecord {
@@ -43,7 +43,7 @@ function toRecord(topic: string, partition: number, r: MessageRow): IncomingReco
     key: r.msg_key,
     value: r.value,
     headers: r.headers ? (JSON.parse(r.headers) as Record<string, string>) : {},
-    timestamp: Date.parse(`${r.created_at.replace(' ', 'T')}Z`),
+    timestamp: utcMillis(r.created_at),
   };
 }
 
@@ -79,7 +79,16 @@ export async function createMysqlTransport(opts: {
   config: EventsConfig;
   logger: Logger;
 }): Promise<MysqlTransport> {
-  const orm = await openEventLog(opts.db, opts.config, opts.logger);
+  let orm: Orm;
+  try {
+    orm = await openEventLog(opts.db, opts.config, opts.logger);
+  } catch (err) {
+    const name = databaseName(opts.db, opts.config.EVENTS_DB_NAME);
+    throw new Error(
+      `event log database ${name} at ${opts.db.DB_HOST}:${opts.db.DB_PORT} is unreachable or cannot be migrated: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
   return new MysqlTransport(orm, opts.db, opts.config, opts.logger);
 }
 
@@ -193,8 +202,8 @@ export class MysqlTransport implements Transport {
       const partitions = await this.ensureTopic(r.topic);
       const partition = partitionOf(r.key, partitions);
       const k = `${r.topic}\u0000${partition}`;
-      let g = groups.get(k);
-      if (!g) groups.set(k, (g = { topic: r.topic, partition, recs: [] }));
+      const g = groups.get(k) ?? { topic: r.topic, partition, recs: [] };
+      groups.set(k, g);
       g.recs.push(r);
     }
     // lock partition heads in one global order: concurrent producers never deadlock
@@ -393,7 +402,7 @@ export class MysqlTransport implements Transport {
 
   async markReplayed(group: string, eventId: string): Promise<void> {
     await this.sql.run(
-      'insert into dlq_replays (group_id, event_id, replayed_at) values (?, ?, utc_timestamp(3)) on duplicate key update replayed_at = values(replayed_at)',
+      'insert into dlq_replays (group_id, event_id, replayed_at) values (?, ?, utc_timestamp(3)) on duplicate key update replayed_at = utc_timestamp(3)',
       [group, eventId],
     );
   }
@@ -524,7 +533,7 @@ class MysqlGroupConsumer {
     const { group } = this.opts;
     const micros = this.leaseMs * 1000;
     await this.sql.run(
-      'insert into group_members (group_id, member_id, heartbeat_at) values (?, ?, utc_timestamp(3)) on duplicate key update heartbeat_at = values(heartbeat_at)',
+      'insert into group_members (group_id, member_id, heartbeat_at) values (?, ?, utc_timestamp(3)) on duplicate key update heartbeat_at = utc_timestamp(3)',
       [group, this.memberId],
     );
     // renew what we hold
@@ -659,6 +668,7 @@ class PartitionWorker {
   private pos: number;
   private committed: number;
   private lastCommitAt = Date.now();
+  private failures = 0;
   private stopping = false;
   finished = false;
   private readonly abort = new AbortController();
@@ -745,13 +755,16 @@ class PartitionWorker {
             await this.opts.onRecord(rec, ctx);
           } catch (err) {
             if (err instanceof AbortedError) break;
+            this.failures++;
+            const wait = Math.min(5000, 100 * 2 ** Math.min(this.failures, 6));
             this.c.log.error(
-              { err, topic: this.topic, partition: this.partition, offset: rec.offset },
-              'event log: record failed; retrying',
+              { err, topic: this.topic, partition: this.partition, offset: rec.offset, retryInMs: wait },
+              'event log: record not done; retrying it',
             );
-            await sleep(1000, this.abort.signal).catch(() => {});
+            await sleep(wait, this.abort.signal).catch(() => {});
             break;
           }
+          this.failures = 0;
           this.pos = Number(rec.offset) + 1;
           if (Date.now() - this.lastCommitAt > this.t.config.EVENTS_COMMIT_INTERVAL_MS) await this.commit();
         }

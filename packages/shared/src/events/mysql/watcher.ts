@@ -161,8 +161,8 @@ export class HeadWatcher {
 const localWatchers = new Map<string, Set<HeadWatcher>>();
 
 export function registerWatcher(dbKey: string, w: HeadWatcher): () => void {
-  let set = localWatchers.get(dbKey);
-  if (!set) localWatchers.set(dbKey, (set = new Set()));
+  const set = localWatchers.get(dbKey) ?? new Set<HeadWatcher>();
+  localWatchers.set(dbKey, set);
   set.add(w);
   return () => {
     set.delete(w);
