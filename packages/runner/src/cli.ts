@@ -121,7 +121,14 @@ async function start(): Promise<void> {
     processes.push(router);
     await waitReady(router, `http://127.0.0.1:${config.ROUTER_PORT}/ready`, 60_000);
     const url = `http://localhost:${config.ROUTER_PORT}/graphql`;
-    if (config.SEED_DEMO) await seedDemo(url);
+    if (config.SEED_DEMO) {
+      const names = new Set(subgraphs.map((s) => s.name));
+      const network = ['catalog', 'supplier', 'retailer'].every((n) => names.has(n));
+      console.log('Seeding demo data through the API…');
+      const started = Date.now();
+      await seedDemo(url, network, (msg) => console.log(`seed     | ${msg}`));
+      console.log(`Demo data ready in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
+    }
     console.log(`
   Tradegraph is running: ${url}
   Subgraphs: ${subgraphs.map((s) => `${s.name} :${s.port}`).join(', ')}

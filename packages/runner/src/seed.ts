@@ -1,4 +1,5 @@
 import { graphqlOk, graphqlRequest } from '@tradegraph/shared';
+import { seedNetwork } from './seed-network.ts';
 
 /**
  * Demo data, created through the public API (so it exercises what users use).
@@ -10,8 +11,16 @@ export const DEMO_PASSWORD = 'tradegraph-demo-1';
 export const DEMO_ACCOUNTS = [
   { email: 'brand@demo.tradegraph.dev', name: 'Bea Brand', org: 'Northwind Outfitters', kind: 'BRAND' },
   { email: 'brand2@demo.tradegraph.dev', name: 'Bo Brand', org: 'Alpine Goods', kind: 'BRAND' },
+  { email: 'brand3@demo.tradegraph.dev', name: 'Lu Brand', org: 'Lumen Home', kind: 'BRAND' },
   { email: 'supplier@demo.tradegraph.dev', name: 'Sam Supplier', org: 'Harbor Supply Co.', kind: 'SUPPLIER' },
+  {
+    email: 'supplier2@demo.tradegraph.dev',
+    name: 'Sol Supplier',
+    org: 'Nordic Fulfilment',
+    kind: 'SUPPLIER',
+  },
   { email: 'retailer@demo.tradegraph.dev', name: 'Rita Retailer', org: 'Corner Store', kind: 'RETAILER' },
+  { email: 'retailer2@demo.tradegraph.dev', name: 'Max Retailer', org: 'Maple & Main', kind: 'RETAILER' },
 ] as const;
 
 export const DEMO_PLATFORM_ADMIN = {
@@ -76,13 +85,28 @@ async function ensureConnection(
   );
 }
 
-export async function seedDemo(url: string): Promise<void> {
-  const [brand, brand2, supplier, retailer] = await Promise.all(DEMO_ACCOUNTS.map((a) => signInOrUp(url, a)));
-  await ensureConnection(url, retailer!, brand!, ['CATALOG_READ', 'SELL_PRODUCTS']);
-  await ensureConnection(url, retailer!, brand2!, ['CATALOG_READ', 'SELL_PRODUCTS']);
-  await ensureConnection(url, supplier!, brand!, ['CATALOG_READ', 'FULFILL_ORDERS']);
-  await ensureConnection(url, supplier!, brand2!, ['CATALOG_READ', 'FULFILL_ORDERS']);
-  await ensureConnection(url, retailer!, supplier!, ['FULFILL_ORDERS']);
+/**
+ * Accounts and connections always; the network (catalogs, stock, storefronts)
+ * when the catalog, supplier and retailer subgraphs are part of the graph.
+ * Retailers and suppliers are connected to every brand, and retailers to suppliers.
+ */
+export async function seedDemo(
+  url: string,
+  withNetwork: boolean,
+  log: (msg: string) => void = () => {},
+): Promise<void> {
+  const sessions = await Promise.all(DEMO_ACCOUNTS.map((a) => signInOrUp(url, a)));
+  const of = (kind: string) =>
+    DEMO_ACCOUNTS.map((a, i) => ({ a, s: sessions[i]! })).filter((x) => x.a.kind === kind);
+  const brands = of('BRAND');
+  const suppliers = of('SUPPLIER');
+  const retailers = of('RETAILER');
+  for (const b of brands) {
+    for (const r of retailers) await ensureConnection(url, r.s, b.s, ['CATALOG_READ', 'SELL_PRODUCTS']);
+    for (const sp of suppliers) await ensureConnection(url, sp.s, b.s, ['CATALOG_READ', 'FULFILL_ORDERS']);
+  }
+  for (const r of retailers)
+    for (const sp of suppliers) await ensureConnection(url, r.s, sp.s, ['FULFILL_ORDERS']);
   const shopper = await graphqlRequest(
     url,
     `mutation($i: LoginInput!) { login(input: $i) { accessToken } }`,
@@ -99,4 +123,18 @@ export async function seedDemo(url: string): Promise<void> {
       },
     );
   }
+  if (!withNetwork) return;
+  const session = (x: {
+    a: (typeof DEMO_ACCOUNTS)[number];
+    s: { accessToken: string; organization: { id: string } };
+  }) => ({
+    token: x.s.accessToken,
+    orgId: x.s.organization.id,
+    account: x.a.email,
+  });
+  await seedNetwork(
+    url,
+    { brands: brands.map(session), suppliers: suppliers.map(session), retailers: retailers.map(session) },
+    log,
+  );
 }

@@ -1,0 +1,233 @@
+import { graphqlRequest } from '@tradegraph/shared';
+import { DEMO_CATALOGS, generateCatalog } from './demo-catalog.ts';
+
+/**
+ * Demo data for the network, through the public API: generated brand catalogs,
+ * supplier offers and stock in several warehouses, retailer storefronts with
+ * listings. Idempotent: what exists is left alone. Steps that depend on another
+ * service's projection (a supplier offering a variant it just learned of) are
+ * retried until the event has arrived.
+ */
+
+type Gql = (
+  query: string,
+  variables?: Record<string, unknown>,
+  token?: string,
+) => Promise<Record<string, any>>;
+
+export interface NetworkSessions {
+  brands: { token: string; orgId: string; account: string }[];
+  suppliers: { token: string; orgId: string; account: string }[];
+  retailers: { token: string; orgId: string; account: string }[];
+}
+
+/** A GraphQL client that throws on errors and on userErrors, except `retryCodes` which are retried. */
+function client(url: string): { gql: Gql; retrying: Gql } {
+  const gql: Gql = async (query, variables = {}, token) => {
+    const res = await graphqlRequest(url, query, variables, token ? { token } : {});
+    if (res.errors?.length)
+      throw new Error(`${query.slice(0, 60)}…: ${res.errors.map((e) => e.message).join('; ')}`);
+    const [payload] = Object.values(res.data ?? {}) as { userErrors?: { code: string; message: string }[] }[];
+    if (payload?.userErrors?.length) {
+      const err = new Error(
+        `${query.slice(0, 60)}…: ${payload.userErrors.map((e) => `${e.code} ${e.message}`).join('; ')}`,
+      );
+      throw Object.assign(err, { userErrors: payload.userErrors });
+    }
+    return res.data ?? {};
+  };
+  const retrying: Gql = async (query, variables, token) => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        return await gql(query, variables, token);
+      } catch (err) {
+        if (!(err as { userErrors?: unknown }).userErrors || Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  };
+  return { gql, retrying };
+}
+
+/** Runs `fn` over `items` with at most `n` in flight. */
+async function pool<T>(items: T[], n: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i]!, i);
+      }
+    }),
+  );
+}
+
+async function allVariantIds(gql: Gql, token: string, brandId: string): Promise<string[]> {
+  const ids: string[] = [];
+  let after: string | null = null;
+  do {
+    const data: Record<string, any> = await gql(
+      `query($b: ID!, $a: String) { products(filter: { brandId: $b, status: ACTIVE }, first: 100, after: $a) { nodes { variants { id } } pageInfo { hasNextPage endCursor } } }`,
+      { b: brandId, a: after },
+      token,
+    );
+    for (const p of data.products.nodes) for (const v of p.variants) ids.push(v.id);
+    after = data.products.pageInfo.hasNextPage ? data.products.pageInfo.endCursor : null;
+  } while (after);
+  return ids;
+}
+
+/** The brand's variants as the partner sees them, waiting until catalog has learned of the connection. */
+async function visibleVariants(gql: Gql, token: string, brandId: string): Promise<string[]> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const ids = await allVariantIds(gql, token, brandId);
+    if (ids.length || Date.now() > deadline) return ids;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Stable pseudo-random stock level from an id, so re-seeding gives the same picture. */
+function stockFor(id: string, salt: number): number {
+  let h = salt;
+  for (const c of id) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  const r = h % 10;
+  return r < 2 ? 0 : 3 + (h % 60);
+}
+
+export async function seedNetwork(
+  url: string,
+  s: NetworkSessions,
+  log: (msg: string) => void = () => {},
+): Promise<void> {
+  const { gql, retrying } = client(url);
+
+  // 1. Catalogs.
+  await Promise.all(
+    s.brands.map(async (brand) => {
+      const def = DEMO_CATALOGS.find((c) => c.account === brand.account);
+      if (!def) return;
+      const existing = await gql(`{ products(first: 1) { totalCount } }`, {}, brand.token);
+      if (existing.products.totalCount > 0) return;
+      const products = generateCatalog(def.code, def.line, def.products, def.seed);
+      await pool(products, 4, async (p) => {
+        const created = await gql(
+          `mutation($i: CreateProductInput!) { createProduct(input: $i) { product { id } userErrors { code message } } }`,
+          { i: p },
+          brand.token,
+        );
+        await gql(
+          `mutation($i: PublishProductInput!) { publishProduct(input: $i) { product { id } userErrors { code message } } }`,
+          { i: { id: created.createProduct.product.id } },
+          brand.token,
+        );
+      });
+      log(
+        `catalog: ${def.code} ${products.length} products, ${products.reduce((n, p) => n + p.variants.length, 0)} variants`,
+      );
+    }),
+  );
+
+  // 2. Suppliers: warehouses, offers and stock for every brand they fulfil.
+  await Promise.all(
+    s.suppliers.map(async (sup, si) => {
+      const existing = await gql(`{ warehouses(first: 10) { nodes { id } } }`, {}, sup.token);
+      if (existing.warehouses.nodes.length > 0) return;
+      const warehouses: string[] = [];
+      for (const [name, city, country, postalCode] of [
+        ['Central DC', si ? 'Malmö' : 'Rotterdam', si ? 'SE' : 'NL', si ? '21119' : '3011AA'],
+        ['Overflow', si ? 'Gothenburg' : 'Antwerp', si ? 'SE' : 'BE', si ? '41101' : '2000'],
+      ] as const) {
+        const w = await gql(
+          `mutation($i: CreateWarehouseInput!) { createWarehouse(input: $i) { warehouse { id } userErrors { code message } } }`,
+          {
+            i: {
+              name,
+              address: { name: `${name} ${city}`, line1: 'Industrieweg 1', city, postalCode, country },
+            },
+          },
+          sup.token,
+        );
+        warehouses.push(w.createWarehouse.warehouse.id);
+      }
+      let offers = 0;
+      for (const brand of s.brands) {
+        const variants = await visibleVariants(gql, sup.token, brand.orgId);
+        await pool(variants, 6, async (variantId, i) => {
+          await retrying(
+            `mutation($i: UpsertOfferInput!) { upsertOffer(input: $i) { offer { id } userErrors { code message } } }`,
+            {
+              i: {
+                variantId,
+                wholesalePrice: {
+                  amount: (8 + ((i * 7 + si * 3) % 40) + 0.5).toFixed(2),
+                  currencyCode: 'EUR',
+                },
+                minimumOrderQuantity: 1 + (i % 3) * 5,
+                leadTimeDays: 2 + ((i + si) % 5),
+              },
+            },
+            sup.token,
+          );
+        });
+        offers += variants.length;
+        for (const [wi, warehouseId] of warehouses.entries()) {
+          const lines = variants
+            .map((variantId) => ({ variantId, quantity: stockFor(variantId, si * 10 + wi) }))
+            .filter((l) => l.quantity > 0);
+          for (let k = 0; k < lines.length; k += 100) {
+            await gql(
+              `mutation($i: ReceiveStockInput!) { receiveStock(input: $i) { userErrors { code message } } }`,
+              { i: { warehouseId, lines: lines.slice(k, k + 100), reference: `DEMO-ASN-${wi}-${k / 100}` } },
+              sup.token,
+            );
+          }
+        }
+      }
+      log(`supplier ${sup.account}: ${warehouses.length} warehouses, ${offers} offers`);
+    }),
+  );
+
+  // 3. Retailers: a published storefront listing every variant of the brands they sell.
+  const storefronts = [
+    { name: 'Corner Store', slug: 'corner-store', markup: '45' },
+    { name: 'Maple & Main', slug: 'maple-and-main', markup: '60' },
+  ];
+  await Promise.all(
+    s.retailers.map(async (ret, ri) => {
+      const sf = storefronts[ri % storefronts.length]!;
+      const existing = await gql(
+        `query($s: String!) { storefront(slug: $s) { id } }`,
+        { s: sf.slug },
+        ret.token,
+      );
+      if (existing.storefront) return;
+      const created = await gql(
+        `mutation($i: CreateStorefrontInput!) { createStorefront(input: $i) { storefront { id } userErrors { code message } } }`,
+        { i: { name: sf.name, slug: sf.slug, currencyCode: 'EUR', defaultMarkupPercent: sf.markup } },
+        ret.token,
+      );
+      const storefrontId = created.createStorefront.storefront.id;
+      let listed = 0;
+      for (const brand of s.brands) {
+        const variants = await visibleVariants(gql, ret.token, brand.orgId);
+        await pool(variants, 6, async (variantId, i) => {
+          const pricing = i % 10 === 0 ? { markupPercent: '25', priceBasis: 'WHOLESALE' } : {};
+          await retrying(
+            `mutation($i: CreateListingInput!) { createListing(input: $i) { listing { id } userErrors { code message } } }`,
+            { i: { storefrontId, variantId, ...pricing } },
+            ret.token,
+          );
+        });
+        listed += variants.length;
+      }
+      await gql(
+        `mutation($i: PublishStorefrontInput!) { publishStorefront(input: $i) { storefront { id } userErrors { code message } } }`,
+        { i: { id: storefrontId } },
+        ret.token,
+      );
+      log(`retailer ${ret.account}: storefront /${sf.slug} with ${listed} listings`);
+    }),
+  );
+}
