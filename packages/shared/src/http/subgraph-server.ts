@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin, HeaderMap } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import type { DocumentNode } from 'graphql';
 import { INTERNAL_TOKEN_HEADER, InternalTokenError, verifyInternalToken } from '../auth/internal-token.ts';
@@ -131,9 +132,13 @@ export async function startSubgraphServer<C extends RequestContext>(
     formatError: createErrorFormatter(log),
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
+    // Our own stopOnSignals drains HTTP, the relay, the bus and the ORM; Apollo's
+    // handler would re-raise the signal and kill the process half-way.
+    stopOnTerminationSignals: false,
     introspection: !opts.production,
     hideSchemaDetailsFromClientErrors: !!opts.production,
-    plugins: [metricsPlugin],
+    // No Apollo usage reporting here, so no federated traces to attach.
+    plugins: [metricsPlugin, ApolloServerPluginInlineTraceDisabled()],
     logger: {
       debug: (m) => log.debug(m),
       info: (m) => log.info(m),
