@@ -60,6 +60,10 @@ describe('database bootstrap', () => {
     expect(await tenants.provision(a)).toEqual([]);
     expect(await tenants.provision(b)).toEqual(['0001-tenant']);
     await expect(tenants.provision('bad name; drop')).rejects.toThrow(/invalid tenant database/);
+    // Provisioned concurrently, every tenant still gets its own tables.
+    const many = [1, 2, 3, 4].map((i) => `${db.DB_PREFIX}t_c${i}`);
+    expect(await Promise.all(many.map((t) => tenants.provision(t)))).toEqual(many.map(() => ['0001-tenant']));
+    for (const t of many) expect(await forkEm(orm, t).count(Note)).toBe(0);
 
     await forkEm(orm, a).transactional(async (em) => {
       em.create(Note, { id: 'n1', body: 'only in a' });

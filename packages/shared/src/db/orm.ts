@@ -129,19 +129,27 @@ export async function createTenantProvisioner(
     migrations: opts.tenantMigrations,
     migrate: false,
   });
+  // The migrator keeps its target schema as instance state, so provisioning is
+  // serialised: two tenants migrated at once could get each other's tables.
+  let queue: Promise<unknown> = Promise.resolve();
+  const provision = async (tenantDb: string): Promise<string[]> => {
+    if (!/^[A-Za-z0-9_]{1,64}$/.test(tenantDb)) throw new Error(`invalid tenant database "${tenantDb}"`);
+    await orm.em
+      .getConnection()
+      .execute(
+        `CREATE DATABASE IF NOT EXISTS \`${tenantDb}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+      );
+    const applied = await orm.migrator.up({ schema: tenantDb });
+    if (applied.length) {
+      opts.logger.info({ tenantDb, migrations: applied.map((m) => m.name) }, 'tenant database migrated');
+    }
+    return applied.map((m) => m.name);
+  };
   return {
-    async provision(tenantDb) {
-      if (!/^[A-Za-z0-9_]{1,64}$/.test(tenantDb)) throw new Error(`invalid tenant database "${tenantDb}"`);
-      await orm.em
-        .getConnection()
-        .execute(
-          `CREATE DATABASE IF NOT EXISTS \`${tenantDb}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
-        );
-      const applied = await orm.migrator.up({ schema: tenantDb });
-      if (applied.length) {
-        opts.logger.info({ tenantDb, migrations: applied.map((m) => m.name) }, 'tenant database migrated');
-      }
-      return applied.map((m) => m.name);
+    provision(tenantDb) {
+      const run = queue.then(() => provision(tenantDb));
+      queue = run.catch(() => {});
+      return run;
     },
     close: () => orm.close(),
   };

@@ -9,10 +9,11 @@ import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import type { DocumentNode } from 'graphql';
 import { INTERNAL_TOKEN_HEADER, InternalTokenError, verifyInternalToken } from '../auth/internal-token.ts';
 import type { Principal } from '../auth/principal.ts';
+import { ConfigError } from '../config.ts';
 import { type SqlCounter, withSqlCounter } from '../db/orm.ts';
 import { createErrorFormatter } from '../graphql/errors.ts';
 import { Loaders } from '../graphql/loaders.ts';
-import type { Logger } from '../logger.ts';
+import { createLogger, type Logger } from '../logger.ts';
 import { counter, histogram, metricsRegistry } from '../metrics.ts';
 import { BodyTooLargeError, readBody, sendGraphQLError, sendJson } from './body.ts';
 
@@ -341,4 +342,29 @@ export function stopOnSignals(running: { stop: () => Promise<void> }, log: Logge
   };
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   process.once('SIGINT', () => onSignal('SIGINT'));
+}
+
+/**
+ * A subgraph process's entry point: starts the service from the environment,
+ * drains it on SIGTERM/SIGINT, and exits with a readable message when the
+ * configuration is invalid or start-up fails.
+ */
+export async function runSubgraphMain(
+  name: string,
+  start: (env: Record<string, string | undefined>) => Promise<{ stop: () => Promise<void> }>,
+): Promise<void> {
+  const log = createLogger(name, process.env.LOG_LEVEL);
+  try {
+    stopOnSignals(await start(process.env), log);
+  } catch (err) {
+    if (
+      err instanceof ConfigError ||
+      (err instanceof Error && err.message.startsWith('Invalid configuration'))
+    ) {
+      console.error(`${name}: ${err.message}`);
+    } else {
+      log.fatal({ err }, `${name} failed to start`);
+    }
+    process.exit(1);
+  }
 }

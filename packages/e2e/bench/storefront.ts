@@ -1,0 +1,188 @@
+/**
+ * npm run bench:storefront — the storefront page through the router under load.
+ *
+ * Boots identity, catalog, supplier, retailer and the router as separate
+ * processes (as `npm start` does) on a throw-away database prefix, seeds the
+ * demo network through the API, then drives an anonymous shopper's query for a
+ * page of 50 listings (title, retail price, options, product and brand name,
+ * availability) with autocannon at 50 connections. A baseline in the same run
+ * (`{ __typename }`, answered by the router alone) shows what federation and
+ * the subgraphs add. SQL statements per request come from the subgraphs'
+ * /metrics (graphql_sql_statements_per_request) before and after each run.
+ *
+ * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50),
+ * BENCH_PORT_BASE (default 14000), DB_* as everywhere.
+ */
+import { randomBytes } from 'node:crypto';
+import { type ManagedProcess, startProcess, stopAll, waitReady } from '@tradegraph/runner/processes.ts';
+import { seedDemo } from '@tradegraph/runner/seed.ts';
+import { discoverSubgraphs, repoRoot } from '@tradegraph/schema/subgraphs.ts';
+import { databaseEnv, env, generateInternalKeyPair, graphqlRequest, loadConfig } from '@tradegraph/shared';
+import { dropTestDatabases } from '@tradegraph/shared/testing';
+import autocannon from 'autocannon';
+
+const cfg = loadConfig({
+  ...databaseEnv,
+  BENCH_DURATION: env.int({ default: 10, min: 1, max: 120 }),
+  BENCH_CONNECTIONS: env.int({ default: 50, min: 1, max: 500 }),
+  BENCH_PORT_BASE: env.int({ default: 14000, min: 1024, max: 60000 }),
+});
+// A prefix the test-database cleanup accepts, so everything is dropped afterwards.
+const db = { ...cfg, DB_PREFIX: `tg_t${randomBytes(4).toString('hex')}_` };
+const keys = generateInternalKeyPair();
+const subgraphs = discoverSubgraphs();
+const port = (i: number) => cfg.BENCH_PORT_BASE + 1 + i;
+const routerUrl = `http://127.0.0.1:${cfg.BENCH_PORT_BASE}/graphql`;
+const processes: ManagedProcess[] = [];
+const quiet = { LOG_LEVEL: 'warn', NODE_ENV: 'production' };
+
+const STOREFRONT = `query Storefront($slug: String!, $first: Int!) {
+  storefront(slug: $slug) {
+    name
+    listings(first: $first) {
+      nodes {
+        id title available
+        price { amount currencyCode }
+        variant { sku options { name value } availableQuantity product { name brand { name } } }
+      }
+    }
+  }
+}`;
+
+async function sqlStatementsSoFar(): Promise<number> {
+  let total = 0;
+  for (const [i] of subgraphs.entries()) {
+    const text = await (await fetch(`http://127.0.0.1:${port(i)}/metrics`)).text();
+    for (const line of text.split('\n')) {
+      if (line.startsWith('graphql_sql_statements_per_request_sum')) total += Number(line.split(' ').at(-1));
+    }
+  }
+  return total;
+}
+
+async function load(name: string, body: unknown) {
+  const before = await sqlStatementsSoFar();
+  // Every response time is kept, so p95 is exact (autocannon's summary has p90 and p97.5, not p95).
+  const times: number[] = [];
+  const r = await new Promise<Awaited<ReturnType<typeof autocannon>>>((resolve, reject) => {
+    autocannon(
+      {
+        url: routerUrl,
+        connections: cfg.BENCH_CONNECTIONS,
+        duration: cfg.BENCH_DURATION,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    ).on('response', (_c, status, _b, ms) => {
+      if (status === 200) times.push(ms);
+    });
+  });
+  const after = await sqlStatementsSoFar();
+  times.sort((a, b) => a - b);
+  const pct = (p: number) =>
+    times.length ? times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))]! : 0;
+  const ok = r['2xx'];
+  const sqlPerRequest = ok ? (after - before) / ok : 0;
+  const line = {
+    name,
+    rps: r.requests.average,
+    p50: +pct(50).toFixed(1),
+    p95: +pct(95).toFixed(1),
+    p99: +pct(99).toFixed(1),
+    errors: r.errors + r.timeouts + r.non2xx,
+    requests: ok,
+    sqlPerRequest,
+  };
+  console.log(
+    `${name.padEnd(22)} ${line.rps.toFixed(0).padStart(6)} req/s  p50 ${line.p50} ms  p95 ${line.p95} ms  p99 ${line.p99} ms  errors ${line.errors}  SQL/request ${sqlPerRequest.toFixed(2)}`,
+  );
+  return line;
+}
+
+try {
+  const dbEnv = Object.fromEntries(Object.entries(db).map(([k, v]) => [k, String(v)]));
+  subgraphs.forEach((s, i) => {
+    processes.push(
+      startProcess(
+        s.name,
+        `${s.dir}/src/main.ts`,
+        {
+          ...dbEnv,
+          ...quiet,
+          PORT: String(port(i)),
+          INTERNAL_TOKEN_PUBLIC_KEY: keys.publicKey,
+          KEY_ENCRYPTION_SECRET: 'bench-only-secret',
+        },
+        i,
+      ),
+    );
+  });
+  await Promise.all(
+    subgraphs.map((_, i) => waitReady(processes[i]!, `http://127.0.0.1:${port(i)}/ready`, 120_000)),
+  );
+  const identity = subgraphs.findIndex((s) => s.name === 'identity');
+  const router = startProcess(
+    'router',
+    `${repoRoot}router/src/main.ts`,
+    {
+      ...quiet,
+      PORT: String(cfg.BENCH_PORT_BASE),
+      INTERNAL_TOKEN_PRIVATE_KEY: keys.privateKey,
+      IDENTITY_URL: `http://127.0.0.1:${port(identity)}`,
+      IDENTITY_JWKS_URL: `http://127.0.0.1:${port(identity)}/.well-known/jwks.json`,
+      ...Object.fromEntries(
+        subgraphs.map((s, i) => [
+          `SUBGRAPH_${s.name.toUpperCase()}_URL`,
+          `http://127.0.0.1:${port(i)}/graphql`,
+        ]),
+      ),
+    },
+    subgraphs.length,
+  );
+  processes.push(router);
+  await waitReady(router, `http://127.0.0.1:${cfg.BENCH_PORT_BASE}/ready`);
+
+  console.log('seeding the demo network through the API…');
+  const t0 = Date.now();
+  await seedDemo(routerUrl, true, (m) => console.log(`  ${m}`));
+  console.log(`seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  const check = await graphqlRequest(routerUrl, STOREFRONT, { slug: 'corner-store', first: 50 });
+  const nodes = check.data?.storefront?.listings?.nodes ?? [];
+  if (check.errors || nodes.length !== 50 || nodes.some((n: { variant: unknown }) => !n.variant)) {
+    throw new Error(`storefront query is not healthy: ${JSON.stringify(check.errors ?? nodes.slice(0, 2))}`);
+  }
+
+  // Warm-up (query plans, pools, caches), then the measured runs.
+  await autocannon({
+    url: routerUrl,
+    connections: 10,
+    amount: 200,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: STOREFRONT, variables: { slug: 'corner-store', first: 50 } }),
+  });
+  const baseline = await load('baseline {__typename}', { query: '{ __typename }' });
+  const small = await load('storefront first:10', {
+    query: STOREFRONT,
+    variables: { slug: 'corner-store', first: 10 },
+  });
+  const page = await load('storefront first:50', {
+    query: STOREFRONT,
+    variables: { slug: 'corner-store', first: 50 },
+  });
+  console.log(
+    `SQL statements per request: ${small.sqlPerRequest.toFixed(2)} for 10 listings, ${page.sqlPerRequest.toFixed(2)} for 50 (${page.sqlPerRequest <= small.sqlPerRequest + 0.01 ? 'does not grow with the page size' : 'GROWS with the page size'})`,
+  );
+  console.log(
+    `bench:storefront: ${page.rps.toFixed(0)} req/s at ${cfg.BENCH_CONNECTIONS} connections (${((page.rps / baseline.rps) * 100).toFixed(1)}% of the ${baseline.rps.toFixed(0)} req/s router baseline); p50 ${page.p50} ms, p95 ${page.p95} ms, p99 ${page.p99} ms; ${page.sqlPerRequest.toFixed(1)} SQL statements/request; ${page.errors} errors`,
+  );
+} catch (err) {
+  console.error(`bench:storefront failed: ${(err as Error).message}`);
+  process.exitCode = 1;
+} finally {
+  await stopAll(processes);
+  await dropTestDatabases(db);
+}

@@ -1,0 +1,277 @@
+import { LockMode } from '@mikro-orm/core';
+import { badInput, failWith, newId, notFound, type TenantInfo } from '@tradegraph/shared';
+import { inTenantTransaction, qualified, type RetailerContext, tenantEm } from '../context.ts';
+import { Cart, CartLine } from '../entities/index.ts';
+import { rows, tenantOfId } from './access.ts';
+import { type ListingView, listingLoader } from './browse.ts';
+
+/**
+ * Carts live in the retailer's tenant database. A guest cart is reached by its
+ * unguessable id alone; a signed-in customer's cart (created while signed in)
+ * only by that customer — anyone else gets NOT_FOUND. Totals are computed at
+ * read time from the listings' current prices. A cart expires CART_TTL_DAYS
+ * after its last change; expired carts answer NOT_FOUND and are purged.
+ */
+
+export const MAX_QUANTITY = 999;
+export const MAX_LINES = 100;
+
+export interface CartView {
+  id: string;
+  retailerId: string;
+  storefrontId: string;
+  customerId: string | null;
+  currencyCode: string;
+  createdAt: Date;
+  updatedAt: Date;
+  expiresAt: Date;
+  lines: CartLineView[];
+}
+
+export interface CartLineView {
+  id: string;
+  listingId: string;
+  quantity: number;
+  /** null when the listing was removed or can no longer be seen by shoppers. */
+  listing: ListingView | null;
+  createdAt: Date;
+}
+
+function customerIdOf(ctx: RetailerContext): string | null {
+  return ctx.principal.kind === 'customer' ? ctx.principal.customerId : null;
+}
+
+function expiry(ctx: RetailerContext, from = new Date()): Date {
+  return new Date(from.getTime() + ctx.services.config.CART_TTL_DAYS * 86_400_000);
+}
+
+/** Whether the principal may use this cart (guest carts: whoever holds the id). */
+function mayUse(
+  ctx: RetailerContext,
+  cart: { customerId: string | null | undefined; expiresAt: Date },
+): boolean {
+  if (cart.expiresAt.getTime() <= Date.now()) return false;
+  return !cart.customerId || cart.customerId === customerIdOf(ctx);
+}
+
+function quantityOf(value: unknown, allowZero: boolean): number {
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw badInput('quantity must be an integer', 'quantity');
+  if (value < (allowZero ? 0 : 1) || value > MAX_QUANTITY) {
+    failWith(
+      'INVALID_QUANTITY',
+      `The quantity must be between ${allowZero ? 0 : 1} and ${MAX_QUANTITY}`,
+      'quantity',
+    );
+  }
+  return value;
+}
+
+async function loadLines(ctx: RetailerContext, tenant: TenantInfo, cartId: string): Promise<CartLineView[]> {
+  const found = await rows<{ id: string; listing_id: string; quantity: number; created_at: Date | string }>(
+    ctx.em,
+    `select id, listing_id, quantity, created_at from ${qualified(tenant.dbName, 'cart_lines')}
+     where cart_id = ? order by created_at, id`,
+    [cartId],
+  );
+  const listings = await listingLoader(ctx).loadMany(found.map((l) => l.listing_id));
+  return found.map((l, i) => {
+    const listing = listings[i];
+    const view = listing && !(listing instanceof Error) && listing.visible ? listing : null;
+    return {
+      id: l.id,
+      listingId: l.listing_id,
+      quantity: Number(l.quantity),
+      listing: view,
+      createdAt: new Date(l.created_at),
+    };
+  });
+}
+
+function toCartView(c: Cart, tenant: TenantInfo, lines: CartLineView[]): CartView {
+  return {
+    id: c.id,
+    retailerId: tenant.organizationId,
+    storefrontId: c.storefrontId,
+    customerId: c.customerId ?? null,
+    currencyCode: c.currencyCode,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+    expiresAt: c.expiresAt,
+    lines,
+  };
+}
+
+/** cart(id): the cart with its lines, or null when it does not exist, expired or is someone else's. */
+export async function findCart(ctx: RetailerContext, id: unknown): Promise<CartView | null> {
+  let tenant: TenantInfo;
+  try {
+    tenant = await tenantOfId(ctx, id, 'crt', 'Cart');
+  } catch {
+    return null;
+  }
+  const cart = await tenantEm(ctx, tenant).findOne(Cart, { id: id as string });
+  if (!cart || !mayUse(ctx, cart)) return null;
+  return toCartView(cart, tenant, await loadLines(ctx, tenant, cart.id));
+}
+
+export async function createCart(ctx: RetailerContext, input: { storefrontSlug: string }): Promise<CartView> {
+  if (ctx.principal.kind === 'router') throw badInput('The router cannot own carts');
+  const slug = typeof input.storefrontSlug === 'string' ? input.storefrontSlug.trim().toLowerCase() : '';
+  const sf = slug.length <= 64 ? await ctx.services.directory.bySlug(ctx.em, slug) : null;
+  if (!sf?.published) {
+    return failWith('STOREFRONT_NOT_FOUND', 'No published storefront has this slug', 'storefrontSlug');
+  }
+  const tenant = await ctx.services.registry.byOrganization(sf.retailerId);
+  if (!tenant)
+    return failWith('STOREFRONT_NOT_FOUND', 'No published storefront has this slug', 'storefrontSlug');
+  const now = new Date();
+  const cart = await inTenantTransaction(ctx, tenant, async (tx) =>
+    tx.em.create(Cart, {
+      id: newId('crt', tenant.tenantKey),
+      storefrontId: sf.id,
+      customerId: customerIdOf(ctx),
+      currencyCode: sf.currencyCode,
+      createdAt: now,
+      updatedAt: now,
+      expiresAt: expiry(ctx, now),
+    }),
+  );
+  return toCartView(cart, tenant, []);
+}
+
+/** Runs a cart change in a transaction holding the cart row lock; NOT_FOUND for carts the principal may not use. */
+async function changeCart(
+  ctx: RetailerContext,
+  cartId: unknown,
+  change: (tx: RetailerContext, cart: Cart, tenant: TenantInfo) => Promise<void>,
+): Promise<CartView> {
+  const tenant = await tenantOfId(ctx, cartId, 'crt', 'Cart');
+  const cart = await inTenantTransaction(ctx, tenant, async (tx) => {
+    const c = await tx.em.findOne(Cart, { id: cartId as string }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (!c || !mayUse(ctx, c)) throw notFound('Cart');
+    await change(tx, c, tenant);
+    const now = new Date();
+    c.updatedAt = now;
+    c.expiresAt = expiry(ctx, now);
+    return c;
+  });
+  return toCartView(cart, tenant, await loadLines(ctx, tenant, cart.id));
+}
+
+/** A listing shoppers can buy now on the cart's storefront, or a userError. */
+async function purchasableListing(ctx: RetailerContext, cart: Cart, tenant: TenantInfo, listingId: unknown) {
+  const listing = typeof listingId === 'string' ? await listingLoader(ctx).load(listingId) : null;
+  if (
+    !listing ||
+    listing.retailerId !== tenant.organizationId ||
+    listing.storefrontId !== cart.storefrontId
+  ) {
+    return failWith('LISTING_NOT_FOUND', 'This storefront has no such listing', 'listingId');
+  }
+  if (!listing.visible)
+    return failWith('LISTING_UNAVAILABLE', 'This listing is no longer for sale', 'listingId');
+  if (!listing.available) return failWith('OUT_OF_STOCK', 'This item is out of stock', 'listingId');
+  return listing;
+}
+
+export function addCartLine(
+  ctx: RetailerContext,
+  input: { cartId: string; listingId: string; quantity: number },
+) {
+  const quantity = quantityOf(input.quantity, false);
+  return changeCart(ctx, input.cartId, async (tx, cart, tenant) => {
+    const listing = await purchasableListing(tx, cart, tenant, input.listingId);
+    const existing = await tx.em.findOne(CartLine, { cartId: cart.id, listingId: listing.id });
+    const now = new Date();
+    if (existing) {
+      const total = existing.quantity + quantity;
+      if (total > MAX_QUANTITY) {
+        failWith('INVALID_QUANTITY', `At most ${MAX_QUANTITY} of one item per cart`, 'quantity');
+      }
+      existing.quantity = total;
+      existing.updatedAt = now;
+      return;
+    }
+    if ((await tx.em.count(CartLine, { cartId: cart.id })) >= MAX_LINES) {
+      failWith('CART_FULL', `A cart holds at most ${MAX_LINES} different items`, 'listingId');
+    }
+    tx.em.create(CartLine, {
+      id: newId('cln', tenant.tenantKey),
+      cartId: cart.id,
+      listingId: listing.id,
+      quantity,
+      createdAt: now,
+      updatedAt: now,
+    });
+  });
+}
+
+export function updateCartLine(
+  ctx: RetailerContext,
+  input: { cartId: string; lineId: string; quantity: number },
+) {
+  const quantity = quantityOf(input.quantity, true);
+  return changeCart(ctx, input.cartId, async (tx, cart, tenant) => {
+    const line =
+      typeof input.lineId === 'string' ? await tx.em.findOne(CartLine, { id: input.lineId }) : null;
+    if (!line || line.cartId !== cart.id)
+      return failWith('LINE_NOT_FOUND', 'This cart has no such line', 'lineId');
+    if (quantity === 0) {
+      tx.em.remove(line);
+      return;
+    }
+    if (quantity > line.quantity) await purchasableListing(tx, cart, tenant, line.listingId);
+    line.quantity = quantity;
+    line.updatedAt = new Date();
+  });
+}
+
+export function removeCartLine(ctx: RetailerContext, input: { cartId: string; lineId: string }) {
+  return changeCart(ctx, input.cartId, async (tx, cart) => {
+    const line =
+      typeof input.lineId === 'string' ? await tx.em.findOne(CartLine, { id: input.lineId }) : null;
+    if (!line || line.cartId !== cart.id)
+      return failWith('LINE_NOT_FOUND', 'This cart has no such line', 'lineId');
+    tx.em.remove(line);
+  });
+}
+
+/** The line can be bought now: its listing is still for sale and in stock. */
+export function purchasable(line: CartLineView): boolean {
+  return !!line.listing && line.listing.available;
+}
+
+/** Current price × quantity; null (and nothing in the subtotal) when the line cannot be bought now. */
+export function lineTotalMinor(line: CartLineView): number | null {
+  return purchasable(line) ? line.listing!.priceMinor * line.quantity : null;
+}
+
+export function subtotalMinor(cart: CartView): number {
+  return cart.lines.reduce((sum, l) => sum + (lineTotalMinor(l) ?? 0), 0);
+}
+
+/** Deletes expired carts and their lines in every tenant database (runs on a timer). */
+export async function purgeExpiredCarts(ctx: Pick<RetailerContext, 'services'>): Promise<number> {
+  const { orm, serviceDb } = ctx.services;
+  const em = orm.em.fork();
+  const tenants = (await em.execute(
+    `select db_name from ${qualified(serviceDb, 'tenants')} where kind = 'RETAILER'`,
+  )) as { db_name: string }[];
+  let purged = 0;
+  for (const { db_name } of tenants) {
+    const C = qualified(db_name, 'carts');
+    const CL = qualified(db_name, 'cart_lines');
+    await em.transactional(async (tx) => {
+      const now = new Date();
+      await tx.execute(`delete cl from ${CL} cl join ${C} c on c.id = cl.cart_id where c.expires_at <= ?`, [
+        now,
+      ]);
+      const res = (await tx.execute(`delete from ${C} where expires_at <= ?`, [now], 'run')) as {
+        affectedRows: number;
+      };
+      purged += res.affectedRows;
+    });
+  }
+  return purged;
+}

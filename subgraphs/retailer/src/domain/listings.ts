@@ -1,0 +1,318 @@
+import { LockMode } from '@mikro-orm/core';
+import { badInput, failWith, type Money, newId, notFound } from '@tradegraph/shared';
+import { eventContext, inTenantTransaction, qualified, type RetailerContext, tenantEm } from '../context.ts';
+import { Listing, type PriceBasis, type PricingMode, Storefront } from '../entities/index.ts';
+import { isDuplicateKey, ownTenantOfId, requireRetailer } from './access.ts';
+import type { ListingView } from './browse.ts';
+import { listingChanged } from './events.ts';
+import { computePrice, parseFixedPrice, parseMarkupPercent } from './pricing.ts';
+import { canSell, loadFacts, pricingFacts } from './projections.ts';
+
+/**
+ * Listings: a brand variant on one of the retailer's storefronts, with an
+ * optional title/description override and a pricing rule (fixed price, or a
+ * markup over MSRP or over the lowest wholesale offer). Only ACTIVE variants
+ * of brands the retailer may sell (ACTIVE connection with SELL_PRODUCTS) can
+ * be listed; every change announces retailer.listing.changed.
+ */
+
+const PRICE_BASES: PriceBasis[] = ['MSRP', 'WHOLESALE'];
+
+interface PricingInput {
+  price?: Money | null;
+  markupPercent?: string | null;
+  priceBasis?: PriceBasis | null;
+}
+
+interface PricingChoice {
+  pricingMode: PricingMode;
+  priceBasis: PriceBasis | null;
+  fixedPriceMinor: number | null;
+  markupBp: number | null;
+}
+
+function parseBasis(value: unknown): PriceBasis | null {
+  if (value === null || value === undefined) return null;
+  if (!PRICE_BASES.includes(value as PriceBasis))
+    throw badInput('priceBasis must be MSRP or WHOLESALE', 'priceBasis');
+  return value as PriceBasis;
+}
+
+/** Pricing from a create input: price → FIXED; markupPercent → MARKUP; neither → the storefront default markup. */
+function pricingFromCreate(input: PricingInput, currencyCode: string): PricingChoice {
+  const basis = parseBasis(input.priceBasis);
+  const hasPrice = input.price !== null && input.price !== undefined;
+  const hasMarkup = input.markupPercent !== null && input.markupPercent !== undefined;
+  if (hasPrice && (hasMarkup || basis)) {
+    failWith('PRICE_CONFLICT', 'Give either a fixed price or a markup (with its basis), not both', 'price');
+  }
+  if (hasPrice) {
+    return {
+      pricingMode: 'FIXED',
+      priceBasis: null,
+      fixedPriceMinor: parseFixedPrice(input.price!, currencyCode),
+      markupBp: null,
+    };
+  }
+  return {
+    pricingMode: 'MARKUP',
+    priceBasis: basis ?? 'MSRP',
+    fixedPriceMinor: null,
+    markupBp: hasMarkup ? parseMarkupPercent(input.markupPercent) : null,
+  };
+}
+
+/**
+ * Pricing from an update input, starting from the listing's current rule.
+ * Absent fields keep their value; `markupPercent: null` returns to the
+ * storefront default; a basis or markup switches a fixed price to markup.
+ */
+function pricingFromUpdate(input: PricingInput, current: PricingChoice, currencyCode: string): PricingChoice {
+  const hasPrice = input.price !== null && input.price !== undefined;
+  const markupGiven = 'markupPercent' in input;
+  const basis = parseBasis(input.priceBasis);
+  if (hasPrice && (markupGiven || basis)) {
+    failWith('PRICE_CONFLICT', 'Give either a fixed price or a markup (with its basis), not both', 'price');
+  }
+  if (hasPrice) return pricingFromCreate({ price: input.price! }, currencyCode);
+  if (!markupGiven && !basis) return current;
+  const markupBp = markupGiven
+    ? input.markupPercent === null
+      ? null
+      : parseMarkupPercent(input.markupPercent)
+    : current.pricingMode === 'MARKUP'
+      ? current.markupBp
+      : null;
+  return {
+    pricingMode: 'MARKUP',
+    priceBasis: basis ?? (current.pricingMode === 'MARKUP' ? current.priceBasis : 'MSRP') ?? 'MSRP',
+    fixedPriceMinor: null,
+    markupBp,
+  };
+}
+
+function optionalText(value: unknown, field: string, max: number): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'string') throw badInput(`${field} must be a string`, field);
+  const text = value.trim();
+  if (text.length > max) failWith('TOO_LONG', `${field} must be at most ${max} characters`, field);
+  return text || null;
+}
+
+export function listingViewOf(l: Listing, retailerId: string, visible: boolean): ListingView {
+  return {
+    id: l.id,
+    retailerId,
+    storefrontId: l.storefrontId,
+    variantId: l.variantId,
+    productId: l.productId,
+    brandId: l.brandId,
+    status: l.status,
+    title: l.title,
+    titleOverride: l.titleOverride ?? null,
+    description: l.description ?? null,
+    priceMinor: Number(l.priceMinor),
+    currencyCode: l.currencyCode,
+    priced: l.priced,
+    available: l.available,
+    variantActive: l.variantActive,
+    visible,
+    pricingMode: l.pricingMode,
+    priceBasis: l.priceBasis ?? null,
+    markupBp: l.markupBp ?? null,
+    fixedPriceMinor:
+      l.fixedPriceMinor === null || l.fixedPriceMinor === undefined ? null : Number(l.fixedPriceMinor),
+    createdAt: l.createdAt,
+    updatedAt: l.updatedAt,
+  };
+}
+
+async function writeIndex(ctx: RetailerContext, l: Listing, retailerId: string, active: boolean) {
+  await ctx.em.execute(
+    `insert into ${qualified(ctx.services.serviceDb, 'listing_index')}
+     (listing_id, retailer_id, storefront_id, variant_id, brand_id, active) values (?, ?, ?, ?, ?, ?)
+     on duplicate key update active = values(active)`,
+    [l.id, retailerId, l.storefrontId, l.variantId, l.brandId, active ? 1 : 0],
+  );
+}
+
+export async function createListing(
+  ctx: RetailerContext,
+  input: PricingInput & {
+    storefrontId: string;
+    variantId: string;
+    title?: string | null;
+    description?: string | null;
+  },
+): Promise<ListingView> {
+  const retailerId = requireRetailer(ctx, 'storefronts:write');
+  const tenant = await ownTenantOfId(ctx, retailerId, input.storefrontId, 'sfr', 'Storefront');
+  if (!(await tenantEm(ctx, tenant).count(Storefront, { id: input.storefrontId })))
+    throw notFound('Storefront');
+  const titleOverride = optionalText(input.title, 'title', 300);
+  const description = optionalText(input.description, 'description', 5000);
+  const variantId = typeof input.variantId === 'string' ? input.variantId.trim() : '';
+  if (!variantId || variantId.length > 80)
+    failWith('VARIANT_NOT_FOUND', 'No such product variant', 'variantId');
+  const svc = ctx.services.serviceDb;
+  const facts = await loadFacts(ctx.em, svc, [variantId]);
+  const variant = facts.variants.get(variantId);
+  if (!variant) return failWith('VARIANT_NOT_FOUND', 'No such product variant', 'variantId');
+  if (!(await canSell(ctx.em, svc, retailerId, variant.brandId))) {
+    failWith(
+      'BRAND_NOT_CONNECTED',
+      "You need an active connection with SELL_PRODUCTS to this variant's brand",
+      'variantId',
+    );
+  }
+  if (variant.status !== 'ACTIVE') {
+    failWith(
+      'VARIANT_INACTIVE',
+      `The product is ${variant.status}, only ACTIVE products can be listed`,
+      'variantId',
+    );
+  }
+
+  try {
+    const view = await inTenantTransaction(ctx, tenant, async (tx) => {
+      const sf = await tx.em.findOne(
+        Storefront,
+        { id: input.storefrontId },
+        { lockMode: LockMode.PESSIMISTIC_READ },
+      );
+      if (!sf) throw notFound('Storefront');
+      const rule = pricingFromCreate(input, sf.currencyCode);
+      const price = computePrice(
+        { ...rule, currencyCode: sf.currencyCode },
+        sf.defaultMarkupBp,
+        pricingFacts(facts, variantId, sf.currencyCode),
+      );
+      if (!price.ok)
+        return failWith(price.code, price.message, rule.pricingMode === 'FIXED' ? 'price' : 'markupPercent');
+      const activeKey = `${sf.id}|${variantId}`;
+      if (await tx.em.count(Listing, { activeKey })) {
+        failWith('ALREADY_LISTED', 'This variant is already listed on this storefront', 'variantId');
+      }
+      const now = new Date();
+      const l = tx.em.create(Listing, {
+        id: newId('lst', tenant.tenantKey),
+        storefrontId: sf.id,
+        variantId,
+        productId: variant.productId,
+        brandId: variant.brandId,
+        activeKey,
+        status: 'ACTIVE',
+        titleOverride,
+        description,
+        ...rule,
+        currencyCode: sf.currencyCode,
+        title: titleOverride ?? variant.displayName,
+        priceMinor: price.priceMinor,
+        priced: true,
+        variantActive: true,
+        available: facts.stocked.has(variantId),
+        createdAt: now,
+        updatedAt: now,
+        removedAt: null,
+      });
+      await writeIndex(tx, l, retailerId, true);
+      listingChanged(tx.em, eventContext(ctx), {
+        listingId: l.id,
+        retailerId,
+        storefrontId: sf.id,
+        variantId,
+        brandId: variant.brandId,
+        visible: sf.published,
+        removed: false,
+      });
+      return listingViewOf(l, retailerId, sf.published);
+    });
+    return view;
+  } catch (err) {
+    if (isDuplicateKey(err)) {
+      return failWith('ALREADY_LISTED', 'This variant is already listed on this storefront', 'variantId');
+    }
+    throw err;
+  }
+}
+
+/** The acting retailer's listing by id, locked in the transaction; NOT_FOUND for foreign or removed ones. */
+async function lockOwnListing(tx: RetailerContext, id: string) {
+  const l = await tx.em.findOne(Listing, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  if (l?.status !== 'ACTIVE') throw notFound('Listing');
+  const sf = await tx.em.findOne(Storefront, { id: l.storefrontId });
+  if (!sf) throw notFound('Listing');
+  return { l, sf };
+}
+
+export async function updateListing(
+  ctx: RetailerContext,
+  input: PricingInput & { id: string; title?: string | null; description?: string | null },
+): Promise<ListingView> {
+  const retailerId = requireRetailer(ctx, 'storefronts:write');
+  const tenant = await ownTenantOfId(ctx, retailerId, input.id, 'lst', 'Listing');
+  const svc = ctx.services.serviceDb;
+  return inTenantTransaction(ctx, tenant, async (tx) => {
+    const { l, sf } = await lockOwnListing(tx, input.id);
+    const current: PricingChoice = {
+      pricingMode: l.pricingMode,
+      priceBasis: l.priceBasis ?? null,
+      fixedPriceMinor: l.fixedPriceMinor ?? null,
+      markupBp: l.markupBp ?? null,
+    };
+    const rule = pricingFromUpdate(input, current, sf.currencyCode);
+    const facts = await loadFacts(tx.em, svc, [l.variantId]);
+    const variant = facts.variants.get(l.variantId);
+    const price = computePrice(
+      { ...rule, currencyCode: sf.currencyCode },
+      sf.defaultMarkupBp,
+      pricingFacts(facts, l.variantId, sf.currencyCode),
+    );
+    if (!price.ok)
+      return failWith(price.code, price.message, rule.pricingMode === 'FIXED' ? 'price' : 'markupPercent');
+    if ('title' in input) l.titleOverride = optionalText(input.title, 'title', 300);
+    if ('description' in input) l.description = optionalText(input.description, 'description', 5000);
+    Object.assign(l, rule);
+    l.title = l.titleOverride ?? variant?.displayName ?? l.title;
+    l.priceMinor = price.priceMinor;
+    l.priced = true;
+    l.variantActive = variant?.status === 'ACTIVE';
+    l.available = facts.stocked.has(l.variantId);
+    l.updatedAt = new Date();
+    const sellable = await canSell(tx.em, svc, retailerId, l.brandId);
+    listingChanged(tx.em, eventContext(ctx), {
+      listingId: l.id,
+      retailerId,
+      storefrontId: sf.id,
+      variantId: l.variantId,
+      brandId: l.brandId,
+      visible: sf.published && sellable,
+      removed: false,
+    });
+    return listingViewOf(l, retailerId, sf.published && sellable && l.variantActive && l.priced);
+  });
+}
+
+export async function removeListing(ctx: RetailerContext, input: { id: string }): Promise<ListingView> {
+  const retailerId = requireRetailer(ctx, 'storefronts:write');
+  const tenant = await ownTenantOfId(ctx, retailerId, input.id, 'lst', 'Listing');
+  return inTenantTransaction(ctx, tenant, async (tx) => {
+    const { l, sf } = await lockOwnListing(tx, input.id);
+    const now = new Date();
+    l.status = 'REMOVED';
+    l.activeKey = null;
+    l.removedAt = now;
+    l.updatedAt = now;
+    await writeIndex(tx, l, retailerId, false);
+    listingChanged(tx.em, eventContext(ctx), {
+      listingId: l.id,
+      retailerId,
+      storefrontId: sf.id,
+      variantId: l.variantId,
+      brandId: l.brandId,
+      visible: false,
+      removed: true,
+    });
+    return listingViewOf(l, retailerId, false);
+  });
+}

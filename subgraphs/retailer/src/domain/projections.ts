@@ -1,0 +1,153 @@
+import type { EntityManager } from '@tradegraph/shared';
+import { qualified } from '../context.ts';
+import { placeholders, rows } from './access.ts';
+import type { PricingFacts } from './pricing.ts';
+
+/**
+ * Reads of the projections kept in the service database from other services'
+ * events. Each function is one statement for any number of variants.
+ */
+
+export interface VariantProjection {
+  variantId: string;
+  productId: string;
+  brandId: string;
+  productName: string;
+  sku: string;
+  options: { name: string; value: string }[];
+  displayName: string;
+  status: string;
+  msrpMinor: number | null;
+  msrpCurrency: string | null;
+}
+
+interface VariantRow {
+  variant_id: string;
+  product_id: string;
+  brand_id: string;
+  product_name: string;
+  sku: string;
+  options: string | { name: string; value: string }[];
+  display_name: string;
+  status: string;
+  msrp_minor: number | string | null;
+  msrp_currency: string | null;
+}
+
+export async function loadVariants(
+  em: EntityManager,
+  serviceDb: string,
+  variantIds: readonly string[],
+): Promise<Map<string, VariantProjection>> {
+  const out = new Map<string, VariantProjection>();
+  if (!variantIds.length) return out;
+  const found = await rows<VariantRow>(
+    em,
+    `select variant_id, product_id, brand_id, product_name, sku, options, display_name, status, msrp_minor, msrp_currency
+     from ${qualified(serviceDb, 'catalog_variants')} where variant_id in (${placeholders(variantIds.length)})`,
+    [...variantIds],
+  );
+  for (const r of found) {
+    out.set(r.variant_id, {
+      variantId: r.variant_id,
+      productId: r.product_id,
+      brandId: r.brand_id,
+      productName: r.product_name,
+      sku: r.sku,
+      options: typeof r.options === 'string' ? JSON.parse(r.options) : r.options,
+      displayName: r.display_name,
+      status: r.status,
+      msrpMinor: r.msrp_minor === null ? null : Number(r.msrp_minor),
+      msrpCurrency: r.msrp_currency,
+    });
+  }
+  return out;
+}
+
+/** Lowest ACTIVE wholesale price per variant and currency: key `${variantId}|${currency}`. */
+export async function loadLowestWholesale(
+  em: EntityManager,
+  serviceDb: string,
+  variantIds: readonly string[],
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (!variantIds.length) return out;
+  const found = await rows<{ variant_id: string; currency_code: string; lowest: number | string }>(
+    em,
+    `select variant_id, currency_code, min(wholesale_minor) as lowest
+     from ${qualified(serviceDb, 'variant_offers')}
+     where variant_id in (${placeholders(variantIds.length)}) and active = 1
+     group by variant_id, currency_code`,
+    [...variantIds],
+  );
+  for (const r of found) out.set(`${r.variant_id}|${r.currency_code}`, Number(r.lowest));
+  return out;
+}
+
+/** Variants some supplier has available stock of. */
+export async function loadStocked(
+  em: EntityManager,
+  serviceDb: string,
+  variantIds: readonly string[],
+): Promise<Set<string>> {
+  if (!variantIds.length) return new Set();
+  const found = await rows<{ variant_id: string }>(
+    em,
+    `select distinct variant_id from ${qualified(serviceDb, 'variant_stock')}
+     where variant_id in (${placeholders(variantIds.length)}) and total_available > 0`,
+    [...variantIds],
+  );
+  return new Set(found.map((r) => r.variant_id));
+}
+
+/** Whether the retailer may sell the brand's products now (ACTIVE connection with SELL_PRODUCTS). */
+export async function canSell(
+  em: EntityManager,
+  serviceDb: string,
+  retailerId: string,
+  brandId: string,
+): Promise<boolean> {
+  const [r] = await rows<{ can_sell: number }>(
+    em,
+    `select can_sell from ${qualified(serviceDb, 'partner_access')} where retailer_id = ? and brand_id = ?`,
+    [retailerId, brandId],
+  );
+  return Boolean(Number(r?.can_sell ?? 0));
+}
+
+/** Everything prices and derived listing fields depend on, for a set of variants (three statements). */
+export interface ProjectionFacts {
+  variants: Map<string, VariantProjection>;
+  wholesale: Map<string, number>;
+  stocked: Set<string>;
+}
+
+export async function loadFacts(
+  em: EntityManager,
+  serviceDb: string,
+  variantIds: readonly string[],
+): Promise<ProjectionFacts> {
+  const ids = [...new Set(variantIds)];
+  const [variants, wholesale, stocked] = await Promise.all([
+    loadVariants(em, serviceDb, ids),
+    loadLowestWholesale(em, serviceDb, ids),
+    loadStocked(em, serviceDb, ids),
+  ]);
+  return { variants, wholesale, stocked };
+}
+
+export function pricingFacts(facts: ProjectionFacts, variantId: string, currencyCode: string): PricingFacts {
+  const v = facts.variants.get(variantId);
+  return {
+    msrpMinor: v?.msrpMinor ?? null,
+    msrpCurrency: v?.msrpCurrency ?? null,
+    lowestWholesaleMinor: facts.wholesale.get(`${variantId}|${currencyCode}`) ?? null,
+  };
+}
+
+/** "Trail Shoe — Red / 42": the product name and the variant's option values. */
+export function displayNameOf(productName: string, options: { name: string; value: string }[]): string {
+  const values = options.map((o) => o.value).filter(Boolean);
+  const name = values.length ? `${productName} — ${values.join(' / ')}` : productName;
+  return name.slice(0, 300);
+}

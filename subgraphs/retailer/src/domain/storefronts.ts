@@ -1,0 +1,305 @@
+import { LockMode } from '@mikro-orm/core';
+import {
+  badInput,
+  failWith,
+  forkEm,
+  newId,
+  notFound,
+  type PageArgs,
+  pageArgs,
+  toConnection,
+} from '@tradegraph/shared';
+import { eventContext, inTenantTransaction, type RetailerContext } from '../context.ts';
+import { Storefront } from '../entities/index.ts';
+import { ensureOwnTenant, isDuplicateKey, isOwner, ownTenantOfId, requireRetailer } from './access.ts';
+import type { StorefrontView } from './directory.ts';
+import { republishListings, storefrontChanged } from './events.ts';
+import { markupPercentOf, parseMarkupPercent } from './pricing.ts';
+import { refreshTenantListings } from './refresh.ts';
+
+/**
+ * Storefronts: a retailer's shops, each with a globally unique slug, a
+ * currency and a default markup over MSRP. Drafts (unpublished) are visible
+ * only to the retailer; publishing makes the storefront and its visible
+ * listings public.
+ */
+
+const SLUG = /^[a-z0-9](?:[a-z0-9-]{1,62}[a-z0-9])$/;
+const RESERVED_SLUGS = new Set([
+  'admin',
+  'api',
+  'www',
+  'graphql',
+  'static',
+  'assets',
+  'checkout',
+  'cart',
+  'login',
+]);
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
+export function normaliseSlug(value: unknown, field = 'slug'): string {
+  const slug = typeof value === 'string' ? value.trim().toLowerCase() : '';
+  if (!SLUG.test(slug) || slug.includes('--')) {
+    failWith(
+      'INVALID_SLUG',
+      'The slug must be 3-64 characters: lower-case letters, digits and single hyphens, not at either end',
+      field,
+    );
+  }
+  if (RESERVED_SLUGS.has(slug)) failWith('SLUG_RESERVED', `"${slug}" is reserved`, field);
+  return slug;
+}
+
+function normaliseName(value: unknown, field = 'name'): string {
+  const name = typeof value === 'string' ? value.trim() : '';
+  if (!name) failWith('REQUIRED', 'The name is required', field);
+  if (name.length > 120) failWith('TOO_LONG', 'The name must be at most 120 characters', field);
+  return name;
+}
+
+function normaliseDescription(value: unknown, field = 'description'): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'string') throw badInput('description must be a string', field);
+  const text = value.trim();
+  if (text.length > 5000) failWith('TOO_LONG', 'The description must be at most 5000 characters', field);
+  return text || null;
+}
+
+export function normaliseCurrency(value: unknown, field = 'currencyCode'): string {
+  const code = typeof value === 'string' ? value.trim().toUpperCase() : '';
+  if (!/^[A-Z]{3}$/.test(code) || !CURRENCIES.has(code)) {
+    failWith('INVALID_CURRENCY', 'currencyCode must be an ISO 4217 currency code such as "EUR"', field);
+  }
+  return code;
+}
+
+export function viewOf(s: Storefront, retailerId: string): StorefrontView {
+  return {
+    id: s.id,
+    retailerId,
+    slug: s.slug,
+    name: s.name,
+    description: s.description ?? null,
+    currencyCode: s.currencyCode,
+    defaultMarkupBp: s.defaultMarkupBp,
+    published: s.published,
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+  };
+}
+
+async function slugTaken(ctx: RetailerContext, slug: string, exceptId?: string): Promise<boolean> {
+  const [row] = (await ctx.em.execute(
+    `select storefront_id from ${ctx.services.directory.table} where slug = ?`,
+    [slug],
+  )) as { storefront_id: string }[];
+  return !!row && row.storefront_id !== exceptId;
+}
+
+const slugTakenError = () =>
+  failWith('SLUG_TAKEN', 'This slug is already used by another storefront', 'slug');
+
+export async function createStorefront(
+  ctx: RetailerContext,
+  input: {
+    name: string;
+    slug: string;
+    currencyCode: string;
+    defaultMarkupPercent?: string | null;
+    description?: string | null;
+  },
+): Promise<StorefrontView> {
+  const retailerId = requireRetailer(ctx, 'storefronts:write');
+  const name = normaliseName(input.name);
+  const slug = normaliseSlug(input.slug);
+  const currencyCode = normaliseCurrency(input.currencyCode);
+  const defaultMarkupBp =
+    input.defaultMarkupPercent === null || input.defaultMarkupPercent === undefined
+      ? 0
+      : parseMarkupPercent(input.defaultMarkupPercent, 'defaultMarkupPercent');
+  const description = normaliseDescription(input.description);
+  if (await slugTaken(ctx, slug)) slugTakenError();
+  const tenant = await ensureOwnTenant(ctx, retailerId);
+  const now = new Date();
+  try {
+    const view = await inTenantTransaction(ctx, tenant, async (tx) => {
+      const s = tx.em.create(Storefront, {
+        id: newId('sfr', tenant.tenantKey),
+        name,
+        slug,
+        description,
+        currencyCode,
+        defaultMarkupBp,
+        published: false,
+        publishedAt: null,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await tx.em.execute(
+        `insert into ${ctx.services.directory.table}
+         (slug, storefront_id, retailer_id, name, description, currency_code, default_markup_bp, published, created_at, updated_at)
+         values (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+        [slug, s.id, retailerId, name, description, currencyCode, defaultMarkupBp, now, now],
+      );
+      const v = viewOf(s, retailerId);
+      storefrontChanged(tx.em, eventContext(ctx), v);
+      return v;
+    });
+    ctx.services.directory.evict(slug);
+    return view;
+  } catch (err) {
+    if (isDuplicateKey(err)) return slugTakenError();
+    throw err;
+  }
+}
+
+/** The acting retailer's storefront by id (for writes), or NOT_FOUND. */
+async function ownStorefront(ctx: RetailerContext, id: unknown, retailerId: string) {
+  const tenant = await ownTenantOfId(ctx, retailerId, id, 'sfr', 'Storefront');
+  return tenant;
+}
+
+async function writeDirectory(ctx: RetailerContext, s: Storefront, previousSlug: string) {
+  await ctx.em.execute(
+    `update ${ctx.services.directory.table}
+     set slug = ?, name = ?, description = ?, default_markup_bp = ?, published = ?, updated_at = ?
+     where storefront_id = ?`,
+    [s.slug, s.name, s.description ?? null, s.defaultMarkupBp, s.published ? 1 : 0, s.updatedAt, s.id],
+  );
+  ctx.services.directory.evict(previousSlug, s.slug);
+}
+
+export async function updateStorefront(
+  ctx: RetailerContext,
+  input: {
+    id: string;
+    name?: string | null;
+    slug?: string | null;
+    description?: string | null;
+    defaultMarkupPercent?: string | null;
+  },
+): Promise<StorefrontView> {
+  const retailerId = requireRetailer(ctx, 'storefronts:write');
+  const tenant = await ownStorefront(ctx, input.id, retailerId);
+  const name = input.name === undefined || input.name === null ? undefined : normaliseName(input.name);
+  const slug = input.slug === undefined || input.slug === null ? undefined : normaliseSlug(input.slug);
+  const description = input.description === undefined ? undefined : normaliseDescription(input.description);
+  const markup =
+    input.defaultMarkupPercent === undefined || input.defaultMarkupPercent === null
+      ? undefined
+      : parseMarkupPercent(input.defaultMarkupPercent, 'defaultMarkupPercent');
+  if (slug !== undefined && (await slugTaken(ctx, slug, input.id))) slugTakenError();
+  let previousSlug = '';
+  try {
+    const view = await inTenantTransaction(ctx, tenant, async (tx) => {
+      const s = await tx.em.findOne(Storefront, { id: input.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!s) throw notFound('Storefront');
+      previousSlug = s.slug;
+      const markupChanged = markup !== undefined && markup !== s.defaultMarkupBp;
+      if (name !== undefined) s.name = name;
+      if (slug !== undefined) s.slug = slug;
+      if (description !== undefined) s.description = description;
+      if (markup !== undefined) s.defaultMarkupBp = markup;
+      s.updatedAt = new Date();
+      await tx.em.flush();
+      await writeDirectory(tx, s, previousSlug);
+      if (markupChanged) {
+        await refreshTenantListings(tx.em, ctx.services.serviceDb, tenant.dbName, { storefrontId: s.id });
+      }
+      const v = viewOf(s, retailerId);
+      storefrontChanged(tx.em, eventContext(ctx), v);
+      return v;
+    });
+    ctx.services.directory.evict(previousSlug, view.slug);
+    return view;
+  } catch (err) {
+    if (isDuplicateKey(err)) return slugTakenError();
+    throw err;
+  }
+}
+
+/** Publishes or unpublishes; announces the storefront and the new visibility of every active listing on it. */
+export async function setPublished(
+  ctx: RetailerContext,
+  input: { id: string },
+  published: boolean,
+): Promise<StorefrontView> {
+  const retailerId = requireRetailer(ctx, 'storefronts:write');
+  const tenant = await ownStorefront(ctx, input.id, retailerId);
+  const view = await inTenantTransaction(ctx, tenant, async (tx) => {
+    const s = await tx.em.findOne(Storefront, { id: input.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (!s) throw notFound('Storefront');
+    if (s.published === published) return viewOf(s, retailerId);
+    const now = new Date();
+    s.published = published;
+    if (published) s.publishedAt = now;
+    s.updatedAt = now;
+    await tx.em.flush();
+    await writeDirectory(tx, s, s.slug);
+    const v = viewOf(s, retailerId);
+    storefrontChanged(tx.em, eventContext(ctx), v);
+    await republishListings(tx.em, eventContext(ctx), {
+      serviceDb: ctx.services.serviceDb,
+      tenantDb: tenant.dbName,
+      retailerId,
+      where: { storefrontId: s.id },
+    });
+    return v;
+  });
+  ctx.services.directory.evict(view.slug);
+  return view;
+}
+
+/** storefront(slug:): published storefronts for anyone, drafts for their retailer only (null otherwise). */
+export async function storefrontBySlug(ctx: RetailerContext, slug: unknown): Promise<StorefrontView | null> {
+  if (typeof slug !== 'string' || slug.length > 64) return null;
+  const view = await ctx.services.directory.bySlug(ctx.em, slug.trim().toLowerCase());
+  if (!view) return null;
+  return view.published || isOwner(ctx.principal, view.retailerId) ? view : null;
+}
+
+/** Storefronts by id for the Storefront reference and Listing.storefront (same visibility rule). */
+export function storefrontLoader(ctx: RetailerContext) {
+  return ctx.loaders.get<string, StorefrontView | null>('storefront-by-id', storefrontBatch(ctx));
+}
+
+export function storefrontBatch(ctx: RetailerContext) {
+  return async (ids: readonly string[]) => {
+    const found = await ctx.services.directory.byIds(forkEm(ctx.services.orm), ids);
+    const byId = new Map(found.map((s) => [s.id, s]));
+    return ids.map((id) => {
+      const s = byId.get(id);
+      return s && (s.published || isOwner(ctx.principal, s.retailerId)) ? s : null;
+    });
+  };
+}
+
+/** Organization.storefronts: published ones for anyone, all for the organisation itself. */
+export function storefrontsOfOrganization(ctx: RetailerContext) {
+  return ctx.loaders.get<string, StorefrontView[]>('storefronts-by-org', async (orgIds) => {
+    const own = new Set(orgIds.filter((id) => isOwner(ctx.principal, id)));
+    const found = await ctx.services.directory.byRetailers(forkEm(ctx.services.orm), orgIds, own);
+    return orgIds.map((id) => found.filter((s) => s.retailerId === id));
+  });
+}
+
+/** The acting retailer's storefronts (drafts included), oldest first. */
+export async function myStorefronts(ctx: RetailerContext, args: PageArgs) {
+  const retailerId = requireRetailer(ctx, 'storefronts:read');
+  const page = pageArgs<[string, string]>(args);
+  if (page.after && (!Array.isArray(page.after) || page.after.length !== 2)) {
+    throw badInput('after is not a valid cursor', 'after');
+  }
+  const found = await ctx.services.directory.page(ctx.em, retailerId, page.after, page.limit);
+  return toConnection(
+    found,
+    page,
+    (s) => [s.createdAt.toISOString(), s.id] as [string, string],
+    () => ctx.services.directory.countOf(ctx.em, retailerId),
+  );
+}
+
+export const storefrontFields = {
+  defaultMarkupPercent: (s: StorefrontView) => markupPercentOf(s.defaultMarkupBp),
+};

@@ -1,0 +1,269 @@
+import { randomBytes } from 'node:crypto';
+import {
+  type DatabaseConfig,
+  graphqlRequest,
+  newId,
+  type Permission,
+  type Principal,
+  tenantKeyOf,
+} from '@tradegraph/shared';
+import { createEnvelope, type EventType, type PayloadOf } from '@tradegraph/shared/events';
+import { dropTestDatabases, testDatabaseConfig, testInternalKeys } from '@tradegraph/shared/testing';
+import { createPool } from 'mysql2/promise';
+import { type RetailerService, start } from '../src/service.ts';
+
+const RETAILER_PERMISSIONS: Permission[] = [
+  'org:read',
+  'storefronts:read',
+  'storefronts:write',
+  'orders:read',
+];
+
+/** Boots the retailer subgraph on fresh databases and calls it as the router would (signed internal token). */
+export async function startHarness(env: Record<string, string> = {}) {
+  const db: DatabaseConfig = testDatabaseConfig();
+  const keys = testInternalKeys();
+  const service: RetailerService = await start({
+    ...Object.fromEntries(Object.entries(db).map(([k, v]) => [k, String(v)])),
+    INTERNAL_TOKEN_PUBLIC_KEY: keys.publicKey,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'test',
+    EVENTS_POLL_MAX_MS: '20',
+    ...env,
+  });
+  const pool = createPool({
+    host: db.DB_HOST,
+    port: db.DB_PORT,
+    user: db.DB_USER,
+    password: db.DB_PASSWORD,
+    connectionLimit: 3,
+    timezone: 'Z',
+  });
+  const serviceDb = `${db.DB_PREFIX}retailer`;
+
+  const call = async (query: string, variables: Record<string, unknown> = {}, as: Principal = ANONYMOUS) =>
+    graphqlRequest(service.url, query, variables, {
+      headers: { 'x-tradegraph-internal-token': await keys.sign('retailer', as) },
+    });
+
+  /** Runs a statement (qualify tables with `${serviceDb}` or a tenant database). */
+  const sql = async <T = Record<string, any>>(query: string, params: unknown[] = []) => {
+    const [rows] = await pool.query(query, params);
+    return rows as T[];
+  };
+
+  /** Publishes an event as its producer would, and waits until the retailer group has applied it. */
+  const emit = async <T extends EventType>(
+    type: T,
+    payload: PayloadOf<T>,
+    opts: { aggregateId: string; orgId?: string | null; source?: string; occurredAt?: Date },
+  ) => {
+    const envelope = createEnvelope({ source: opts.source ?? type.split('.')[0]! }, type, {
+      aggregateId: opts.aggregateId,
+      orgId: opts.orgId ?? null,
+      payload,
+    });
+    if (opts.occurredAt) envelope.occurredAt = opts.occurredAt.toISOString();
+    await service.bus.producer.send([envelope]);
+    await waitFor(
+      async () =>
+        (
+          await sql(
+            `select 1 from \`${serviceDb}\`.processed_events where consumer_group = 'retailer' and event_id = ?`,
+            [envelope.id],
+          )
+        ).length > 0,
+      `${type} ${envelope.id} applied`,
+    );
+    return envelope;
+  };
+
+  return {
+    db,
+    keys,
+    service,
+    serviceDb,
+    call,
+    sql,
+    emit,
+    async stop() {
+      await service.stop();
+      await pool.end();
+      await dropTestDatabases(db);
+    },
+  };
+}
+
+export type Harness = Awaited<ReturnType<typeof startHarness>>;
+
+/** The envelope of an outbox row (mysql2 may hand JSON columns back parsed or as text). */
+export function envelopeOf(row: Record<string, any>): { type: string; payload: any; aggregateId: string } {
+  return typeof row.envelope === 'string' ? JSON.parse(row.envelope) : row.envelope;
+}
+
+export const ANONYMOUS: Principal = { kind: 'anonymous' };
+
+export async function waitFor(
+  check: () => Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export const orgId = () => `org_${randomBytes(10).toString('hex').toUpperCase()}`;
+
+export function retailerUser(organizationId: string, permissions = RETAILER_PERMISSIONS): Principal {
+  return {
+    kind: 'user',
+    userId: newId('usr'),
+    organizationId,
+    organizationKind: 'RETAILER',
+    role: 'OWNER',
+    permissions,
+  };
+}
+
+export function customer(customerId = newId('cus')): Principal {
+  return { kind: 'customer', customerId };
+}
+
+/** Events that set up a retailer, a connected brand and its catalog. */
+export function network(h: Harness) {
+  return {
+    async retailer(id = orgId(), name = 'Retailer') {
+      await h.emit(
+        'identity.organization.created',
+        { organizationId: id, name, kind: 'RETAILER', slug: id.toLowerCase(), createdByUserId: null },
+        { aggregateId: id, orgId: id },
+      );
+      return { id, user: retailerUser(id) };
+    },
+    async connect(
+      brandId: string,
+      retailerId: string,
+      scopes = ['CATALOG_READ', 'SELL_PRODUCTS'],
+      connectionId = newId('con'),
+    ) {
+      await h.emit(
+        'identity.connection.accepted',
+        {
+          connectionId,
+          requesterId: retailerId,
+          requesterKind: 'RETAILER',
+          partnerId: brandId,
+          partnerKind: 'BRAND',
+          scopes,
+          status: 'ACTIVE',
+        },
+        { aggregateId: connectionId, orgId: retailerId },
+      );
+      return connectionId;
+    },
+    async revoke(brandId: string, retailerId: string, connectionId: string) {
+      await h.emit(
+        'identity.connection.revoked',
+        {
+          connectionId,
+          requesterId: retailerId,
+          requesterKind: 'RETAILER',
+          partnerId: brandId,
+          partnerKind: 'BRAND',
+          scopes: ['CATALOG_READ', 'SELL_PRODUCTS'],
+          status: 'REVOKED',
+          revokedByOrganizationId: brandId,
+        },
+        { aggregateId: connectionId, orgId: brandId },
+      );
+    },
+    async product(
+      brandId: string,
+      p: {
+        productId?: string;
+        name: string;
+        status?: 'DRAFT' | 'ACTIVE' | 'ARCHIVED';
+        variants: {
+          variantId?: string;
+          sku: string;
+          options?: { name: string; value: string }[];
+          msrp?: [string, string] | null;
+        }[];
+      },
+    ) {
+      const productId = p.productId ?? newId('prd', tenantKeyOf(brandId));
+      const variants = p.variants.map((v) => ({
+        variantId: v.variantId ?? newId('var', tenantKeyOf(brandId)),
+        sku: v.sku,
+        gtin: null,
+        options: v.options ?? [],
+        msrpMinor: v.msrp ? v.msrp[0] : null,
+        currencyCode: v.msrp ? v.msrp[1] : null,
+      }));
+      await h.emit(
+        'catalog.product.changed',
+        { productId, brandId, name: p.name, status: p.status ?? 'ACTIVE', variants },
+        { aggregateId: productId, orgId: brandId },
+      );
+      return { productId, variantIds: variants.map((v) => v.variantId) };
+    },
+    async offer(o: {
+      supplierId: string;
+      brandId: string;
+      variantId: string;
+      wholesale: [string, string];
+      active?: boolean;
+      offerId?: string;
+    }) {
+      const offerId = o.offerId ?? newId('ofr', 'supptenant01');
+      await h.emit(
+        'supplier.offer.changed',
+        {
+          offerId,
+          supplierId: o.supplierId,
+          brandId: o.brandId,
+          variantId: o.variantId,
+          wholesaleMinor: o.wholesale[0],
+          currencyCode: o.wholesale[1],
+          minimumOrderQuantity: 1,
+          leadTimeDays: 2,
+          active: o.active ?? true,
+        },
+        { aggregateId: offerId, orgId: o.supplierId },
+      );
+      return offerId;
+    },
+    async stock(s: { supplierId: string; brandId: string; variantId: string; totalAvailable: number }) {
+      await h.emit(
+        'supplier.stock.changed',
+        {
+          supplierId: s.supplierId,
+          brandId: s.brandId,
+          variantId: s.variantId,
+          warehouseId: 'whs_supptenant01_1',
+          onHand: s.totalAvailable,
+          reserved: 0,
+          available: s.totalAvailable,
+          totalAvailable: s.totalAvailable,
+          movement: 'ADJUSTED',
+        },
+        { aggregateId: `${s.supplierId}:${s.variantId}`, orgId: s.supplierId },
+      );
+    },
+  };
+}
+
+export const CREATE_STOREFRONT = `mutation($i: CreateStorefrontInput!) { createStorefront(input: $i) {
+  storefront { id slug name currencyCode defaultMarkupPercent published } userErrors { field message code } } }`;
+export const PUBLISH = `mutation($i: PublishStorefrontInput!) { publishStorefront(input: $i) {
+  storefront { id published } userErrors { code } } }`;
+export const CREATE_LISTING = `mutation($i: CreateListingInput!) { createListing(input: $i) {
+  listing { id title price { amount currencyCode } available status visible variant { id }
+    pricing { mode basis markupPercent usesStorefrontDefault } }
+  userErrors { field message code } } }`;
