@@ -4,7 +4,7 @@ import { DEMO_CATALOGS, generateCatalog } from './demo-catalog.ts';
 /**
  * Demo data for the network, through the public API: generated brand catalogs,
  * supplier offers and stock in several warehouses, retailer storefronts with
- * listings. Idempotent: what exists is left alone. Steps that depend on another
+ * listings. Idempotent step by step, so a run interrupted half-way completes on the next. Steps that depend on another
  * service's projection (a supplier offering a variant it just learned of) are
  * retried until the event has arrived.
  */
@@ -20,6 +20,9 @@ export interface NetworkSessions {
   suppliers: { token: string; orgId: string; account: string }[];
   retailers: { token: string; orgId: string; account: string }[];
 }
+
+/** Codes that mean a previous (partial) seed run already did this step. */
+const ALREADY_DONE = new Set(['ALREADY_LISTED', 'DUPLICATE_RECEIPT']);
 
 /** A GraphQL client that throws on errors and on userErrors, except `retryCodes` which are retried. */
 function client(url: string): { gql: Gql; retrying: Gql } {
@@ -42,7 +45,9 @@ function client(url: string): { gql: Gql; retrying: Gql } {
       try {
         return await gql(query, variables, token);
       } catch (err) {
-        if (!(err as { userErrors?: unknown }).userErrors || Date.now() > deadline) throw err;
+        const codes = ((err as { userErrors?: { code: string }[] }).userErrors ?? []).map((e) => e.code);
+        if (codes.length && codes.every((c) => ALREADY_DONE.has(c))) return {};
+        if (!codes.length || Date.now() > deadline) throw err;
         await new Promise((r) => setTimeout(r, 100));
       }
     }
@@ -63,23 +68,29 @@ async function pool<T>(items: T[], n: number, fn: (item: T, i: number) => Promis
   );
 }
 
-async function allVariantIds(gql: Gql, token: string, brandId: string): Promise<string[]> {
-  const ids: string[] = [];
+interface SeedVariant {
+  id: string;
+  msrp: number;
+}
+
+async function allVariantIds(gql: Gql, token: string, brandId: string): Promise<SeedVariant[]> {
+  const ids: SeedVariant[] = [];
   let after: string | null = null;
   do {
     const data: Record<string, any> = await gql(
-      `query($b: ID!, $a: String) { products(filter: { brandId: $b, status: ACTIVE }, first: 100, after: $a) { nodes { variants { id } } pageInfo { hasNextPage endCursor } } }`,
+      `query($b: ID!, $a: String) { products(filter: { brandId: $b, status: ACTIVE }, first: 100, after: $a) { nodes { variants { id msrp { amount } } } pageInfo { hasNextPage endCursor } } }`,
       { b: brandId, a: after },
       token,
     );
-    for (const p of data.products.nodes) for (const v of p.variants) ids.push(v.id);
+    for (const p of data.products.nodes)
+      for (const v of p.variants) ids.push({ id: v.id, msrp: Number(v.msrp?.amount ?? 20) });
     after = data.products.pageInfo.hasNextPage ? data.products.pageInfo.endCursor : null;
   } while (after);
   return ids;
 }
 
 /** The brand's variants as the partner sees them, waiting until catalog has learned of the connection. */
-async function visibleVariants(gql: Gql, token: string, brandId: string): Promise<string[]> {
+async function visibleVariants(gql: Gql, token: string, brandId: string): Promise<SeedVariant[]> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const ids = await allVariantIds(gql, token, brandId);
@@ -133,12 +144,12 @@ export async function seedNetwork(
   await Promise.all(
     s.suppliers.map(async (sup, si) => {
       const existing = await gql(`{ warehouses(first: 10) { nodes { id } } }`, {}, sup.token);
-      if (existing.warehouses.nodes.length > 0) return;
-      const warehouses: string[] = [];
-      for (const [name, city, country, postalCode] of [
+      const warehouses: string[] = existing.warehouses.nodes.map((w: { id: string }) => w.id);
+      const sites = [
         ['Central DC', si ? 'Malmö' : 'Rotterdam', si ? 'SE' : 'NL', si ? '21119' : '3011AA'],
         ['Overflow', si ? 'Gothenburg' : 'Antwerp', si ? 'SE' : 'BE', si ? '41101' : '2000'],
-      ] as const) {
+      ] as const;
+      for (const [name, city, country, postalCode] of sites.slice(warehouses.length)) {
         const w = await gql(
           `mutation($i: CreateWarehouseInput!) { createWarehouse(input: $i) { warehouse { id } userErrors { code message } } }`,
           {
@@ -152,16 +163,17 @@ export async function seedNetwork(
         warehouses.push(w.createWarehouse.warehouse.id);
       }
       let offers = 0;
-      for (const brand of s.brands) {
+      for (const [bi, brand] of s.brands.entries()) {
         const variants = await visibleVariants(gql, sup.token, brand.orgId);
-        await pool(variants, 6, async (variantId, i) => {
+        await pool(variants, 6, async ({ id: variantId, msrp }, i) => {
           await retrying(
             `mutation($i: UpsertOfferInput!) { upsertOffer(input: $i) { offer { id } userErrors { code message } } }`,
             {
               i: {
                 variantId,
                 wholesalePrice: {
-                  amount: (8 + ((i * 7 + si * 3) % 40) + 0.5).toFixed(2),
+                  // 42–56 % of MSRP, a little different per supplier.
+                  amount: (msrp * (0.42 + ((i * 7 + si * 3) % 15) / 100)).toFixed(2),
                   currencyCode: 'EUR',
                 },
                 minimumOrderQuantity: 1 + (i % 3) * 5,
@@ -174,12 +186,18 @@ export async function seedNetwork(
         offers += variants.length;
         for (const [wi, warehouseId] of warehouses.entries()) {
           const lines = variants
-            .map((variantId) => ({ variantId, quantity: stockFor(variantId, si * 10 + wi) }))
+            .map(({ id: variantId }) => ({ variantId, quantity: stockFor(variantId, si * 10 + wi) }))
             .filter((l) => l.quantity > 0);
           for (let k = 0; k < lines.length; k += 100) {
-            await gql(
+            await retrying(
               `mutation($i: ReceiveStockInput!) { receiveStock(input: $i) { userErrors { code message } } }`,
-              { i: { warehouseId, lines: lines.slice(k, k + 100), reference: `DEMO-ASN-${wi}-${k / 100}` } },
+              {
+                i: {
+                  warehouseId,
+                  lines: lines.slice(k, k + 100),
+                  reference: `DEMO-ASN-${bi}-${wi}-${k / 100}`,
+                },
+              },
               sup.token,
             );
           }
@@ -198,21 +216,24 @@ export async function seedNetwork(
     s.retailers.map(async (ret, ri) => {
       const sf = storefronts[ri % storefronts.length]!;
       const existing = await gql(
-        `query($s: String!) { storefront(slug: $s) { id } }`,
+        `query($s: String!) { storefront(slug: $s) { id published } }`,
         { s: sf.slug },
         ret.token,
       );
-      if (existing.storefront) return;
-      const created = await gql(
-        `mutation($i: CreateStorefrontInput!) { createStorefront(input: $i) { storefront { id } userErrors { code message } } }`,
-        { i: { name: sf.name, slug: sf.slug, currencyCode: 'EUR', defaultMarkupPercent: sf.markup } },
-        ret.token,
-      );
-      const storefrontId = created.createStorefront.storefront.id;
+      if (existing.storefront?.published) return;
+      const storefrontId: string =
+        existing.storefront?.id ??
+        (
+          await gql(
+            `mutation($i: CreateStorefrontInput!) { createStorefront(input: $i) { storefront { id } userErrors { code message } } }`,
+            { i: { name: sf.name, slug: sf.slug, currencyCode: 'EUR', defaultMarkupPercent: sf.markup } },
+            ret.token,
+          )
+        ).createStorefront.storefront.id;
       let listed = 0;
       for (const brand of s.brands) {
         const variants = await visibleVariants(gql, ret.token, brand.orgId);
-        await pool(variants, 6, async (variantId, i) => {
+        await pool(variants, 6, async ({ id: variantId }, i) => {
           const pricing = i % 10 === 0 ? { markupPercent: '25', priceBasis: 'WHOLESALE' } : {};
           await retrying(
             `mutation($i: CreateListingInput!) { createListing(input: $i) { listing { id } userErrors { code message } } }`,

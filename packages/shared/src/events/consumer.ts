@@ -106,6 +106,22 @@ const TRANSIENT_CODES = new Set([
 const TRANSIENT_ERRNOS = new Set([2002, 2003, 2006, 2013, 1040, 1053]);
 
 /**
+ * True for lock conflicts (deadlock, lock wait timeout): transient by nature,
+ * e.g. two partitions upserting neighbouring rows of one projection. Retried
+ * promptly without spending the event's attempts.
+ */
+export function isLockConflict(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, errno } = e as { code?: unknown; errno?: unknown };
+    if (code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || errno === 1213 || errno === 1205) return true;
+  }
+  return false;
+}
+
+/** Lock conflicts retried per event before they count as ordinary failures. */
+const MAX_LOCK_RETRIES = 20;
+
+/**
  * True for failures of the consuming service's database connection (not of
  * the event): those are retried without counting attempts, so an outage
  * never dead-letters healthy events.
@@ -249,6 +265,7 @@ export function createRecordProcessor(opts: ProcessorOptions): {
       eventMetrics.consumed.inc({ group: opts.group, topic: rec.topic, outcome: 'skipped' });
       return;
     }
+    let lockRetries = 0;
     for (let attempt = 1; ; attempt++) {
       if (ctx.signal.aborted) throw new AbortedError();
       try {
@@ -268,6 +285,14 @@ export function createRecordProcessor(opts: ProcessorOptions): {
         if (isInfrastructureError(err)) {
           // not the event's fault: the transport retries the record later, attempts are not counted
           throw new InfrastructureError(err);
+        }
+        if (isLockConflict(err) && lockRetries < MAX_LOCK_RETRIES) {
+          lockRetries++;
+          attempt--;
+          stats.retries++;
+          log.debug({ eventId: envelope.id, type: envelope.type, lockRetries }, 'lock conflict; retrying');
+          await sleep(5 + Math.round(Math.random() * 20 * lockRetries), ctx.signal);
+          continue;
         }
         if (attempt >= opts.maxAttempts) return deadLetter(rec, envelope, err, attempt);
         stats.retries++;
