@@ -16,6 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { type ManagedProcess, startProcess, stopAll, waitReady } from '@tradegraph/runner/processes.ts';
 import { seedDemo } from '@tradegraph/runner/seed.ts';
+import { eventually } from '../src/eventually.ts';
 import { discoverSubgraphs, repoRoot } from '@tradegraph/schema/subgraphs.ts';
 import { databaseEnv, env, generateInternalKeyPair, graphqlRequest, loadConfig } from '@tradegraph/shared';
 import { dropTestDatabases } from '@tradegraph/shared/testing';
@@ -149,11 +150,18 @@ try {
   await seedDemo(routerUrl, true, (m) => console.log(`  ${m}`));
   console.log(`seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-  const check = await graphqlRequest(routerUrl, STOREFRONT, { slug: 'corner-store', first: 50 });
-  const nodes = check.data?.storefront?.listings?.nodes ?? [];
-  if (check.errors || nodes.length !== 50 || nodes.some((n: { variant: unknown }) => !n.variant)) {
-    throw new Error(`storefront query is not healthy: ${JSON.stringify(check.errors ?? nodes.slice(0, 2))}`);
-  }
+  // Projections settle within milliseconds of the last event; wait (bounded) for a complete page.
+  const healthy = (r: Awaited<ReturnType<typeof graphqlRequest>>) => {
+    const nodes = r.data?.storefront?.listings?.nodes ?? [];
+    return !r.errors && nodes.length === 50 && nodes.every((n: { variant: unknown }) => n.variant);
+  };
+  const check = await eventually(
+    () => graphqlRequest(routerUrl, STOREFRONT, { slug: 'corner-store', first: 50 }),
+    healthy,
+    30_000,
+    'a complete storefront page',
+  );
+  if (!healthy(check)) throw new Error('storefront query is not healthy');
 
   // Warm-up (query plans, pools, caches), then the measured runs.
   await autocannon({
@@ -173,8 +181,11 @@ try {
     query: STOREFRONT,
     variables: { slug: 'corner-store', first: 50 },
   });
+  // Averages over thousands of requests: short-lived caches (slug → storefront, 5 s)
+  // add a fraction of a statement now and then; per-row queries would add dozens.
+  const grows = page.sqlPerRequest - small.sqlPerRequest >= 0.5;
   console.log(
-    `SQL statements per request: ${small.sqlPerRequest.toFixed(2)} for 10 listings, ${page.sqlPerRequest.toFixed(2)} for 50 (${page.sqlPerRequest <= small.sqlPerRequest + 0.01 ? 'does not grow with the page size' : 'GROWS with the page size'})`,
+    `SQL statements per request: ${small.sqlPerRequest.toFixed(2)} for 10 listings, ${page.sqlPerRequest.toFixed(2)} for 50 (${grows ? 'GROWS with the page size' : 'does not grow with the page size'})`,
   );
   console.log(
     `bench:storefront: ${page.rps.toFixed(0)} req/s at ${cfg.BENCH_CONNECTIONS} connections (${((page.rps / baseline.rps) * 100).toFixed(1)}% of the ${baseline.rps.toFixed(0)} req/s router baseline); p50 ${page.p50} ms, p95 ${page.p95} ms, p99 ${page.p99} ms; ${page.sqlPerRequest.toFixed(1)} SQL statements/request; ${page.errors} errors`,
