@@ -16,11 +16,11 @@
 import { randomBytes } from 'node:crypto';
 import { type ManagedProcess, startProcess, stopAll, waitReady } from '@tradegraph/runner/processes.ts';
 import { seedDemo } from '@tradegraph/runner/seed.ts';
-import { eventually } from '../src/eventually.ts';
 import { discoverSubgraphs, repoRoot } from '@tradegraph/schema/subgraphs.ts';
 import { databaseEnv, env, generateInternalKeyPair, graphqlRequest, loadConfig } from '@tradegraph/shared';
 import { dropTestDatabases } from '@tradegraph/shared/testing';
 import autocannon from 'autocannon';
+import { eventually } from '../src/eventually.ts';
 
 const cfg = loadConfig({
   ...databaseEnv,

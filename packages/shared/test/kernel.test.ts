@@ -162,9 +162,15 @@ describe('internal tokens', () => {
 describe('consumer error classification', () => {
   it('treats deadlocks and lock wait timeouts (also wrapped) as lock conflicts, nothing else', async () => {
     const { isLockConflict } = await import('../src/events/consumer.ts');
-    expect(isLockConflict(Object.assign(new Error('Deadlock found'), { code: 'ER_LOCK_DEADLOCK', errno: 1213 }))).toBe(true);
-    expect(isLockConflict(new Error('wrapped', { cause: Object.assign(new Error('x'), { errno: 1205 }) }))).toBe(true);
-    expect(isLockConflict(Object.assign(new Error('dup'), { code: 'ER_DUP_ENTRY', errno: 1062 }))).toBe(false);
+    expect(
+      isLockConflict(Object.assign(new Error('Deadlock found'), { code: 'ER_LOCK_DEADLOCK', errno: 1213 })),
+    ).toBe(true);
+    expect(
+      isLockConflict(new Error('wrapped', { cause: Object.assign(new Error('x'), { errno: 1205 }) })),
+    ).toBe(true);
+    expect(isLockConflict(Object.assign(new Error('dup'), { code: 'ER_DUP_ENTRY', errno: 1062 }))).toBe(
+      false,
+    );
     expect(isLockConflict(new Error('boom'))).toBe(false);
   });
 });
