@@ -1,20 +1,16 @@
 import {
   createLogger,
-  createTenantProvisioner,
   databaseName,
   forkEm,
   type Logger,
-  loadInternalPublicKey,
   type Orm,
-  openDatabase,
   type RunningServer,
-  startSubgraphServer,
-  TenantRegistry,
+  type TenantRegistry,
 } from '@tradegraph/shared';
-import { createEventBus, type EventBus, type OutboxRelay, startOutboxRelay } from '@tradegraph/shared/events';
-import { parse } from 'graphql';
+import type { EventBus, OutboxRelay } from '@tradegraph/shared/events';
+import { startService } from '@tradegraph/shared/service';
 import { type CatalogConfig, loadCatalogConfig } from './config.ts';
-import type { CatalogContext, CatalogServices } from './context.ts';
+import type { CatalogServices } from './context.ts';
 import { catalogEventHandlers } from './domain/projections.ts';
 import { entities, tenantEntities } from './entities/index.ts';
 import { migrations, tenantMigrations } from './migrations/0001-init.ts';
@@ -39,66 +35,25 @@ export async function startCatalog(
   logger: Logger = createLogger('catalog', config.LOG_LEVEL),
   env: Record<string, string | undefined> = process.env,
 ): Promise<CatalogService> {
-  const orm = await openDatabase({ db: config, name: 'catalog', entities, migrations, logger });
-  const cleanup: (() => Promise<unknown>)[] = [() => orm.close()];
-  const unwind = async () => {
-    for (const fn of cleanup.reverse()) await fn().catch(() => {});
-  };
-  try {
-    // The shared provisioner serialises migrations itself.
-    const provisioner = await createTenantProvisioner({
-      db: config,
-      name: 'catalog',
-      entities: tenantEntities,
-      tenantMigrations,
-      logger,
-    });
-    const registry = new TenantRegistry({ orm, provisioner, service: 'catalog', db: config, logger });
-    cleanup.push(() => registry.close());
-    const bus = await createEventBus({ db: config, logger, serviceName: 'catalog', env });
-    cleanup.push(() => bus.close());
-    const relay = startOutboxRelay({ orm, bus, logger, serviceName: 'catalog' });
-    cleanup.push(() => relay.stop());
-    const subscription = await bus.subscribe({
-      group: 'catalog',
-      orm,
-      handlers: catalogEventHandlers(registry, logger),
-    });
-    cleanup.push(() => subscription.close());
-
-    const services: CatalogServices = {
+  return startService({
+    name: 'catalog',
+    config,
+    logger,
+    env,
+    entities,
+    migrations,
+    tenants: { entities: tenantEntities, migrations: tenantMigrations },
+    sdl,
+    resolvers,
+    services: ({ registry, relay }): CatalogServices => ({
       config,
       registry,
       serviceDb: databaseName(config, 'catalog'),
       afterCommit: () => relay.notify(),
-    };
-    const running = await startSubgraphServer<CatalogContext>({
-      name: 'catalog',
-      port: config.PORT,
-      host: config.HOST,
-      typeDefs: parse(sdl),
-      resolvers: resolvers as never,
-      logger,
-      internalPublicKey: loadInternalPublicKey(config.INTERNAL_TOKEN_PUBLIC_KEY),
-      production: config.NODE_ENV === 'production',
-      context: (base) => ({ ...base, em: forkEm(orm), services, tenantEms: new Map() }),
-      readiness: [
-        { name: 'database', check: async () => void (await forkEm(orm).execute('select 1')) },
-        { name: 'bus', check: () => bus.ready() },
-      ],
-      onStop: async () => {
-        await subscription.close();
-        await relay.stop();
-        await bus.close();
-        await registry.close();
-        await orm.close();
-      },
-    });
-    return { ...running, services, orm, registry, bus, relay };
-  } catch (err) {
-    await unwind();
-    throw err;
-  }
+    }),
+    handlers: ({ registry }) => catalogEventHandlers(registry, logger),
+    context: (base, services, { orm }) => ({ ...base, em: forkEm(orm), services, tenantEms: new Map() }),
+  });
 }
 
 /** Uniform entry point every subgraph exports, used by tests that boot the whole graph in-process. */

@@ -3,16 +3,13 @@ import {
   createLogger,
   forkEm,
   type Logger,
-  loadInternalPublicKey,
-  openDatabase,
   type RunningServer,
   sendJson,
-  startSubgraphServer,
 } from '@tradegraph/shared';
-import { createEventBus, type EventBus, startOutboxRelay } from '@tradegraph/shared/events';
-import { parse } from 'graphql';
+import type { EventBus } from '@tradegraph/shared/events';
+import { startService } from '@tradegraph/shared/service';
 import { type IdentityConfig, loadIdentityConfig } from './config.ts';
-import type { IdentityContext, IdentityServices } from './context.ts';
+import type { IdentityServices } from './context.ts';
 import { introspectApiKey } from './domain/api-keys.ts';
 import { ensurePlatformAdmin } from './domain/platform.ts';
 import { ensureActiveKey, KeyStore } from './domain/signing-keys.ts';
@@ -33,37 +30,31 @@ export async function startIdentity(
   /** Environment the event-bus settings are read from (EVENTS_*, KAFKA_*). */
   source: Record<string, string | undefined> = process.env,
 ): Promise<IdentityService> {
-  const orm = await openDatabase({ db: config, name: 'identity', entities, migrations, logger });
-  await ensureActiveKey(orm, config.KEY_ENCRYPTION_SECRET);
-  const keys = new KeyStore(orm, config.KEY_ENCRYPTION_SECRET, logger);
-  await keys.reload();
-  const bus = await createEventBus({ db: config, logger, serviceName: 'identity', env: source });
-  const relay = startOutboxRelay({ orm, bus, logger, serviceName: 'identity' });
-  const services: IdentityServices = { config, keys, afterCommit: () => relay.notify() };
-  if (config.PLATFORM_ADMIN_EMAIL && config.PLATFORM_ADMIN_PASSWORD) {
-    await ensurePlatformAdmin(orm, services, logger, {
-      email: config.PLATFORM_ADMIN_EMAIL,
-      password: config.PLATFORM_ADMIN_PASSWORD,
-      name: config.PLATFORM_ADMIN_NAME,
-      organizationName: config.PLATFORM_ORG_NAME,
-    });
-  }
-
-  const running = await startSubgraphServer<IdentityContext>({
+  return startService({
     name: 'identity',
-    port: config.PORT,
-    host: config.HOST,
-    typeDefs: parse(sdl),
-    resolvers: resolvers as never,
+    config,
     logger,
-    internalPublicKey: loadInternalPublicKey(config.INTERNAL_TOKEN_PUBLIC_KEY),
-    production: config.NODE_ENV === 'production',
-    context: (base) => ({ ...base, em: forkEm(orm), services }),
-    readiness: [
-      { name: 'database', check: async () => void (await forkEm(orm).execute('select 1')) },
-      { name: 'event-bus', check: () => bus.ready() },
-    ],
-    routes: [
+    env: source,
+    entities,
+    migrations,
+    sdl,
+    resolvers,
+    services: async ({ orm, relay }) => {
+      await ensureActiveKey(orm, config.KEY_ENCRYPTION_SECRET);
+      const keys = new KeyStore(orm, config.KEY_ENCRYPTION_SECRET, logger);
+      await keys.reload();
+      const services: IdentityServices = { config, keys, afterCommit: () => relay.notify() };
+      if (config.PLATFORM_ADMIN_EMAIL && config.PLATFORM_ADMIN_PASSWORD) {
+        await ensurePlatformAdmin(orm, services, logger, {
+          email: config.PLATFORM_ADMIN_EMAIL,
+          password: config.PLATFORM_ADMIN_PASSWORD,
+          name: config.PLATFORM_ADMIN_NAME,
+          organizationName: config.PLATFORM_ORG_NAME,
+        });
+      }
+      return services;
+    },
+    routes: ({ keys }, { orm }) => [
       {
         method: 'GET',
         path: '/.well-known/jwks.json',
@@ -86,13 +77,8 @@ export async function startIdentity(
         },
       },
     ],
-    onStop: async () => {
-      await relay.stop();
-      await bus.close();
-      await orm.close();
-    },
+    context: (base, services, { orm }) => ({ ...base, em: forkEm(orm), services }),
   });
-  return { ...running, services, bus };
 }
 
 /** Uniform entry point every subgraph exports, used by tests that boot the whole graph in-process. */

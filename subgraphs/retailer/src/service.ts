@@ -1,26 +1,16 @@
 import {
   createLogger,
-  createTenantProvisioner,
   databaseName,
   forkEm,
   type Logger,
-  loadInternalPublicKey,
   type Orm,
-  openDatabase,
   type RunningServer,
-  startSubgraphServer,
-  TenantRegistry,
+  type TenantRegistry,
 } from '@tradegraph/shared';
-import {
-  createEventBus,
-  type EventBus,
-  type OutboxRelay,
-  type Subscription,
-  startOutboxRelay,
-} from '@tradegraph/shared/events';
-import { parse } from 'graphql';
+import type { EventBus, OutboxRelay, Subscription } from '@tradegraph/shared/events';
+import { startService } from '@tradegraph/shared/service';
 import { loadRetailerConfig, type RetailerConfig } from './config.ts';
-import type { RetailerContext, RetailerServices } from './context.ts';
+import type { RetailerServices } from './context.ts';
 import { purgeExpiredCarts } from './domain/carts.ts';
 import { retailerHandlers } from './domain/consumers.ts';
 import { StorefrontDirectory } from './domain/directory.ts';
@@ -50,69 +40,39 @@ export async function startRetailer(
   /** Environment the event-bus settings are read from (EVENTS_*, KAFKA_*). */
   source: Record<string, string | undefined> = process.env,
 ): Promise<RetailerService> {
-  const orm = await openDatabase({
-    db: config,
+  const serviceDb = databaseName(config, 'retailer');
+  const running = await startService({
     name: 'retailer',
+    config,
+    logger,
+    env: source,
     entities,
     migrations: serviceMigrations,
-    logger,
-  });
-  const serviceDb = databaseName(config, 'retailer');
-  const provisioner = await createTenantProvisioner({
-    db: config,
-    name: 'retailer',
-    entities: tenantEntities,
-    tenantMigrations,
-    logger,
-  });
-  const registry = new TenantRegistry({ orm, provisioner, service: 'retailer', db: config, logger });
-  const bus = await createEventBus({ db: config, logger, serviceName: 'retailer', env: source });
-  const relay = startOutboxRelay({ orm, bus, logger, serviceName: 'retailer' });
-  const services: RetailerServices = {
-    config,
-    orm,
-    registry,
-    serviceDb,
-    directory: new StorefrontDirectory(serviceDb, config.STOREFRONT_CACHE_TTL_MS),
-    afterCommit: () => relay.notify(),
-  };
-  const subscription = await bus.subscribe({
-    group: 'retailer',
-    orm,
-    handlers: retailerHandlers({ serviceDb, registry, logger }),
-  });
-
-  const purge = setInterval(() => {
-    purgeExpiredCarts({ services })
-      .then((n) => n && logger.info({ carts: n }, 'expired carts purged'))
-      .catch((err) => logger.error({ err }, 'cart purge failed'));
-  }, config.CART_PURGE_INTERVAL_MS);
-  purge.unref();
-
-  const running = await startSubgraphServer<RetailerContext>({
-    name: 'retailer',
-    port: config.PORT,
-    host: config.HOST,
-    typeDefs: parse(sdl),
-    resolvers: resolvers as never,
-    logger,
-    internalPublicKey: loadInternalPublicKey(config.INTERNAL_TOKEN_PUBLIC_KEY),
-    production: config.NODE_ENV === 'production',
-    context: (base) => ({ ...base, em: forkEm(orm), services, tenantEms: new Map() }),
-    readiness: [
-      { name: 'database', check: async () => void (await forkEm(orm).execute('select 1')) },
-      { name: 'event-bus', check: () => bus.ready() },
-    ],
-    onStop: async () => {
-      clearInterval(purge);
-      await subscription.close();
-      await relay.stop();
-      await bus.close();
-      await registry.close();
-      await orm.close();
+    tenants: { entities: tenantEntities, migrations: tenantMigrations },
+    sdl,
+    resolvers,
+    services: ({ orm, registry, relay }): RetailerServices => ({
+      config,
+      orm,
+      registry,
+      serviceDb,
+      directory: new StorefrontDirectory(serviceDb, config.STOREFRONT_CACHE_TTL_MS),
+      afterCommit: () => relay.notify(),
+    }),
+    handlers: (_services, { registry }) => retailerHandlers({ serviceDb, registry, logger }),
+    background: (services) => {
+      const purge = setInterval(() => {
+        purgeExpiredCarts({ services })
+          .then((n) => n && logger.info({ carts: n }, 'expired carts purged'))
+          .catch((err) => logger.error({ err }, 'cart purge failed'));
+      }, config.CART_PURGE_INTERVAL_MS);
+      purge.unref();
+      return [{ stop: async () => clearInterval(purge) }];
     },
+    context: (base, services, { orm }) => ({ ...base, em: forkEm(orm), services, tenantEms: new Map() }),
   });
-  return { ...running, services, orm, registry, bus, relay, subscription };
+  // The `retailer` consumer group is always subscribed (handlers are given above).
+  return { ...running, subscription: running.subscription! };
 }
 
 /** Uniform entry point every subgraph exports, used by tests that boot the whole graph in-process. */

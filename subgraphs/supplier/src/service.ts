@@ -1,19 +1,14 @@
 import {
   createLogger,
-  createTenantProvisioner,
   databaseName,
-  forkEm,
   type Logger,
-  loadInternalPublicKey,
-  openDatabase,
   type RunningServer,
-  startSubgraphServer,
-  TenantRegistry,
+  type TenantRegistry,
 } from '@tradegraph/shared';
-import { createEventBus, type EventBus, startOutboxRelay } from '@tradegraph/shared/events';
-import { parse } from 'graphql';
+import type { EventBus } from '@tradegraph/shared/events';
+import { startService } from '@tradegraph/shared/service';
 import { loadSupplierConfig, type SupplierConfig } from './config.ts';
-import { createContext, type SupplierContext, type SupplierServices } from './context.ts';
+import { createContext, type SupplierServices } from './context.ts';
 import { startReservationSweeper } from './domain/reservations.ts';
 import { entities, tenantEntities } from './entities/index.ts';
 import { supplierHandlers } from './events/consumers.ts';
@@ -39,52 +34,28 @@ export async function startSupplier(
   /** Environment the event-bus settings are read from (EVENTS_*, KAFKA_*). */
   source: Record<string, string | undefined> = process.env,
 ): Promise<SupplierService> {
-  const orm = await openDatabase({ db: config, name: 'supplier', entities, migrations, logger });
-  const provisioner = await createTenantProvisioner({
-    db: config,
+  return startService({
     name: 'supplier',
-    entities: tenantEntities,
-    tenantMigrations,
-    logger,
-  });
-  const registry = new TenantRegistry({ orm, provisioner, service: 'supplier', db: config, logger });
-  const bus = await createEventBus({ db: config, logger, serviceName: 'supplier', env: source });
-  const relay = startOutboxRelay({ orm, bus, logger, serviceName: 'supplier' });
-  const services: SupplierServices = {
     config,
-    orm,
-    registry,
-    serviceDb: databaseName(config, 'supplier'),
     logger,
-    afterCommit: () => relay.notify(),
-  };
-  const subscription = await bus.subscribe({ group: 'supplier', orm, handlers: supplierHandlers(services) });
-  const sweeper = startReservationSweeper(services, config.RESERVATION_SWEEP_INTERVAL_MS);
-
-  const running = await startSubgraphServer<SupplierContext>({
-    name: 'supplier',
-    port: config.PORT,
-    host: config.HOST,
-    typeDefs: parse(sdl),
-    resolvers: resolvers as never,
-    logger,
-    internalPublicKey: loadInternalPublicKey(config.INTERNAL_TOKEN_PUBLIC_KEY),
-    production: config.NODE_ENV === 'production',
-    context: (base) => createContext(base, services),
-    readiness: [
-      { name: 'database', check: async () => void (await forkEm(orm).execute('select 1')) },
-      { name: 'event-bus', check: () => bus.ready() },
-    ],
-    onStop: async () => {
-      await sweeper.stop();
-      await subscription.close();
-      await relay.stop();
-      await bus.close();
-      await registry.close();
-      await orm.close();
-    },
+    env: source,
+    entities,
+    migrations,
+    tenants: { entities: tenantEntities, migrations: tenantMigrations },
+    sdl,
+    resolvers,
+    services: ({ orm, registry, relay }): SupplierServices => ({
+      config,
+      orm,
+      registry,
+      serviceDb: databaseName(config, 'supplier'),
+      logger,
+      afterCommit: () => relay.notify(),
+    }),
+    handlers: (services) => supplierHandlers(services),
+    background: (services) => [startReservationSweeper(services, config.RESERVATION_SWEEP_INTERVAL_MS)],
+    context: (base, services) => createContext(base, services),
   });
-  return { ...running, services, registry, bus };
 }
 
 /** Uniform entry point every subgraph exports, used by tests that boot the whole graph in-process. */

@@ -1,0 +1,203 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph';
+import { parse } from 'graphql';
+import { loadInternalPublicKey } from '../auth/internal-token.ts';
+import {
+  createTenantProvisioner,
+  type DatabaseConfig,
+  forkEm,
+  type MigrationClass,
+  type OpenDatabaseOptions,
+  type Orm,
+  openDatabase,
+} from '../db/orm.ts';
+import { TenantRegistry } from '../db/tenancy.ts';
+import { createEventBus, type EventBus, type Subscription } from '../events/bus.ts';
+import type { HandlerMap } from '../events/consumer.ts';
+import { type OutboxRelay, startOutboxRelay } from '../events/relay.ts';
+import type { Logger } from '../logger.ts';
+import {
+  type RequestContext,
+  type Route,
+  type RunningServer,
+  startSubgraphServer,
+} from './subgraph-server.ts';
+
+/** The validated settings every service process has (each subgraph's config.ts extends them). */
+export interface ServiceConfig extends DatabaseConfig {
+  PORT: number;
+  HOST: string;
+  INTERNAL_TOKEN_PUBLIC_KEY: string;
+  NODE_ENV: string;
+}
+
+/** Entities and migrations of the per-tenant databases of a tenant-owning service. */
+export interface TenantSchema {
+  entities: OpenDatabaseOptions['entities'];
+  migrations: MigrationClass[];
+}
+
+/** Work a service runs beside its server (sweeper, timer); stopped first on shutdown. */
+export interface BackgroundTask {
+  stop(): Promise<void>;
+}
+
+/** The infrastructure a service's own wiring is built on. `registry` is set for tenant-owning services. */
+export interface ServiceRuntime<R extends TenantRegistry | undefined = TenantRegistry | undefined> {
+  orm: Orm;
+  registry: R;
+  bus: EventBus;
+  relay: OutboxRelay;
+  logger: Logger;
+}
+
+type RegistryOf<T extends TenantSchema | undefined> = T extends TenantSchema ? TenantRegistry : undefined;
+
+export interface ServiceOptions<S, C extends RequestContext, T extends TenantSchema | undefined> {
+  /** Subgraph name: database (`${DB_PREFIX}<name>`), bus client, outbox relay and consumer group. */
+  name: string;
+  config: ServiceConfig;
+  logger: Logger;
+  /** Environment the event-bus settings are read from (EVENTS_*, KAFKA_*). */
+  env: Record<string, string | undefined>;
+  /** Entities and migrations of the service database. */
+  entities: OpenDatabaseOptions['entities'];
+  migrations: MigrationClass[];
+  /** Given for a service with one database per tenant: creates the provisioner and the TenantRegistry. */
+  tenants?: T;
+  sdl: string;
+  resolvers: GraphQLResolverMap<C>;
+  /** Builds the service's long-lived collaborators (may run start-up work such as bootstrapping data). */
+  services: (runtime: ServiceRuntime<RegistryOf<T>>) => S | Promise<S>;
+  /** Event handlers of the consumer group named like the service. */
+  handlers?: (services: S, runtime: ServiceRuntime<RegistryOf<T>>) => HandlerMap;
+  /** Started after the consumer; stopped, in reverse, before it on shutdown. */
+  background?: (services: S, runtime: ServiceRuntime<RegistryOf<T>>) => BackgroundTask[];
+  /** Extra non-GraphQL routes. */
+  routes?: (services: S, runtime: ServiceRuntime<RegistryOf<T>>) => Route[];
+  /** Builds a request's context from the verified base context. */
+  context: (base: RequestContext, services: S, runtime: ServiceRuntime<RegistryOf<T>>) => C | Promise<C>;
+}
+
+/** A started service: its server plus the handles tests and tools use. */
+export interface RunningService<S, R extends TenantRegistry | undefined>
+  extends RunningServer,
+    Omit<ServiceRuntime<R>, 'logger'> {
+  services: S;
+  /** The consumer group's subscription; undefined for a service without `handlers`. */
+  subscription: Subscription | undefined;
+}
+
+interface Closer {
+  name: string;
+  close: () => Promise<unknown>;
+}
+
+/** Runs the closers newest first, every one even when some fail; returns the failures. */
+async function closeAll(closers: Closer[]): Promise<{ name: string; err: unknown }[]> {
+  const failures: { name: string; err: unknown }[] = [];
+  for (const { name, close } of closers.toReversed()) {
+    try {
+      await close();
+    } catch (err) {
+      failures.push({ name, err });
+    }
+  }
+  return failures;
+}
+
+/**
+ * Starts a subgraph process's lifecycle: opens the service database (migrated),
+ * the tenant registry (when `tenants` is given), the event bus, the outbox
+ * relay, the service's collaborators, the consumer group `<name>`, background
+ * tasks and the GraphQL server with `database` and `event-bus` readiness checks.
+ *
+ * Stop (and a start-up that fails half-way) closes what was opened in reverse:
+ * background tasks → subscription → relay → bus → registry → ORM.
+ */
+export async function startService<
+  S,
+  C extends RequestContext,
+  T extends TenantSchema | undefined = undefined,
+>(opts: ServiceOptions<S, C, T>): Promise<RunningService<S, RegistryOf<T>>> {
+  const { name, config, logger } = opts;
+  // Checked before anything is opened: a bad key or schema fails fast.
+  const internalPublicKey = loadInternalPublicKey(config.INTERNAL_TOKEN_PUBLIC_KEY);
+  const typeDefs = parse(opts.sdl);
+  const closers: Closer[] = [];
+  try {
+    const orm = await openDatabase({
+      db: config,
+      name,
+      entities: opts.entities,
+      migrations: opts.migrations,
+      logger,
+    });
+    closers.push({ name: 'database', close: () => orm.close() });
+    let registry: TenantRegistry | undefined;
+    if (opts.tenants) {
+      // The shared provisioner serialises tenant migrations itself.
+      const provisioner = await createTenantProvisioner({
+        db: config,
+        name,
+        entities: opts.tenants.entities,
+        tenantMigrations: opts.tenants.migrations,
+        logger,
+      });
+      const tenants = new TenantRegistry({ orm, provisioner, service: name, db: config, logger });
+      closers.push({ name: 'tenant registry', close: () => tenants.close() });
+      registry = tenants;
+    }
+    const bus = await createEventBus({ db: config, logger, serviceName: name, env: opts.env });
+    closers.push({ name: 'event bus', close: () => bus.close() });
+    const relay = startOutboxRelay({ orm, bus, logger, serviceName: name });
+    closers.push({ name: 'outbox relay', close: () => relay.stop() });
+
+    const runtime = { orm, registry, bus, relay, logger } as ServiceRuntime<RegistryOf<T>>;
+    const services = await opts.services(runtime);
+    let subscription: Subscription | undefined;
+    if (opts.handlers) {
+      const sub = await bus.subscribe({ group: name, orm, handlers: opts.handlers(services, runtime) });
+      closers.push({ name: 'subscription', close: () => sub.close() });
+      subscription = sub;
+    }
+    for (const task of opts.background?.(services, runtime) ?? []) {
+      closers.push({ name: 'background task', close: () => task.stop() });
+    }
+
+    const running = await startSubgraphServer<C>({
+      name,
+      port: config.PORT,
+      host: config.HOST,
+      typeDefs,
+      resolvers: opts.resolvers,
+      logger,
+      internalPublicKey,
+      production: config.NODE_ENV === 'production',
+      context: (base) => opts.context(base, services, runtime),
+      readiness: [
+        { name: 'database', check: async () => void (await forkEm(orm).execute('select 1')) },
+        { name: 'event-bus', check: () => bus.ready() },
+      ],
+      ...(opts.routes ? { routes: opts.routes(services, runtime) } : {}),
+      onStop: async () => {
+        const failures = await closeAll(closers);
+        for (const f of failures.slice(1)) logger.error({ err: f.err }, `closing ${f.name} failed`);
+        if (failures[0]) throw failures[0].err;
+      },
+    });
+    return {
+      ...running,
+      services,
+      orm,
+      registry: registry as RegistryOf<T>,
+      bus,
+      relay,
+      subscription,
+    };
+  } catch (err) {
+    for (const f of await closeAll(closers)) {
+      logger.warn({ err: f.err }, `closing ${f.name} after a failed start failed`);
+    }
+    throw err;
+  }
+}
