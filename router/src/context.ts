@@ -14,8 +14,6 @@ export interface RouterContext {
    * that Apollo's shallow per-operation copy of the context shares it.
    */
   operation: { name?: string | null; type?: string };
-  /** Internal tokens already signed for this request, by subgraph audience. */
-  internalTokens: Map<string, Promise<string>>;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;

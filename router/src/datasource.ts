@@ -1,7 +1,6 @@
-import type { KeyObject } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { INTERNAL_TOKEN_HEADER, type Logger, type Principal, signInternalToken } from '@tradegraph/shared';
+import { INTERNAL_TOKEN_HEADER, type Logger, type Principal } from '@tradegraph/shared';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { RouterContext } from './context.ts';
 import type { Fetcher } from './fetcher.ts';
@@ -16,7 +15,8 @@ export interface SubgraphDataSourceOptions {
   name: string;
   url: string;
   fetcher: Fetcher;
-  internalKey: KeyObject;
+  /** Internal token for an audience and principal (createInternalTokenSigner: reused for a few seconds). */
+  internalToken: (audience: string, principal: Principal) => Promise<string>;
   logger: Logger;
   onFetch?: (subgraph: string, outcome: FetchOutcome, seconds: number) => void;
 }
@@ -52,15 +52,15 @@ function isGraphQLErrorBody(body: unknown): body is SubgraphErrorBody['body'] {
 
 /**
  * How the router talks to one subgraph: only the router's own headers go out
- * (a fresh internal token carrying the verified principal, the request id and
- * trace context), and a subgraph that cannot be reached becomes one clear
+ * (an internal token carrying the verified principal for this subgraph, the
+ * request id and trace context), and a subgraph that cannot be reached becomes one clear
  * SUBGRAPH_UNAVAILABLE error instead of a leaked URL or stack.
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
   readonly subgraph: string;
   /** Internal-token audience: the subgraph's name, lower-cased. */
   readonly audience: string;
-  readonly #key: KeyObject;
+  readonly #internalToken: SubgraphDataSourceOptions['internalToken'];
   readonly #logger: Logger;
   readonly #onFetch: SubgraphDataSourceOptions['onFetch'];
 
@@ -68,25 +68,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
     super({ url: opts.url, fetcher: opts.fetcher });
     this.subgraph = opts.name;
     this.audience = opts.name.toLowerCase();
-    this.#key = opts.internalKey;
+    this.#internalToken = opts.internalToken;
     this.#logger = opts.logger;
     this.#onFetch = opts.onFetch;
-  }
-
-  #internalToken(ctx: RouterContext | undefined, requestId: string): Promise<string> {
-    const claims = {
-      principal: ctx?.principal ?? ROUTER_PRINCIPAL,
-      requestId,
-      ...(ctx?.traceparent ? { traceparent: ctx.traceparent } : {}),
-    };
-    if (!ctx) return signInternalToken(this.#key, this.audience, claims);
-    // One token per subgraph per request, however many fetches the plan makes.
-    let token = ctx.internalTokens.get(this.audience);
-    if (!token) {
-      token = signInternalToken(this.#key, this.audience, claims);
-      ctx.internalTokens.set(this.audience, token);
-    }
-    return token;
   }
 
   override async willSendRequest(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<void> {
@@ -102,7 +86,10 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
     for (const name of drop) headers.delete(name);
 
     const requestId = ctx?.requestId ?? randomUUID();
-    headers.set(INTERNAL_TOKEN_HEADER, await this.#internalToken(ctx, requestId));
+    headers.set(
+      INTERNAL_TOKEN_HEADER,
+      await this.#internalToken(this.audience, ctx?.principal ?? ROUTER_PRINCIPAL),
+    );
     headers.set('x-request-id', requestId);
     if (ctx?.traceparent) {
       headers.set('traceparent', ctx.traceparent);

@@ -225,7 +225,6 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
       ...(traceparent ? { traceparent } : {}),
       ...(tracestate ? { tracestate } : {}),
       logger: logger.child({ requestId }),
-      internalTokens: new Map(),
       operation: {},
     };
     const url = parseUrl(req.url);

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import {
+  createInternalTokenSigner,
   createLogger,
   type Logger,
   loadInternalPrivateKey,
@@ -77,6 +78,7 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
   const endpoints = subgraphEndpoints(supergraphSdl, source);
   const urlOf = new Map(endpoints.map((e) => [e.name, e.url]));
   const internalKey = loadKey(config.INTERNAL_TOKEN_PRIVATE_KEY);
+  const internalToken = createInternalTokenSigner(internalKey);
 
   const metrics = routerMetrics();
   const agent = createSubgraphAgent({
@@ -118,7 +120,7 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
         name,
         url: urlOf.get(name) ?? url ?? '',
         fetcher,
-        internalKey,
+        internalToken,
         logger,
         onFetch: (subgraph, outcome, seconds) =>
           metrics.subgraphFetches.observe({ subgraph, outcome }, seconds),

@@ -23,7 +23,7 @@ const ECHO_TYPES = `
   type Echo @shareable {
     subgraph: String!
     principal: String!
-    tokenRequestId: String!
+    tokenRequestId: String
     tokenTraceparent: String
     headers: [Header!]!
   }
@@ -68,7 +68,7 @@ function echo(name: string, ctx: FakeContext) {
   return {
     subgraph: name,
     principal: JSON.stringify(ctx.claims.principal),
-    tokenRequestId: ctx.claims.requestId,
+    tokenRequestId: ctx.claims.requestId ?? null,
     tokenTraceparent: ctx.claims.traceparent ?? null,
     headers: Object.entries(ctx.headers).map(([k, v]) => ({ name: k, value: String(v) })),
   };

@@ -23,7 +23,7 @@ import {
 interface Echo {
   subgraph: string;
   principal: string;
-  tokenRequestId: string;
+  tokenRequestId: string | null;
   tokenTraceparent: string | null;
   headers: { name: string; value: string }[];
 }
@@ -293,11 +293,37 @@ describe('headers to subgraphs', () => {
     const data = res.body.data as { alpha: Echo; beta: Echo };
     for (const echo of [data.alpha, data.beta]) {
       expect(headerOf(echo, 'x-request-id')).toBe('req.ABC-123_x');
-      expect(echo.tokenRequestId).toBe('req.ABC-123_x');
       expect(headerOf(echo, 'traceparent')).toBe(traceparent);
       expect(headerOf(echo, 'tracestate')).toBe('vendor=1');
-      expect(echo.tokenTraceparent).toBe(traceparent);
+      // Per-request data is not in the token (it is reused across requests of the same principal).
+      expect(echo.tokenRequestId).toBeNull();
+      expect(echo.tokenTraceparent).toBeNull();
     }
+  });
+
+  it('reuses an internal token per principal and audience, never across them', async () => {
+    const tokens = async (headers: Record<string, string> = {}) => {
+      const res = await gql(router.url, BOTH, { headers });
+      const data = res.body.data as { alpha: Echo; beta: Echo };
+      return {
+        alpha: headerOf(data.alpha, INTERNAL_TOKEN_HEADER),
+        beta: headerOf(data.beta, INTERNAL_TOKEN_HEADER),
+      };
+    };
+    const first = await tokens({ 'x-request-id': 'reuse-1' });
+    const second = await tokens({ 'x-request-id': 'reuse-2' });
+    expect(first.alpha).toBeDefined();
+    expect(second).toEqual(first);
+    expect(first.alpha).not.toBe(first.beta);
+    const user = await tokens({
+      authorization: `Bearer ${await signAccessToken(userClaims, { key: signingKey })}`,
+    });
+    expect(user.alpha).not.toBe(first.alpha);
+    expect(user.beta).not.toBe(first.beta);
+    // Bound to principal + audience, with a short lifetime.
+    const payload = JSON.parse(Buffer.from(first.alpha!.split('.')[1]!, 'base64url').toString());
+    expect(payload).toMatchObject({ pri: { kind: 'anonymous' }, aud: 'alpha', iss: 'tradegraph-router' });
+    expect(payload.exp - payload.iat).toBeLessThanOrEqual(60);
   });
 
   it('replaces an unsafe request id with a generated one, used everywhere', async () => {
@@ -308,7 +334,7 @@ describe('headers to subgraphs', () => {
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     const data = res.body.data as { alpha: Echo; beta: Echo };
     expect(headerOf(data.alpha, 'x-request-id')).toBe(id);
-    expect(data.beta.tokenRequestId).toBe(id);
+    expect(headerOf(data.beta, 'x-request-id')).toBe(id);
     expect(headerOf(data.alpha, 'traceparent')).toBeUndefined();
 
     const long = await gql(router.url, '{ alpha { subgraph } }', {

@@ -4,6 +4,8 @@ import {
   AppError,
   ConfigError,
   createErrorFormatter,
+  createInternalTokenSigner,
+  createInternalTokenVerifier,
   createLogger,
   decodeCursor,
   env,
@@ -14,6 +16,7 @@ import {
   loadInternalPrivateKey,
   loadInternalPublicKey,
   newId,
+  type Principal,
   pageArgs,
   parseId,
   signInternalToken,
@@ -156,6 +159,75 @@ describe('internal tokens', () => {
     );
     await expect(verifyInternalToken(pub, 'catalog', expired)).rejects.toBeInstanceOf(InternalTokenError);
     await expect(verifyInternalToken(pub, 'catalog', undefined)).rejects.toThrow(/missing/);
+  });
+});
+
+describe('internal token reuse', () => {
+  const pair = generateInternalKeyPair();
+  const priv = loadInternalPrivateKey(pair.privateKey);
+  const pub = loadInternalPublicKey(pair.publicKey);
+  const anonymous: Principal = { kind: 'anonymous' };
+  const user: Principal = {
+    kind: 'user',
+    userId: 'usr_1',
+    organizationId: 'org_1',
+    organizationKind: 'BRAND',
+    role: 'ADMIN',
+    permissions: ['catalog:read'],
+  };
+
+  it('signs once per principal and audience within the reuse window, then signs afresh', async () => {
+    let now = 1_000_000;
+    const sign = createInternalTokenSigner(priv, { reuseSeconds: 10, now: () => now });
+    const a = await sign('catalog', anonymous);
+    expect(await sign('catalog', { kind: 'anonymous' })).toBe(a);
+    expect(await sign('supplier', anonymous)).not.toBe(a);
+    expect(await sign('catalog', user)).not.toBe(a);
+    expect(
+      await sign('catalog', { ...user, permissions: ['catalog:read', 'catalog:write'] } as Principal),
+    ).not.toBe(await sign('catalog', user));
+    await expect(verifyInternalToken(pub, 'catalog', a)).resolves.toEqual({ principal: anonymous });
+    now += 10_001;
+    await new Promise((r) => setTimeout(r, 1100)); // a new iat, so a different token
+    expect(await sign('catalog', anonymous)).not.toBe(a);
+  });
+
+  it('keeps its cache bounded', async () => {
+    const sign = createInternalTokenSigner(priv, { maxEntries: 2 });
+    const first = await sign('a', anonymous);
+    await sign('b', anonymous);
+    await sign('c', anonymous);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await sign('a', anonymous)).not.toBe(first);
+  });
+
+  it('verifies a token once, remembers it only until it would expire, and hands out copies', async () => {
+    let now = Date.now();
+    const verify = createInternalTokenVerifier(pub, 'catalog', { now: () => now });
+    const token = await signInternalToken(priv, 'catalog', { principal: user }, 30);
+    const first = await verify(token);
+    expect(first).toEqual({ principal: user });
+    (first.principal as { userId: string }).userId = 'mutated';
+    expect(await verify(token)).toEqual({ principal: user });
+    // A cached token is refused once past expiry + tolerance, as jose would.
+    now += 36_000;
+    await expect(verify(token)).rejects.toBeInstanceOf(InternalTokenError);
+  });
+
+  it('never remembers a token that failed, and checks the audience and key', async () => {
+    const verify = createInternalTokenVerifier(pub, 'catalog');
+    const forged = await signInternalToken(
+      loadInternalPrivateKey(generateInternalKeyPair().privateKey),
+      'catalog',
+      { principal: user },
+    );
+    await expect(verify(forged)).rejects.toBeInstanceOf(InternalTokenError);
+    await expect(verify(forged)).rejects.toBeInstanceOf(InternalTokenError);
+    const other = await signInternalToken(priv, 'identity', { principal: anonymous });
+    await expect(verify(other)).rejects.toBeInstanceOf(InternalTokenError);
+    await expect(verify(undefined)).rejects.toThrow(/missing/);
+    const expired = await signInternalToken(priv, 'catalog', { principal: anonymous }, -30);
+    await expect(verify(expired)).rejects.toBeInstanceOf(InternalTokenError);
   });
 });
 

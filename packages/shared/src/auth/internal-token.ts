@@ -3,21 +3,35 @@ import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Principal } from './principal.ts';
 
 /**
- * The router signs a short-lived token for every subgraph fetch carrying the
+ * The router sends a short-lived token with every subgraph fetch carrying the
  * verified principal. Ed25519: only the router holds the private key, so a
  * compromised subgraph cannot mint tokens for the others. The audience is the
  * subgraph's name, so a token captured at one subgraph is useless at another.
+ *
+ * A token is bound to principal + audience only (request id and trace context
+ * travel in headers), so the router reuses one for a few seconds
+ * (createInternalTokenSigner) and a subgraph verifies each distinct token once
+ * (createInternalTokenVerifier): one signature per principal and subgraph every
+ * few seconds instead of an Ed25519 sign and verify per fetch.
  */
 
 export const INTERNAL_TOKEN_HEADER = 'x-tradegraph-internal-token';
 export const INTERNAL_ISSUER = 'tradegraph-router';
 export const INTERNAL_TOKEN_TTL_SECONDS = 60;
+/** How long the router reuses a token for the same principal and audience (well inside its lifetime). */
+export const INTERNAL_TOKEN_REUSE_SECONDS = 10;
 const ALG = 'EdDSA';
+const CLOCK_TOLERANCE_SECONDS = 5;
+const MAX_TOKEN_AGE_SECONDS = INTERNAL_TOKEN_TTL_SECONDS + 10;
 
 export interface InternalClaims {
   principal: Principal;
-  requestId: string;
-  /** W3C traceparent of the router span, when the client sent one. */
+  /**
+   * Request id and W3C traceparent: tokens signed by the router no longer carry
+   * them (they are the `x-request-id` and `traceparent` headers); older tokens,
+   * and tests, still may.
+   */
+  requestId?: string;
   traceparent?: string;
 }
 
@@ -69,6 +83,16 @@ export async function verifyInternalToken(
   audience: string,
   token: string | undefined,
 ): Promise<InternalClaims> {
+  return (await verifyWithTimes(key, audience, token)).claims;
+}
+
+/** Verifies a token; also answers until when (ms) it keeps verifying: expiry or maximum age, plus the tolerance. */
+async function verifyWithTimes(
+  key: KeyObject,
+  audience: string,
+  token: string | undefined,
+  now?: number,
+): Promise<{ claims: InternalClaims; validUntilMs: number }> {
   if (!token) throw new InternalTokenError('missing internal token');
   try {
     const { payload } = await jwtVerify(token, key, {
@@ -76,22 +100,118 @@ export async function verifyInternalToken(
       issuer: INTERNAL_ISSUER,
       audience,
       typ: 'tg-internal+jwt',
-      clockTolerance: 5,
-      maxTokenAge: `${INTERNAL_TOKEN_TTL_SECONDS + 10}s`,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      maxTokenAge: `${MAX_TOKEN_AGE_SECONDS}s`,
+      requiredClaims: ['exp', 'iat'],
+      ...(now !== undefined ? { currentDate: new Date(now) } : {}),
     });
     const principal = payload.pri as Principal | undefined;
     if (!principal || typeof principal !== 'object' || typeof principal.kind !== 'string') {
       throw new InternalTokenError('internal token carries no principal');
     }
-    return {
+    const claims: InternalClaims = {
       principal,
-      requestId: typeof payload.rid === 'string' ? payload.rid : '',
-      traceparent: typeof payload.tp === 'string' ? payload.tp : undefined,
+      ...(typeof payload.rid === 'string' ? { requestId: payload.rid } : {}),
+      ...(typeof payload.tp === 'string' ? { traceparent: payload.tp } : {}),
     };
+    const until = Math.min(payload.exp!, payload.iat! + MAX_TOKEN_AGE_SECONDS) + CLOCK_TOLERANCE_SECONDS;
+    return { claims, validUntilMs: until * 1000 };
   } catch (err) {
     if (err instanceof InternalTokenError) throw err;
     if (err instanceof joseErrors.JOSEError)
       throw new InternalTokenError(`invalid internal token: ${err.code}`);
     throw err;
   }
+}
+
+export interface InternalTokenSignerOptions {
+  ttlSeconds?: number;
+  /** Reuse a token this long; after that a fresh one is signed (default INTERNAL_TOKEN_REUSE_SECONDS). */
+  reuseSeconds?: number;
+  /** Distinct principal + audience pairs kept (oldest dropped first). */
+  maxEntries?: number;
+  now?: () => number;
+}
+
+/**
+ * The router's token source: a token per principal + audience, reused for
+ * `reuseSeconds` of its `ttlSeconds` lifetime (so it always has at least
+ * ttl − reuse seconds left when sent). Anonymous shoppers all share one token
+ * per subgraph; a user whose role or permissions change gets a new one at once
+ * (the principal is the key).
+ */
+export function createInternalTokenSigner(
+  key: KeyObject,
+  opts: InternalTokenSignerOptions = {},
+): (audience: string, principal: Principal) => Promise<string> {
+  const ttl = opts.ttlSeconds ?? INTERNAL_TOKEN_TTL_SECONDS;
+  const reuseMs = Math.min(opts.reuseSeconds ?? INTERNAL_TOKEN_REUSE_SECONDS, ttl / 2) * 1000;
+  const maxEntries = opts.maxEntries ?? 10_000;
+  const now = opts.now ?? Date.now;
+  const cache = new Map<string, { token: Promise<string>; freshUntil: number }>();
+  return (audience, principal) => {
+    const cacheKey = `${audience}\n${JSON.stringify(principal)}`;
+    const at = now();
+    const hit = cache.get(cacheKey);
+    if (hit && at < hit.freshUntil) return hit.token;
+    if (hit) cache.delete(cacheKey);
+    else if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
+    const token = signInternalToken(key, audience, { principal }, ttl);
+    cache.set(cacheKey, { token, freshUntil: at + reuseMs });
+    token.catch(() => {
+      if (cache.get(cacheKey)?.token === token) cache.delete(cacheKey);
+    });
+    return token;
+  };
+}
+
+export interface InternalTokenVerifierOptions {
+  /** Distinct verified tokens remembered (oldest dropped first). */
+  maxEntries?: number;
+  now?: () => number;
+}
+
+/**
+ * A subgraph's token check: verifies a token (signature, issuer, audience,
+ * type, lifetime) the first time it is seen and remembers the result until the
+ * token would stop verifying (expiry or maximum age, with the same clock
+ * tolerance), so a token the router reuses costs one Ed25519 verification.
+ * Only tokens that verified are remembered; every caller gets its own copy of
+ * the claims.
+ */
+export function createInternalTokenVerifier(
+  key: KeyObject,
+  audience: string,
+  opts: InternalTokenVerifierOptions = {},
+): (token: string | undefined) => Promise<InternalClaims> {
+  const maxEntries = opts.maxEntries ?? 10_000;
+  const now = opts.now ?? Date.now;
+  const cache = new Map<string, { claims: string; validUntil: number }>();
+  // Concurrent first sightings of one token share a single verification.
+  const pending = new Map<string, Promise<string>>();
+  const verify = async (token: string): Promise<string> => {
+    try {
+      const { claims, validUntilMs } = await verifyWithTimes(key, audience, token, now());
+      const json = JSON.stringify(claims);
+      if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
+      cache.set(token, { claims: json, validUntil: validUntilMs });
+      return json;
+    } finally {
+      pending.delete(token);
+    }
+  };
+  return async (token) => {
+    if (!token) throw new InternalTokenError('missing internal token');
+    const hit = cache.get(token);
+    if (hit) {
+      if (now() < hit.validUntil) return JSON.parse(hit.claims) as InternalClaims;
+      cache.delete(token);
+    }
+    let verified = pending.get(token);
+    if (!verified) {
+      verified = verify(token);
+      pending.set(token, verified);
+    }
+    return JSON.parse(await verified) as InternalClaims;
+  };
 }

@@ -4,10 +4,17 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin, HeaderMap } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+} from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import type { DocumentNode } from 'graphql';
-import { INTERNAL_TOKEN_HEADER, InternalTokenError, verifyInternalToken } from '../auth/internal-token.ts';
+import {
+  createInternalTokenVerifier,
+  INTERNAL_TOKEN_HEADER,
+  InternalTokenError,
+} from '../auth/internal-token.ts';
 import type { Principal } from '../auth/principal.ts';
 import { ConfigError } from '../config.ts';
 import { type SqlCounter, withSqlCounter } from '../db/orm.ts';
@@ -68,6 +75,12 @@ export interface RunningServer {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
 
 export interface CompletedRequest {
   subgraph: string;
@@ -138,8 +151,15 @@ export async function startSubgraphServer<C extends RequestContext>(
     stopOnTerminationSignals: false,
     introspection: !opts.production,
     hideSchemaDetailsFromClientErrors: !!opts.production,
-    // No Apollo usage reporting here, so no federated traces to attach.
-    plugins: [metricsPlugin, ApolloServerPluginInlineTraceDisabled()],
+    // No Apollo usage reporting here, so no federated traces to attach. No schema
+    // uses @cacheControl and every answer is `no-store` (set below), so the cache
+    // control plugin would only wrap every resolver call (per field, per row).
+    // With neither plugin, no plugin hooks field resolution: resolvers run bare.
+    plugins: [
+      metricsPlugin,
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+    ],
     logger: {
       debug: (m) => log.debug(m),
       info: (m) => log.info(m),
@@ -152,10 +172,8 @@ export async function startSubgraphServer<C extends RequestContext>(
   const routes = new Map((opts.routes ?? []).map((r) => [`${r.method} ${r.path}`, r]));
   let draining = false;
 
-  async function verify(req: IncomingMessage) {
-    const raw = req.headers[INTERNAL_TOKEN_HEADER];
-    return verifyInternalToken(opts.internalPublicKey, opts.name, Array.isArray(raw) ? raw[0] : raw);
-  }
+  const verifyToken = createInternalTokenVerifier(opts.internalPublicKey, opts.name);
+  const verify = (req: IncomingMessage) => verifyToken(header(req, INTERNAL_TOKEN_HEADER));
 
   async function handleGraphQL(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const started = performance.now();
@@ -176,10 +194,15 @@ export async function startSubgraphServer<C extends RequestContext>(
         'This service only accepts requests from the Tradegraph router',
       );
     }
-    const headerId = req.headers['x-request-id'];
+    // The router sends the request id and trace context as headers (its token is
+    // reused across requests); tokens that still carry them take precedence.
+    const headerId = header(req, 'x-request-id');
     const requestId =
-      claims.requestId ||
-      (typeof headerId === 'string' && REQUEST_ID.test(headerId) ? headerId : randomUUID());
+      claims.requestId || (headerId !== undefined && REQUEST_ID.test(headerId) ? headerId : randomUUID());
+    const headerTrace = header(req, 'traceparent');
+    const traceparent =
+      claims.traceparent ??
+      (headerTrace !== undefined && TRACEPARENT.test(headerTrace) ? headerTrace : undefined);
     const headers = new HeaderMap();
     for (const [k, v] of Object.entries(req.headers)) {
       if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
@@ -202,14 +225,14 @@ export async function startSubgraphServer<C extends RequestContext>(
           opts.context({
             principal: claims.principal,
             requestId,
-            ...(claims.traceparent ? { traceparent: claims.traceparent } : {}),
+            ...(traceparent ? { traceparent } : {}),
             logger: reqLog,
             loaders: new Loaders(),
             sql,
           }),
       }),
     );
-    const outHeaders: Record<string, string> = { 'x-request-id': requestId };
+    const outHeaders: Record<string, string> = { 'x-request-id': requestId, 'cache-control': 'no-store' };
     for (const [k, v] of result.headers) outHeaders[k] = v;
     res.writeHead(result.status ?? 200, outHeaders);
     if (result.body.kind === 'complete') {

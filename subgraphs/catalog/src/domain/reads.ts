@@ -119,19 +119,59 @@ function variantVisibility(ctx: CatalogContext, tenant: TenantInfo, level: Acces
   };
 }
 
+/** Product columns read beside each variant (prefixed `p__`), see variantLoader. */
+const PRODUCT_COLUMNS = [
+  'name',
+  'sort_name',
+  'description',
+  'status',
+  'category_id',
+  'options',
+  'attributes',
+  'media',
+  'created_at',
+  'updated_at',
+  'published_at',
+  'archived_at',
+] as const;
+const PRODUCT_OF_VARIANT_SQL = PRODUCT_COLUMNS.map((c) => `p.${c} as p__${c}`).join(', ');
+
+function productOfVariantRow(r: Row): Row {
+  const product: Row = { id: r.product_id };
+  for (const c of PRODUCT_COLUMNS) product[c] = r[`p__${c}`];
+  return product;
+}
+
+/**
+ * Variants by id. The same statement also reads each variant's product and
+ * primes productLoader with it: a variant this viewer may see implies its
+ * product is visible at the same level (OWNER: everything; PARTNER: the
+ * product is ACTIVE in both rules; PUBLIC: the product is ACTIVE and this very
+ * variant is a live, publicly listed one, which is productVisibility's EXISTS),
+ * so `variant { product { … } }` costs no second query.
+ */
 export function variantLoader(ctx: CatalogContext) {
   return loader<string, VariantNode | null>(ctx, 'variantById', async (ids) => {
     const found = new Map<string, VariantNode>();
+    const products = productLoader(ctx);
     await Promise.all(
       (await perTenant(ctx, ids, 'var')).map(async ({ tenant, ids: own, level }) => {
         const t = qname(tenant.dbName);
         const vis = variantVisibility(ctx, tenant, level);
         const rows = await tenantEm(ctx, tenant).execute<Row[]>(
-          `select v.*, p.name as product_name from ${t}.variants v join ${t}.products p on p.id = v.product_id
+          `select v.*, p.name as product_name, ${PRODUCT_OF_VARIANT_SQL}
+            from ${t}.variants v join ${t}.products p on p.id = v.product_id
             where v.id in (${marks(own.length)})${vis.sql}`,
           [...own, ...vis.params],
         );
-        for (const r of rows) found.set(String(r.id), variantFromRow(r, tenant.organizationId, level));
+        const primed = new Set<string>();
+        for (const r of rows) {
+          found.set(String(r.id), variantFromRow(r, tenant.organizationId, level));
+          const productId = String(r.product_id);
+          if (primed.has(productId)) continue;
+          primed.add(productId);
+          products.prime(productId, productFromRow(productOfVariantRow(r), tenant.organizationId, level));
+        }
       }),
     );
     return ids.map((id) => found.get(id) ?? null);
