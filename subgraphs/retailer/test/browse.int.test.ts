@@ -68,6 +68,8 @@ beforeAll(async () => {
   r = await net.retailer();
   await net.connect(brandA, r.id);
   await net.connect(brandB, r.id);
+  await net.fulfil(supplier, brandA);
+  await net.fulfil(supplier, brandB);
   const created = await h.call(
     CREATE_STOREFRONT,
     { i: { name: 'Big Shop', slug: 'big-shop', currencyCode: 'EUR', defaultMarkupPercent: '0' } },

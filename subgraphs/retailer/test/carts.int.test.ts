@@ -32,6 +32,7 @@ beforeAll(async () => {
   net = network(h);
   r = await net.retailer();
   await net.connect(brand, r.id);
+  await net.fulfil(supplier, brand);
   const p = await net.product(brand, {
     name: 'Mug',
     variants: [

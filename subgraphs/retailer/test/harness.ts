@@ -183,6 +183,39 @@ export function network(h: Harness) {
         { aggregateId: connectionId, orgId: brandId },
       );
     },
+    /** A supplier↔brand connection event (FULFILL_ORDERS by default; ACTIVE unless `status` says otherwise). */
+    async fulfil(
+      supplierId: string,
+      brandId: string,
+      opts: {
+        connectionId?: string;
+        status?: 'ACTIVE' | 'REVOKED' | 'DECLINED';
+        scopes?: string[];
+        occurredAt?: Date;
+      } = {},
+    ) {
+      const connectionId = opts.connectionId ?? newId('con');
+      const status = opts.status ?? 'ACTIVE';
+      const payload = {
+        connectionId,
+        requesterId: supplierId,
+        requesterKind: 'SUPPLIER' as const,
+        partnerId: brandId,
+        partnerKind: 'BRAND' as const,
+        scopes: opts.scopes ?? ['CATALOG_READ', 'FULFILL_ORDERS'],
+        status,
+      };
+      const meta = {
+        aggregateId: connectionId,
+        orgId: brandId,
+        ...(opts.occurredAt ? { occurredAt: opts.occurredAt } : {}),
+      };
+      if (status === 'REVOKED')
+        await h.emit('identity.connection.revoked', { ...payload, revokedByOrganizationId: brandId }, meta);
+      else if (status === 'DECLINED') await h.emit('identity.connection.declined', payload, meta);
+      else await h.emit('identity.connection.accepted', payload, meta);
+      return connectionId;
+    },
     async product(
       brandId: string,
       p: {

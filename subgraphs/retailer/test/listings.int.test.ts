@@ -44,6 +44,7 @@ beforeAll(async () => {
   net = network(h);
   r = await net.retailer();
   connectionId = await net.connect(brand, r.id);
+  await net.fulfil(supplier, brand);
   shoe = await net.product(brand, {
     name: 'Trail Shoe',
     variants: [

@@ -93,6 +93,7 @@ beforeAll(async () => {
   B = await net.retailer(orgId(), 'B');
   await net.connect(brand, A.id);
   await net.connect(brand, B.id);
+  await net.fulfil(supplier, brand);
   const p = await net.product(brand, {
     name: 'Cap',
     variants: [

@@ -4,7 +4,7 @@ import { qualified } from '../context.ts';
 import { placeholders } from './access.ts';
 import { republishListings } from './events.ts';
 import { displayNameOf } from './projections.ts';
-import { refreshVariantListings } from './refresh.ts';
+import { refreshBrandListings, refreshVariantListings } from './refresh.ts';
 
 /**
  * Event handlers of the retailer service (consumer group `retailer`). Each
@@ -27,6 +27,14 @@ type ConnectionEnvelope = TypedEnvelope<
 
 const at = (iso: string) => new Date(iso);
 
+/** Order of a connection's statuses, to break ties between events of the same millisecond. */
+const STATUS_RANK: Record<string, number> = { PENDING: 0, ACTIVE: 1, DECLINED: 2, REVOKED: 2 };
+
+/** A DATETIME read back from MariaDB (a Date, or text in UTC) as epoch milliseconds. */
+function epochOf(value: Date | string): number {
+  return value instanceof Date ? value.getTime() : new Date(`${value.replace(' ', 'T')}Z`).getTime();
+}
+
 /** A minor-unit amount from an event ("1999"), or null when absent or not a non-negative integer. */
 function minorOrNull(value: string | null | undefined): string | null {
   return typeof value === 'string' && /^\d{1,15}$/.test(value) ? value : null;
@@ -40,10 +48,57 @@ export function retailerHandlers(deps: ConsumerDeps): HandlerMap {
     ...(e.traceparent ? { traceparent: e.traceparent } : {}),
   });
 
+  /**
+   * Applies a BRAND↔SUPPLIER connection event to supplier_fulfilment (one row
+   * per connection; an event older than the row's source_at is ignored) and,
+   * when the supplier's fulfilment access to the brand changes, recomputes the
+   * `available` of the brand's listings in every retailer database.
+   */
+  async function onSupplierConnection(em: EntityManager, e: ConnectionEnvelope) {
+    const p = e.payload;
+    const supplierId = p.requesterKind === 'SUPPLIER' ? p.requesterId : p.partnerId;
+    const brandId = p.requesterKind === 'BRAND' ? p.requesterId : p.partnerId;
+    const SF = qualified(svc, 'supplier_fulfilment');
+    const occurred = at(e.occurredAt);
+    const [current] = (await em.execute(
+      `select status, active, source_at from ${SF} where connection_id = ? for update`,
+      [p.connectionId],
+    )) as { status: string; active: number; source_at: Date | string }[];
+    if (current) {
+      const held = epochOf(current.source_at);
+      if (held > occurred.getTime()) return;
+      if (held === occurred.getTime() && (STATUS_RANK[current.status] ?? 0) > (STATUS_RANK[p.status] ?? 0))
+        return;
+    }
+    const scopes = Array.isArray(p.scopes) ? p.scopes.map(String) : [];
+    const active = p.status === 'ACTIVE' && scopes.includes('FULFILL_ORDERS');
+    const pairActive = async () => {
+      const [r] = (await em.execute(
+        `select count(*) as n from ${SF} where supplier_id = ? and brand_id = ? and active = 1`,
+        [supplierId, brandId],
+      )) as { n: number | string }[];
+      return Number(r?.n ?? 0) > 0;
+    };
+    const before = await pairActive();
+    await em.execute(
+      `insert into ${SF} (connection_id, supplier_id, brand_id, status, active, source_at, updated_at)
+       values (?, ?, ?, ?, ?, ?, ?)
+       on duplicate key update supplier_id = values(supplier_id), brand_id = values(brand_id),
+         status = values(status), active = values(active), source_at = values(source_at),
+         updated_at = values(updated_at)`,
+      [p.connectionId, supplierId, brandId, p.status, active ? 1 : 0, occurred, new Date()],
+    );
+    const after = await pairActive();
+    if (before === after) return;
+    const n = await refreshBrandListings(em, deps, brandId);
+    deps.logger.info({ supplierId, brandId, canFulfill: after, listings: n }, 'supplier fulfilment changed');
+  }
+
   /** Applies a BRAND↔RETAILER connection event to partner_access and re-announces the brand's listings. */
   async function onConnection(em: EntityManager, e: ConnectionEnvelope) {
     const p = e.payload;
     const kinds = [p.requesterKind, p.partnerKind].sort().join(':');
+    if (kinds === 'BRAND:SUPPLIER') return onSupplierConnection(em, e);
     if (kinds !== 'BRAND:RETAILER') return;
     const retailerId = p.requesterKind === 'RETAILER' ? p.requesterId : p.partnerId;
     const brandId = p.requesterKind === 'BRAND' ? p.requesterId : p.partnerId;

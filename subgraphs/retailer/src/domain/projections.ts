@@ -84,7 +84,10 @@ export async function loadLowestWholesale(
   return out;
 }
 
-/** Variants some supplier has available stock of. */
+/**
+ * Variants some supplier has available stock of while holding an ACTIVE
+ * FULFILL_ORDERS connection to the variant's brand (as `availableQuantity`).
+ */
 export async function loadStocked(
   em: EntityManager,
   serviceDb: string,
@@ -93,8 +96,12 @@ export async function loadStocked(
   if (!variantIds.length) return new Set();
   const found = await rows<{ variant_id: string }>(
     em,
-    `select distinct variant_id from ${qualified(serviceDb, 'variant_stock')}
-     where variant_id in (${placeholders(variantIds.length)}) and total_available > 0`,
+    `select distinct vs.variant_id
+     from ${qualified(serviceDb, 'variant_stock')} vs
+     join ${qualified(serviceDb, 'catalog_variants')} cv on cv.variant_id = vs.variant_id
+     where vs.variant_id in (${placeholders(variantIds.length)}) and vs.total_available > 0
+       and exists (select 1 from ${qualified(serviceDb, 'supplier_fulfilment')} sf
+                   where sf.supplier_id = vs.supplier_id and sf.brand_id = cv.brand_id and sf.active = 1)`,
     [...variantIds],
   );
   return new Set(found.map((r) => r.variant_id));

@@ -200,3 +200,29 @@ export async function refreshVariantListings(
   }
   return changed;
 }
+
+const BRAND_CHUNK = 500;
+
+/**
+ * After a supplier's fulfilment access to `brandId` changed: refreshes every
+ * active listing of the brand's variants in every retailer database (found
+ * through `listing_index`, in chunks of variants).
+ */
+export async function refreshBrandListings(
+  em: EntityManager,
+  deps: { serviceDb: string; registry: TenantRegistry; logger: Logger },
+  brandId: string,
+): Promise<number> {
+  const found = await rows<{ variant_id: string }>(
+    em,
+    `select distinct variant_id from ${qualified(deps.serviceDb, 'listing_index')}
+     where brand_id = ? and active = 1 order by variant_id`,
+    [brandId],
+  );
+  const ids = found.map((r) => r.variant_id);
+  let changed = 0;
+  for (let i = 0; i < ids.length; i += BRAND_CHUNK) {
+    changed += await refreshVariantListings(em, deps, ids.slice(i, i + BRAND_CHUNK));
+  }
+  return changed;
+}
