@@ -16,3 +16,5 @@ export * from './http/graphql-client.ts';
 export * from './http/subgraph-server.ts';
 export * from './logger.ts';
 export * from './metrics.ts';
+export * from './db/sql.ts';
+export * from './kernel/index.ts';

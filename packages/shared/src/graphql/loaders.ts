@@ -20,6 +20,15 @@ export class Loaders {
     }
     return loader;
   }
+
+  /**
+   * Forgets every cached value (the loaders stay): after a write commits, the
+   * rest of the request reads the committed state rather than what was
+   * loaded before it.
+   */
+  clear(): void {
+    for (const loader of this.#loaders.values()) loader.clearAll();
+  }
 }
 
 /** Orders `rows` by `keys` for a DataLoader batch (missing → null). */

@@ -4,6 +4,7 @@ import { loadInternalPublicKey } from '../auth/internal-token.ts';
 import {
   createTenantProvisioner,
   type DatabaseConfig,
+  databaseName,
   forkEm,
   type MigrationClass,
   type OpenDatabaseOptions,
@@ -14,6 +15,8 @@ import { TenantRegistry } from '../db/tenancy.ts';
 import { createEventBus, type EventBus, type Subscription } from '../events/bus.ts';
 import type { HandlerMap } from '../events/consumer.ts';
 import { type OutboxRelay, startOutboxRelay } from '../events/relay.ts';
+import { createConsistency } from '../kernel/consistency.ts';
+import { createServiceContext, type Kernel, type ServiceContext } from '../kernel/context.ts';
 import type { Logger } from '../logger.ts';
 import {
   type RequestContext,
@@ -48,6 +51,8 @@ export interface ServiceRuntime<R extends TenantRegistry | undefined = TenantReg
   bus: EventBus;
   relay: OutboxRelay;
   logger: Logger;
+  /** What requests and handlers reach through `ctx.kernel` (unit of work, tenants, consistency). */
+  kernel: Kernel;
 }
 
 type RegistryOf<T extends TenantSchema | undefined> = T extends TenantSchema ? TenantRegistry : undefined;
@@ -74,8 +79,11 @@ export interface ServiceOptions<S, C extends RequestContext, T extends TenantSch
   background?: (services: S, runtime: ServiceRuntime<RegistryOf<T>>) => BackgroundTask[];
   /** Extra non-GraphQL routes. */
   routes?: (services: S, runtime: ServiceRuntime<RegistryOf<T>>) => Route[];
-  /** Builds a request's context from the verified base context. */
-  context: (base: RequestContext, services: S, runtime: ServiceRuntime<RegistryOf<T>>) => C | Promise<C>;
+  /**
+   * Builds a request's context from the verified base context. Default: the
+   * kernel's `ServiceContext` (service-database fork, kernel, services).
+   */
+  context?: (base: RequestContext, services: S, runtime: ServiceRuntime<RegistryOf<T>>) => C | Promise<C>;
 }
 
 /** A started service: its server plus the handles tests and tools use. */
@@ -152,9 +160,27 @@ export async function startService<
     const relay = startOutboxRelay({ orm, bus, logger, serviceName: name });
     closers.push({ name: 'outbox relay', close: () => relay.stop() });
 
-    const runtime = { orm, registry, bus, relay, logger } as ServiceRuntime<RegistryOf<T>>;
-    const services = await opts.services(runtime);
     let subscription: Subscription | undefined;
+    const consistency = createConsistency({
+      group: name,
+      bus,
+      relay,
+      logger,
+      consumes: () => subscription !== undefined,
+    });
+    const kernel: Kernel = {
+      name,
+      orm,
+      registry,
+      serviceDb: databaseName(config, name),
+      logger,
+      bus,
+      relay,
+      afterCommit: (ids) => consistency.afterCommit(ids),
+      settle: (timeoutMs) => consistency.settle(timeoutMs),
+    };
+    const runtime = { orm, registry, bus, relay, logger, kernel } as ServiceRuntime<RegistryOf<T>>;
+    const services = await opts.services(runtime);
     if (opts.handlers) {
       const sub = await bus.subscribe({ group: name, orm, handlers: opts.handlers(services, runtime) });
       closers.push({ name: 'subscription', close: () => sub.close() });
@@ -173,7 +199,10 @@ export async function startService<
       logger,
       internalPublicKey,
       production: config.NODE_ENV === 'production',
-      context: (base) => opts.context(base, services, runtime),
+      context: (base) =>
+        opts.context
+          ? opts.context(base, services, runtime)
+          : (createServiceContext(base, kernel, services) as ServiceContext<S> as unknown as C),
       readiness: [
         { name: 'database', check: async () => void (await forkEm(orm).execute('select 1')) },
         { name: 'event-bus', check: () => bus.ready() },

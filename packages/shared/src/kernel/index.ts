@@ -1,0 +1,5 @@
+export * from './consistency.ts';
+export * from './context.ts';
+export * from './projections.ts';
+export * from './tenants.ts';
+export * from './unit-of-work.ts';

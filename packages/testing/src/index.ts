@@ -1,0 +1,3 @@
+export * from './eventually.ts';
+export * from './harness.ts';
+export * from './principals.ts';
