@@ -222,6 +222,7 @@ export async function startService<
       bus,
       relay,
       subscription,
+      kernel,
     };
   } catch (err) {
     for (const f of await closeAll(closers)) {
