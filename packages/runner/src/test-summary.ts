@@ -3,15 +3,28 @@
  * into one closing line, `N passed, N failed, N skipped`, and fails when a
  * package that has tests wrote no results (so "no tests ran" cannot pass).
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { discoverSubgraphs, repoRoot } from '@tradegraph/schema/subgraphs.ts';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { repoRoot } from '@tradegraph/schema/subgraphs.ts';
 
-const packages = [
-  'packages/shared',
-  'packages/e2e',
-  'router',
-  ...discoverSubgraphs().map((s) => s.dir.slice(repoRoot.length)),
-];
+/** Every workspace package (root `workspaces`, `dir/*` globs expanded) that has a `test` script. */
+function testedPackages(): string[] {
+  const root = JSON.parse(readFileSync(`${repoRoot}package.json`, 'utf8')) as { workspaces: string[] };
+  const dirs = root.workspaces.flatMap((w) =>
+    w.endsWith('/*')
+      ? readdirSync(`${repoRoot}${w.slice(0, -2)}`, { withFileTypes: true })
+          .filter((e) => e.isDirectory())
+          .map((e) => `${w.slice(0, -2)}/${e.name}`)
+      : [w],
+  );
+  return dirs.filter((dir) => {
+    const file = `${repoRoot}${dir}/package.json`;
+    if (!existsSync(file)) return false;
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { scripts?: Record<string, string> };
+    return !!pkg.scripts?.test;
+  });
+}
+
+const packages = testedPackages();
 if (process.argv.includes('--clean')) {
   // Before a run: stale results must not count.
   for (const pkg of packages) rmSync(`${repoRoot}${pkg}/.vitest-results.json`, { force: true });
