@@ -1,18 +1,26 @@
+import type { ConnectionEventType } from '@tradegraph/contracts';
 import {
-  type CompletedRequest,
-  completedRequests,
-  type DatabaseConfig,
-  graphqlRequest,
   newId,
   type OrganizationKind,
-  PERMISSIONS,
   type Permission,
   type Principal,
+  tenantDatabaseName,
   tenantKeyOf,
 } from '@tradegraph/shared';
-import { EVENT_VERSIONS, type EventType, newEventId, type PayloadOf } from '@tradegraph/shared/events';
-import { dropTestDatabases, testDatabaseConfig, testInternalKeys } from '@tradegraph/shared/testing';
-import { type CatalogService, start } from '../src/service.ts';
+import {
+  ANONYMOUS,
+  customer,
+  member as memberOf,
+  startHarness as startServiceHarness,
+  waitFor,
+} from '@tradegraph/testing';
+import { start } from '../src/service.ts';
+
+/**
+ * Catalog's test harness on @tradegraph/testing: the catalog service on fresh
+ * databases, plus what only catalog tests need: brands (with their database),
+ * partner connections and retailer listings simulated by their events.
+ */
 
 export type Org = { id: string; kind: OrganizationKind; principal: Principal };
 
@@ -27,130 +35,49 @@ const READ: Permission[] = [
   'billing:read',
 ];
 
-/** A member principal as the router would put it in the internal token (OWNER: every permission). */
+/** A member principal as the router would put it in the internal token (OWNER: every permission; VIEWER: reads). */
 export function member(
   organizationId: string,
   organizationKind: OrganizationKind,
   role: 'OWNER' | 'VIEWER' = 'OWNER',
 ): Principal {
-  return {
-    kind: 'user',
-    userId: newId('usr'),
-    organizationId,
-    organizationKind,
-    role,
-    permissions: role === 'OWNER' ? PERMISSIONS.filter((p) => p !== 'platform:admin') : READ,
-  };
+  return role === 'OWNER'
+    ? memberOf(organizationId, organizationKind)
+    : memberOf(organizationId, organizationKind, READ, 'VIEWER');
 }
 
-export const ANON: Principal = { kind: 'anonymous' };
-export const CUSTOMER: Principal = { kind: 'customer', customerId: newId('cus') };
+export const ANON: Principal = ANONYMOUS;
+export const CUSTOMER: Principal = customer();
 
-/** Polls `check` until it returns a truthy value (or throws after `timeoutMs`). */
-export async function eventually<T>(
-  check: () => Promise<T>,
-  timeoutMs = 5000,
-  label = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`${label} not reached within ${timeoutMs} ms ${last ? String(last) : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const STATUS_OF = {
+  'identity.connection.requested': 'PENDING',
+  'identity.connection.accepted': 'ACTIVE',
+  'identity.connection.declined': 'DECLINED',
+  'identity.connection.revoked': 'REVOKED',
+} as const satisfies Record<ConnectionEventType, string>;
 
-/** Boots catalog on fresh databases and calls it as the router would, with a signed internal token. */
+/** Boots catalog on fresh databases (see @tradegraph/testing) with catalog's own helpers. */
 export async function startHarness(env: Record<string, string> = {}) {
-  const db: DatabaseConfig = testDatabaseConfig();
-  const keys = testInternalKeys();
-  const service: CatalogService = await start({
-    ...Object.fromEntries(Object.entries(db).map(([k, v]) => [k, String(v)])),
-    INTERNAL_TOKEN_PUBLIC_KEY: keys.publicKey,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    NODE_ENV: 'test',
-    EVENTS_POLL_MAX_MS: '20',
-    ...env,
-  });
+  const h = await startServiceHarness({ name: 'catalog', start, env });
 
-  const call = async (query: string, variables: Record<string, unknown> = {}, as: Principal = ANON) =>
-    graphqlRequest(service.url, query, variables, {
-      headers: { 'x-tradegraph-internal-token': await keys.sign('catalog', as) },
-    });
+  /** Name of a brand's catalog database, for statements that address it explicitly. */
+  const tenantDb = (orgId: string) => tenantDatabaseName(h.db, 'catalog', tenantKeyOf(orgId));
 
-  /** Like call, and reports how many SQL statements the subgraph ran for the request. */
+  /** Like `call`, with the number of SQL statements the subgraph ran for it. */
   const callCounted = async (
     query: string,
     variables: Record<string, unknown> = {},
     as: Principal = ANON,
   ) => {
-    const requestId = newId('req');
-    const done = new Promise<CompletedRequest>((resolve) => {
-      const on = (r: CompletedRequest) => {
-        if (r.requestId !== requestId) return;
-        completedRequests.off('request', on);
-        resolve(r);
-      };
-      completedRequests.on('request', on);
-    });
-    const res = await graphqlRequest(service.url, query, variables, {
-      headers: { 'x-tradegraph-internal-token': await keys.sign('catalog', as, requestId) },
-    });
-    return { res, sql: (await done).sqlStatements };
+    const { res, sqlStatements } = await h.callCounted(query, variables, as);
+    return { res, sql: sqlStatements };
   };
 
-  /** Publishes an event onto the bus as its producer would (identity, retailer…). */
-  const emit = async <T extends EventType>(
-    type: T,
-    payload: PayloadOf<T>,
-    opts: { aggregateId: string; orgId?: string | null; source?: string; occurredAt?: Date },
-  ) => {
-    const envelope = {
-      id: newEventId(),
-      type,
-      version: EVENT_VERSIONS[type],
-      occurredAt: (opts.occurredAt ?? new Date()).toISOString(),
-      orgId: opts.orgId ?? null,
-      aggregateId: opts.aggregateId,
-      source: opts.source ?? type.split('.')[0]!,
-      payload,
-    };
-    await service.bus.producer.send([envelope]);
-    return envelope;
-  };
-
-  const sql = async (query: string, params: unknown[] = [], database = `${db.DB_PREFIX}catalog`) => {
-    const { createConnection } = await import('mysql2/promise');
-    const conn = await createConnection({
-      host: db.DB_HOST,
-      port: db.DB_PORT,
-      user: db.DB_USER,
-      password: db.DB_PASSWORD,
-      database,
-    });
-    try {
-      const [rows] = await conn.query(query, params);
-      return rows as Record<string, any>[];
-    } finally {
-      await conn.end();
-    }
-  };
-  const tenantDb = (orgId: string) => `${db.DB_PREFIX}catalog_${tenantKeyOf(orgId)}`;
-
-  /** A new organisation; for a brand, identity.organization.created is emitted and its database awaited. */
+  /** A new organisation; for a brand, identity.organization.created is delivered and its database awaited. */
   const org = async (kind: OrganizationKind, name = `${kind} ${Math.random()}`): Promise<Org> => {
     const id = newId('org');
     if (kind === 'BRAND') {
-      await emit(
+      await h.deliver(
         'identity.organization.created',
         {
           organizationId: id,
@@ -161,32 +88,22 @@ export async function startHarness(env: Record<string, string> = {}) {
         },
         { aggregateId: id, orgId: id },
       );
-      await eventually(
-        async () => (await sql('select 1 from tenants where organization_id = ?', [id])).length > 0,
-        5000,
+      await waitFor(
+        async () => (await h.sql('select 1 from tenants where organization_id = ?', [id])).length > 0,
         `tenant of ${name}`,
       );
     }
     return { id, kind, principal: member(id, kind) };
   };
 
+  /** A connection event as identity publishes it; waits until projected. */
   const connectionEvent = async (
-    type:
-      | 'identity.connection.requested'
-      | 'identity.connection.accepted'
-      | 'identity.connection.declined'
-      | 'identity.connection.revoked',
+    type: ConnectionEventType,
     connectionId: string,
     requester: Org,
     partner: Org,
     scopes: string[],
   ) => {
-    const status = {
-      'identity.connection.requested': 'PENDING',
-      'identity.connection.accepted': 'ACTIVE',
-      'identity.connection.declined': 'DECLINED',
-      'identity.connection.revoked': 'REVOKED',
-    } as const;
     const payload = {
       connectionId,
       requesterId: requester.id,
@@ -194,25 +111,14 @@ export async function startHarness(env: Record<string, string> = {}) {
       partnerId: partner.id,
       partnerKind: partner.kind,
       scopes,
-      status: status[type],
-      ...(type === 'identity.connection.revoked' ? { revokedByOrganizationId: requester.id } : {}),
+      status: STATUS_OF[type],
     };
-    await emit(type, payload as never, {
-      aggregateId: connectionId,
-      orgId: requester.id,
-      source: 'identity',
-    });
-    await eventually(
-      async () =>
-        (
-          await sql('select 1 from partner_access where connection_id = ? and status = ?', [
-            connectionId,
-            status[type],
-          ])
-        ).length > 0,
-      5000,
-      `${type} ${connectionId} projected`,
-    );
+    const meta = { aggregateId: connectionId, orgId: requester.id, source: 'identity' };
+    if (type === 'identity.connection.revoked') {
+      await h.deliver(type, { ...payload, revokedByOrganizationId: requester.id }, meta);
+    } else {
+      await h.deliver(type, payload, meta);
+    }
   };
 
   /** An ACTIVE connection between a brand and a partner (requested by the partner, accepted by the brand). */
@@ -235,7 +141,7 @@ export async function startHarness(env: Record<string, string> = {}) {
   ) => {
     const listingId = opts.listingId ?? newId('lst', tenantKeyOf(retailer.id));
     const storefrontId = opts.storefrontId ?? newId('sfr', tenantKeyOf(retailer.id));
-    const env = await emit(
+    await h.deliver(
       'retailer.listing.changed',
       {
         listingId,
@@ -248,40 +154,19 @@ export async function startHarness(env: Record<string, string> = {}) {
       },
       { aggregateId: listingId, orgId: retailer.id, source: 'retailer' },
     );
-    await eventually(
-      async () => (await sql('select 1 from processed_events where event_id = ?', [env.id])).length > 0,
-      5000,
-      `listing ${listingId} projected`,
-    );
     return { listingId, storefrontId };
   };
 
-  /** Waits until an event has been handled by the catalog group. */
-  const handled = (eventId: string) =>
-    eventually(
-      async () => (await sql('select 1 from processed_events where event_id = ?', [eventId])).length > 0,
-      5000,
-      `event ${eventId} handled`,
-    );
-
   return {
-    db,
-    keys,
-    service,
-    call,
+    ...h,
     callCounted,
-    emit,
-    sql,
     tenantDb,
     org,
     connect,
     connectionEvent,
     listing,
-    handled,
-    async stop() {
-      await service.stop();
-      await dropTestDatabases(db);
-    },
+    /** Waits until an event has been applied by the catalog group. */
+    handled: (eventId: string) => h.processed(eventId),
   };
 }
 

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { newId, type Principal, tenantKeyOf } from '@tradegraph/shared';
+import { waitFor } from '@tradegraph/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ANON,
   ARCHIVE,
   CREATE,
   CUSTOMER,
-  eventually,
   type Harness,
   type Org,
   PUBLISH,
@@ -458,10 +458,10 @@ describe('revocation', () => {
       },
       { aggregateId: rConnection.connectionId, orgId: R.id, source: 'identity' },
     );
-    await eventually(
+    await waitFor(
       async () => (await h.call(PRODUCT, { id: pA.id }, R.principal)).data?.product === null,
-      5000,
       'catalog hidden after revocation',
+      5000,
     );
     expect(Date.now() - started).toBeLessThan(5000);
     expect(ids(await h.call(LIST, {}, R.principal))).toEqual([]);

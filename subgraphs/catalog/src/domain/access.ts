@@ -1,5 +1,6 @@
 import { hasPermission, type OrganizationKind } from '@tradegraph/shared';
-import type { CatalogContext } from '../context.ts';
+import type { CatalogContext } from '../services.ts';
+import { partnerBrandIdsOf } from '../store/visibility.ts';
 import type { AccessLevel } from './nodes.ts';
 
 /**
@@ -33,26 +34,11 @@ export function viewerOf(ctx: CatalogContext): Viewer {
   return { organizationId: null, organizationKind: null, canRead: false };
 }
 
-const q = (name: string) => `\`${name}\``;
-
-/**
- * Brands the viewer's organisation may read as a partner (ACTIVE connection with
- * CATALOG_READ). One query per request at most (a per-request loader).
- */
+/** Brands the viewer's organisation may read as a partner (ACTIVE connection with CATALOG_READ). */
 export async function partnerBrandIds(ctx: CatalogContext): Promise<Set<string>> {
   const viewer = viewerOf(ctx);
   if (!viewer.organizationId || !viewer.canRead) return new Set();
-  const orgId = viewer.organizationId;
-  const loader = ctx.loaders.get<string, Set<string>>('partnerBrands', async (keys) => {
-    const rows = await ctx.em.execute<{ brand_id: string }[]>(
-      `select distinct brand_id from partner_access
-        where partner_id = ? and status = 'ACTIVE' and catalog_read = 1`,
-      [orgId],
-    );
-    const set = new Set(rows.map((r) => r.brand_id));
-    return keys.map(() => set);
-  });
-  return loader.load(orgId);
+  return partnerBrandIdsOf(ctx, viewer.organizationId);
 }
 
 /** Principals that act for no organisation (anonymous, customers): the shoppers. */
@@ -77,48 +63,4 @@ export async function levelsFor(
   const needsPartners = ids.some((b) => !(viewer.canRead && viewer.organizationId === b));
   const partners = needsPartners ? await partnerBrandIds(ctx) : new Set<string>();
   return new Map(ids.map((b) => [b, levelFor(viewer, b, partners)] as const));
-}
-
-/**
- * SQL condition "variant `alias` is publicly listed": some visible, not
- * removed listing of it on a storefront not known to be unpublished, by a
- * retailer whose connection to the brand is ACTIVE with SELL_PRODUCTS. Takes
- * one parameter, the brand id.
- */
-export function publicVariantSql(serviceDb: string, alias: string): string {
-  const s = q(serviceDb);
-  return `exists (select 1 from ${s}.listing_projection l
-      join ${s}.partner_access a
-        on a.partner_id = l.retailer_id and a.brand_id = l.brand_id and a.status = 'ACTIVE' and a.sell_products = 1
-      left join ${s}.storefront_projection sf on sf.storefront_id = l.storefront_id
-      where l.variant_id = ${alias}.id and l.brand_id = ? and l.visible = 1 and l.removed = 0
-        and (sf.published is null or sf.published = 1))`;
-}
-
-/** Brands that have at least one publicly listed variant (the anonymous browsing scope). */
-export async function publicBrandIds(ctx: CatalogContext, limit: number): Promise<string[]> {
-  const rows = await ctx.em.execute<{ brand_id: string }[]>(
-    `select distinct l.brand_id from listing_projection l
-       join partner_access a
-         on a.partner_id = l.retailer_id and a.brand_id = l.brand_id and a.status = 'ACTIVE' and a.sell_products = 1
-       left join storefront_projection sf on sf.storefront_id = l.storefront_id
-      where l.visible = 1 and l.removed = 0 and (sf.published is null or sf.published = 1)
-      order by l.brand_id limit ?`,
-    [limit],
-  );
-  return rows.map((r) => r.brand_id);
-}
-
-/** Whether the brand has any publicly listed variant. */
-export async function brandIsPublic(ctx: CatalogContext, brandId: string): Promise<boolean> {
-  const rows = await ctx.em.execute<{ n: number }[]>(
-    `select 1 as n from listing_projection l
-       join partner_access a
-         on a.partner_id = l.retailer_id and a.brand_id = l.brand_id and a.status = 'ACTIVE' and a.sell_products = 1
-       left join storefront_projection sf on sf.storefront_id = l.storefront_id
-      where l.brand_id = ? and l.visible = 1 and l.removed = 0 and (sf.published is null or sf.published = 1)
-      limit 1`,
-    [brandId],
-  );
-  return rows.length > 0;
 }

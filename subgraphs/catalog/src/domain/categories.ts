@@ -1,10 +1,21 @@
-import { LockMode } from '@mikro-orm/core';
-import { failWith, newId, notFound } from '@tradegraph/shared';
-import type { TenantContext } from '../context.ts';
-import { Category, Product } from '../entities/index.ts';
-import { type CategoryNode, categoryFromEntity, sqlDate } from './nodes.ts';
-import { qname, requireOwnId } from './tenants.ts';
-import { LIMITS, longText, Problems, slugOf, text } from './validation.ts';
+import { isOwnId, newId, notFound, requireOwnId } from '@tradegraph/shared';
+import type { Category } from '../entities/index.ts';
+import type { BrandTx } from '../services.ts';
+import {
+  categoryIdAtPath,
+  deepestDescendantDepth,
+  deleteCategory as deleteCategoryRow,
+  findCategory,
+  hasChildren,
+  hasProducts,
+  insertCategory,
+  lockCategory,
+  moveDescendants,
+} from '../store/categories.ts';
+import { save } from '../store/products.ts';
+import { fail, Problems } from './errors.ts';
+import { type CategoryNode, categoryFromEntity } from './nodes.ts';
+import { LIMITS, longText, slugOf, text } from './validation.ts';
 
 /**
  * A brand's category tree. Each category stores its parent and its path of
@@ -29,27 +40,20 @@ export interface UpdateCategoryInput {
   description?: string | null;
 }
 
-async function parentOf(ctx: TenantContext, problems: Problems, parentId: unknown) {
+async function parentOf(ctx: BrandTx, problems: Problems, parentId: unknown) {
   if (parentId === null || parentId === undefined) return null;
-  const id = (() => {
-    try {
-      return requireOwnId(ctx.tenant, parentId, 'cat', 'Category');
-    } catch {
-      return null;
-    }
-  })();
-  const parent = id ? await ctx.em.findOne(Category, { id }) : null;
+  const parent = isOwnId(ctx.tenant, parentId, 'cat') ? await findCategory(ctx, parentId) : null;
   if (!parent) problems.add('CATEGORY_NOT_FOUND', 'No such parent category', ['parentId']);
   return parent;
 }
 
-async function assertPathFree(ctx: TenantContext, path: string, exceptId?: string) {
-  const clash = await ctx.em.findOne(Category, { path }, { fields: ['id'] });
-  if (clash && clash.id !== exceptId)
-    failWith('SLUG_TAKEN', 'A category with this slug already exists under this parent', 'slug');
+async function assertPathFree(ctx: BrandTx, path: string, exceptId?: string) {
+  const clash = await categoryIdAtPath(ctx, path);
+  if (clash && clash !== exceptId)
+    fail('SLUG_TAKEN', 'A category with this slug already exists under this parent', 'slug');
 }
 
-export async function createCategory(ctx: TenantContext, input: CreateCategoryInput): Promise<CategoryNode> {
+export async function createCategory(ctx: BrandTx, input: CreateCategoryInput): Promise<CategoryNode> {
   const problems = new Problems();
   const name = text(problems, input.name, ['name'], LIMITS.categoryName, 'Name');
   const slug = slugOf(problems, input.slug, name);
@@ -61,7 +65,7 @@ export async function createCategory(ctx: TenantContext, input: CreateCategoryIn
   const path = parent ? `${parent.path}/${slug}` : slug!;
   await assertPathFree(ctx, path);
   const now = new Date();
-  const category = ctx.em.create(Category, {
+  const category = insertCategory(ctx, {
     id: newId('cat', ctx.tenant.tenantKey),
     parentId: parent?.id ?? null,
     name: name!,
@@ -72,13 +76,13 @@ export async function createCategory(ctx: TenantContext, input: CreateCategoryIn
     createdAt: now,
     updatedAt: now,
   });
-  await ctx.em.flush();
+  await save(ctx);
   return categoryFromEntity(category, ctx.tenant.organizationId);
 }
 
-export async function updateCategory(ctx: TenantContext, input: UpdateCategoryInput): Promise<CategoryNode> {
+export async function updateCategory(ctx: BrandTx, input: UpdateCategoryInput): Promise<CategoryNode> {
   const id = requireOwnId(ctx.tenant, input.id, 'cat', 'Category');
-  const category = await ctx.em.findOne(Category, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  const category = await lockCategory(ctx, id);
   if (!category) throw notFound('Category');
   const problems = new Problems();
   const name =
@@ -99,34 +103,20 @@ export async function updateCategory(ctx: TenantContext, input: UpdateCategoryIn
         'parentId',
       ]);
   } else {
-    parent = category.parentId ? await ctx.em.findOne(Category, { id: category.parentId }) : null;
+    parent = category.parentId ? await findCategory(ctx, category.parentId) : null;
   }
   problems.throwIfAny();
 
   const newDepth = parent ? parent.depth + 1 : 0;
   const newPath = parent ? `${parent.path}/${slug}` : slug!;
   if (newPath !== category.path) {
-    const t = qname(ctx.tenant.dbName);
-    const deepest = await ctx.em.execute<{ d: number | null }[]>(
-      `select max(depth) as d from ${t}.categories where path like ?`,
-      [`${category.path}/%`],
-    );
-    const subtreeHeight = (deepest[0]?.d ?? category.depth) - category.depth;
+    const subtreeHeight =
+      ((await deepestDescendantDepth(ctx, category.path)) ?? category.depth) - category.depth;
     if (newDepth + subtreeHeight >= LIMITS.categoryDepth)
-      failWith('TOO_DEEP', `Categories nest at most ${LIMITS.categoryDepth} levels`, 'parentId');
+      fail('TOO_DEEP', `Categories nest at most ${LIMITS.categoryDepth} levels`, 'parentId');
     await assertPathFree(ctx, newPath, category.id);
     // descendants: replace the path prefix and shift the depth
-    await ctx.em.execute(
-      `update ${t}.categories set path = concat(?, substring(path, ?)), depth = depth + ?, updated_at = ?
-        where path like ?`,
-      [
-        newPath,
-        category.path.length + 1,
-        newDepth - category.depth,
-        sqlDate(new Date()),
-        `${category.path}/%`,
-      ],
-    );
+    await moveDescendants(ctx, category.path, newPath, newDepth - category.depth, new Date());
   }
   category.name = name!;
   category.slug = slug!;
@@ -135,21 +125,21 @@ export async function updateCategory(ctx: TenantContext, input: UpdateCategoryIn
   category.path = newPath;
   category.depth = newDepth;
   category.updatedAt = new Date();
-  await ctx.em.flush();
+  await save(ctx);
   return categoryFromEntity(category, ctx.tenant.organizationId);
 }
 
 /** Deletes a category without sub-categories or products. */
-export async function deleteCategory(ctx: TenantContext, input: { id: string }): Promise<CategoryNode> {
+export async function deleteCategory(ctx: BrandTx, input: { id: string }): Promise<CategoryNode> {
   const id = requireOwnId(ctx.tenant, input.id, 'cat', 'Category');
-  const category = await ctx.em.findOne(Category, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  const category = await lockCategory(ctx, id);
   if (!category) throw notFound('Category');
-  if (await ctx.em.count(Category, { parentId: id }))
-    failWith('CATEGORY_HAS_CHILDREN', 'Move or delete its sub-categories first', 'id');
-  if (await ctx.em.count(Product, { categoryId: id }))
-    failWith('CATEGORY_IN_USE', 'Products are in this category: move them first', 'id');
+  if (await hasChildren(ctx, id))
+    fail('CATEGORY_HAS_CHILDREN', 'Move or delete its sub-categories first', 'id');
+  if (await hasProducts(ctx, id))
+    fail('CATEGORY_IN_USE', 'Products are in this category: move them first', 'id');
   const node = categoryFromEntity(category, ctx.tenant.organizationId);
-  ctx.em.remove(category);
-  await ctx.em.flush();
+  deleteCategoryRow(ctx, category);
+  await save(ctx);
   return node;
 }

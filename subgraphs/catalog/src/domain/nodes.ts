@@ -10,10 +10,9 @@ import type {
 } from '../entities/index.ts';
 
 /**
- * What resolvers get: plain rows of a brand's database plus the brand they
+ * What resolvers get: a brand's rows as typed values, plus the brand they
  * belong to and the viewer's access level (which decides, e.g., which variants
- * `Product.variants` lists). Reads use SQL on tenant databases (so one query
- * can also check visibility against the service database's projections).
+ * `Product.variants` lists). The store parses rows into these (store/rows.ts).
  */
 
 /** OWNER: the brand's own members; PARTNER: ACTIVE CATALOG_READ connection; PUBLIC: everyone, publicly listed variants only. */
@@ -68,45 +67,6 @@ export interface CategoryNode {
   updatedAt: Date;
 }
 
-export type Row = Record<string, unknown>;
-
-/** A DATETIME(3) read as text in UTC ('2026-01-02 03:04:05.678') or a Date. */
-export function dateOf(v: unknown): Date {
-  if (v instanceof Date) return v;
-  const s = String(v);
-  return new Date(s.includes('T') ? s : `${s.replace(' ', 'T')}Z`);
-}
-const dateOrNull = (v: unknown) => (v === null || v === undefined ? null : dateOf(v));
-
-/** A date as SQL DATETIME(3) text in UTC, for parameters compared with datetime columns. */
-export function sqlDate(d: Date): string {
-  return d.toISOString().replace('T', ' ').replace('Z', '');
-}
-
-function json<T>(v: unknown): T {
-  return (typeof v === 'string' ? JSON.parse(v) : v) as T;
-}
-
-export function productFromRow(r: Row, brandId: string, level: AccessLevel): ProductNode {
-  return {
-    id: String(r.id),
-    brandId,
-    level,
-    name: String(r.name),
-    sortName: String(r.sort_name),
-    description: (r.description as string | null) ?? null,
-    status: r.status as ProductStatus,
-    categoryId: (r.category_id as string | null) ?? null,
-    options: json<ProductOptionValue[]>(r.options),
-    attributes: json<ProductAttributeValue[]>(r.attributes),
-    media: json<ProductMediaValue[]>(r.media),
-    createdAt: dateOf(r.created_at),
-    updatedAt: dateOf(r.updated_at),
-    publishedAt: dateOrNull(r.published_at),
-    archivedAt: dateOrNull(r.archived_at),
-  };
-}
-
 export function productFromEntity(p: Product, brandId: string, level: AccessLevel): ProductNode {
   return {
     id: p.id,
@@ -124,25 +84,6 @@ export function productFromEntity(p: Product, brandId: string, level: AccessLeve
     updatedAt: p.updatedAt,
     publishedAt: p.publishedAt ?? null,
     archivedAt: p.archivedAt ?? null,
-  };
-}
-
-export function variantFromRow(r: Row, brandId: string, level: AccessLevel): VariantNode {
-  return {
-    id: String(r.id),
-    brandId,
-    level,
-    productId: String(r.product_id),
-    productName: String(r.product_name ?? ''),
-    sku: String(r.sku),
-    gtin: (r.gtin as string | null) ?? null,
-    options: json<SelectedOptionValue[]>(r.options),
-    msrpMinor: r.msrp_minor === null || r.msrp_minor === undefined ? null : String(r.msrp_minor),
-    msrpCurrency: (r.msrp_currency as string | null) ?? null,
-    position: Number(r.position),
-    archivedAt: dateOrNull(r.archived_at),
-    createdAt: dateOf(r.created_at),
-    updatedAt: dateOf(r.updated_at),
   };
 }
 
@@ -165,22 +106,6 @@ export function variantFromEntity(v: Variant, productName: string, brandId: stri
   };
 }
 
-export function categoryFromRow(r: Row, brandId: string, level: AccessLevel): CategoryNode {
-  return {
-    id: String(r.id),
-    brandId,
-    level,
-    parentId: (r.parent_id as string | null) ?? null,
-    name: String(r.name),
-    slug: String(r.slug),
-    path: String(r.path),
-    depth: Number(r.depth),
-    description: (r.description as string | null) ?? null,
-    createdAt: dateOf(r.created_at),
-    updatedAt: dateOf(r.updated_at),
-  };
-}
-
 export function categoryFromEntity(c: Category, brandId: string): CategoryNode {
   return {
     id: c.id,
@@ -195,4 +120,9 @@ export function categoryFromEntity(c: Category, brandId: string): CategoryNode {
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
   };
+}
+
+/** A reference to an organisation (its profile is identity's; catalog adds `products`). */
+export interface OrganizationRef {
+  id: string;
 }

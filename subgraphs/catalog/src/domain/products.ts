@@ -1,15 +1,24 @@
-import { LockMode } from '@mikro-orm/core';
-import { failWith, newId, notFound } from '@tradegraph/shared';
-import { publish } from '@tradegraph/shared/events';
-import { eventContext, type TenantContext } from '../context.ts';
-import { Category, Product, type ProductOptionValue, Variant } from '../entities/index.ts';
+import { isOwnId, newId, notFound, requireOwnId } from '@tradegraph/shared';
+import type { Product, ProductOptionValue, Variant } from '../entities/index.ts';
+import { productChanged } from '../events/publish.ts';
+import type { BrandTx } from '../services.ts';
+import {
+  categoryExists,
+  deleteVariant,
+  insertProduct,
+  insertVariant,
+  liveVariantsOf,
+  lockProduct as lockProductRow,
+  save,
+  variantsOf,
+  variantsUsing,
+} from '../store/products.ts';
+import { fail, Problems } from './errors.ts';
 import { type ProductNode, productFromEntity } from './nodes.ts';
-import { isOwnId, requireOwnId } from './tenants.ts';
 import {
   LIMITS,
   longText,
   matchVariantOptions,
-  Problems,
   sortKeyOf,
   text,
   validateAttributes,
@@ -31,7 +40,7 @@ import {
  *   combination;
  * - SKU unique per brand (case-insensitive, also against archived variants),
  *   GTIN optional with a valid GS1 check digit and unique per brand;
- * - removing a variant deletes it while the product was never published,
+ * - removing a variant deletes it while the product has not been published yet,
  *   otherwise archives it (it stays resolvable by id for history, keeps its SKU);
  * - an ACTIVE product keeps at least one live variant.
  */
@@ -61,8 +70,9 @@ export interface UpdateVariantInput {
   msrp?: { amount: string; currencyCode: string } | null;
 }
 
-export interface UpdateProductInput extends Partial<Omit<CreateProductInput, 'variants'>> {
+export interface UpdateProductInput extends Partial<Omit<CreateProductInput, 'variants' | 'name'>> {
   id: string;
+  name?: string | null;
   addVariants?: VariantInput[] | null;
   updateVariants?: UpdateVariantInput[] | null;
   removeVariantIds?: string[] | null;
@@ -80,9 +90,9 @@ interface Draft {
   msrp: { minor: string; currency: string } | null | undefined;
 }
 
-async function checkCategory(ctx: TenantContext, problems: Problems, categoryId: unknown) {
+async function checkCategory(ctx: BrandTx, problems: Problems, categoryId: unknown) {
   if (categoryId === null || categoryId === undefined) return null;
-  if (isOwnId(ctx.tenant, categoryId, 'cat') && (await ctx.em.count(Category, { id: categoryId })) > 0) {
+  if (isOwnId(ctx.tenant, categoryId, 'cat') && (await categoryExists(ctx, categoryId))) {
     return categoryId;
   }
   problems.add('CATEGORY_NOT_FOUND', 'No such category', ['categoryId']);
@@ -107,7 +117,7 @@ function draftOf(problems: Problems, v: VariantInput, field: (string | number)[]
  * database). Returns the canonical options and combination key per draft.
  */
 async function validateVariants(
-  ctx: TenantContext,
+  ctx: BrandTx,
   problems: Problems,
   productOptions: ProductOptionValue[],
   drafts: Draft[],
@@ -158,10 +168,7 @@ async function validateVariants(
   const skuList = drafts.filter((d) => d.sku && d.sku !== d.entity?.sku).map((d) => d.sku!);
   const gtinList = drafts.filter((d) => d.gtin && d.gtin !== d.entity?.gtin).map((d) => d.gtin!);
   if (skuList.length || gtinList.length) {
-    const or: object[] = [];
-    if (skuList.length) or.push({ sku: { $in: skuList } });
-    if (gtinList.length) or.push({ gtin: { $in: gtinList } });
-    const taken = await ctx.em.find(Variant, { $or: or }, { fields: ['id', 'sku', 'gtin'] });
+    const taken = await variantsUsing(ctx, skuList, gtinList);
     const ownIds = new Set([...freed, ...drafts.map((d) => d.entity?.id).filter(Boolean)]);
     for (const t of taken) {
       if (ownIds.has(t.id)) continue;
@@ -183,30 +190,15 @@ async function validateVariants(
   return matched;
 }
 
-function publishSnapshot(ctx: TenantContext, p: Product, live: Variant[]) {
-  publish(ctx.em, eventContext(ctx), 'catalog.product.changed', {
-    aggregateId: p.id,
-    orgId: ctx.tenant.organizationId,
-    payload: {
-      productId: p.id,
-      brandId: ctx.tenant.organizationId,
-      name: p.name,
-      status: p.status,
-      variants: [...live]
-        .sort((a, b) => a.position - b.position)
-        .map((v) => ({
-          variantId: v.id,
-          sku: v.sku,
-          gtin: v.gtin ?? null,
-          options: v.options,
-          msrpMinor: v.msrpMinor ?? null,
-          currencyCode: v.msrpCurrency ?? null,
-        })),
-    },
+/** The product's snapshot into the outbox of this transaction. */
+function publishSnapshot(ctx: BrandTx, product: Product, live: Variant[]) {
+  ctx.publish('catalog.product.changed', {
+    aggregateId: product.id,
+    payload: productChanged(ctx.tenant.organizationId, product, live),
   });
 }
 
-export async function createProduct(ctx: TenantContext, input: CreateProductInput): Promise<ProductNode> {
+export async function createProduct(ctx: BrandTx, input: CreateProductInput): Promise<ProductNode> {
   const problems = new Problems();
   const name = text(problems, input.name, ['name'], LIMITS.name, 'Name');
   const description = longText(problems, input.description, ['description'], LIMITS.description);
@@ -225,7 +217,7 @@ export async function createProduct(ctx: TenantContext, input: CreateProductInpu
 
   const now = new Date();
   const key = ctx.tenant.tenantKey;
-  const product = ctx.em.create(Product, {
+  const product = insertProduct(ctx, {
     id: newId('prd', key),
     name: name!,
     sortName: sortKeyOf(name!),
@@ -241,7 +233,7 @@ export async function createProduct(ctx: TenantContext, input: CreateProductInpu
     archivedAt: null,
   });
   const variants = drafts.map((d, i) =>
-    ctx.em.create(Variant, {
+    insertVariant(ctx, {
       id: newId('var', key),
       productId: product.id,
       sku: d.sku!,
@@ -257,18 +249,18 @@ export async function createProduct(ctx: TenantContext, input: CreateProductInpu
     }),
   );
   publishSnapshot(ctx, product, variants);
-  await ctx.em.flush();
+  await save(ctx);
   return productFromEntity(product, ctx.tenant.organizationId, 'OWNER');
 }
 
-async function lockProduct(ctx: TenantContext, id: unknown): Promise<Product> {
-  const productId = requireOwnId(ctx.tenant, id, 'prd', 'Product');
-  const product = await ctx.em.findOne(Product, { id: productId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+/** The brand's product, locked for the transaction; NOT_FOUND for any other id. */
+async function lockProduct(ctx: BrandTx, id: unknown): Promise<Product> {
+  const product = await lockProductRow(ctx, requireOwnId(ctx.tenant, id, 'prd', 'Product'));
   if (!product) throw notFound('Product');
   return product;
 }
 
-export async function updateProduct(ctx: TenantContext, input: UpdateProductInput): Promise<ProductNode> {
+export async function updateProduct(ctx: BrandTx, input: UpdateProductInput): Promise<ProductNode> {
   const product = await lockProduct(ctx, input.id);
   const problems = new Problems();
   const name =
@@ -286,7 +278,7 @@ export async function updateProduct(ctx: TenantContext, input: UpdateProductInpu
       ? await checkCategory(ctx, problems, input.categoryId)
       : product.categoryId;
 
-  const all = await ctx.em.find(Variant, { productId: product.id }, { orderBy: { position: 'asc' } });
+  const all = await variantsOf(ctx, product.id);
   const live = new Map(all.filter((v) => !v.archivedAt).map((v) => [v.id, v]));
   const removed = new Set<string>();
   (input.removeVariantIds ?? []).forEach((id, i) => {
@@ -361,10 +353,10 @@ export async function updateProduct(ctx: TenantContext, input: UpdateProductInpu
       v.optionKey = null;
       v.updatedAt = now;
     } else {
-      ctx.em.remove(v);
+      deleteVariant(ctx, v);
     }
   }
-  await ctx.em.flush();
+  await save(ctx);
   // 2. updates of existing variants
   let position = 0;
   finalDrafts.forEach((d, i) => {
@@ -392,12 +384,12 @@ export async function updateProduct(ctx: TenantContext, input: UpdateProductInpu
     }
     position++;
   });
-  await ctx.em.flush();
+  await save(ctx);
   // 3. new variants
   position = drafts.size;
   const created = added.map((d, j) => {
     const m = matched[drafts.size + j]!;
-    return ctx.em.create(Variant, {
+    return insertVariant(ctx, {
       id: newId('var', ctx.tenant.tenantKey),
       productId: product.id,
       sku: d.sku!,
@@ -424,39 +416,35 @@ export async function updateProduct(ctx: TenantContext, input: UpdateProductInpu
     ...finalDrafts.map((d) => d.entity).filter((v): v is Variant => !!v),
     ...created,
   ]);
-  await ctx.em.flush();
+  await save(ctx);
   return productFromEntity(product, ctx.tenant.organizationId, 'OWNER');
 }
 
-async function liveVariants(ctx: TenantContext, productId: string) {
-  return ctx.em.find(Variant, { productId, archivedAt: null }, { orderBy: { position: 'asc' } });
-}
-
 /** DRAFT or ARCHIVED → ACTIVE; needs at least one live variant. */
-export async function publishProduct(ctx: TenantContext, input: { id: string }): Promise<ProductNode> {
+export async function publishProduct(ctx: BrandTx, input: { id: string }): Promise<ProductNode> {
   const product = await lockProduct(ctx, input.id);
-  if (product.status === 'ACTIVE') failWith('ALREADY_ACTIVE', 'The product is already active', 'id');
-  const live = await liveVariants(ctx, product.id);
-  if (live.length === 0) failWith('NO_VARIANTS', 'Add at least one variant before publishing', 'id');
+  if (product.status === 'ACTIVE') fail('ALREADY_ACTIVE', 'The product is already active', 'id');
+  const live = await liveVariantsOf(ctx, product.id);
+  if (live.length === 0) fail('NO_VARIANTS', 'Add at least one variant before publishing', 'id');
   const now = new Date();
   product.status = 'ACTIVE';
   product.publishedAt ??= now;
   product.archivedAt = null;
   product.updatedAt = now;
   publishSnapshot(ctx, product, live);
-  await ctx.em.flush();
+  await save(ctx);
   return productFromEntity(product, ctx.tenant.organizationId, 'OWNER');
 }
 
 /** DRAFT or ACTIVE → ARCHIVED: hidden from partners and shoppers, kept for the brand and for history. */
-export async function archiveProduct(ctx: TenantContext, input: { id: string }): Promise<ProductNode> {
+export async function archiveProduct(ctx: BrandTx, input: { id: string }): Promise<ProductNode> {
   const product = await lockProduct(ctx, input.id);
-  if (product.status === 'ARCHIVED') failWith('ALREADY_ARCHIVED', 'The product is already archived', 'id');
+  if (product.status === 'ARCHIVED') fail('ALREADY_ARCHIVED', 'The product is already archived', 'id');
   const now = new Date();
   product.status = 'ARCHIVED';
   product.archivedAt = now;
   product.updatedAt = now;
-  publishSnapshot(ctx, product, await liveVariants(ctx, product.id));
-  await ctx.em.flush();
+  publishSnapshot(ctx, product, await liveVariantsOf(ctx, product.id));
+  await save(ctx);
   return productFromEntity(product, ctx.tenant.organizationId, 'OWNER');
 }

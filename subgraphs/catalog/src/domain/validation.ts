@@ -1,11 +1,4 @@
-import {
-  AppError,
-  type Money,
-  toMinorUnits,
-  type UserError,
-  UserErrors,
-  userError,
-} from '@tradegraph/shared';
+import { AppError, type Money, toMinorUnits } from '@tradegraph/shared';
 import type {
   AttributeType,
   ProductAttributeValue,
@@ -14,20 +7,9 @@ import type {
   SelectedOptionValue,
 } from '../entities/index.ts';
 import { ATTRIBUTE_TYPES } from '../entities/tenant.ts';
+import type { Problems } from './errors.ts';
 
-/** Collects every problem of an input, so a client learns them all at once; throws them as userErrors. */
-export class Problems {
-  readonly errors: UserError[] = [];
-  add(code: string, message: string, field: (string | number)[]): void {
-    this.errors.push(userError(code, message, field.map(String)));
-  }
-  get any(): boolean {
-    return this.errors.length > 0;
-  }
-  throwIfAny(): void {
-    if (this.errors.length) throw new UserErrors(this.errors);
-  }
-}
+/** Pure input rules of products and categories: each checks one value, records its problems and returns the canonical value. */
 
 export const LIMITS = {
   name: 200,

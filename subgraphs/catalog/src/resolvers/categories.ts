@@ -1,34 +1,51 @@
-import { type PageArgs, payload } from '@tradegraph/shared';
-import type { CatalogContext } from '../context.ts';
-import {
-  type CreateCategoryInput,
-  createCategory,
-  deleteCategory,
-  type UpdateCategoryInput,
-  updateCategory,
-} from '../domain/categories.ts';
-import type { CategoryNode } from '../domain/nodes.ts';
-import { childCategoriesLoader, findCategory, listCategories } from '../domain/reads.ts';
-import { catalogWrite } from '../domain/writes.ts';
+import { write } from '@tradegraph/shared';
+import { createCategory, deleteCategory, updateCategory } from '../domain/categories.ts';
+import { catalogPayload, uniqueKeyError } from '../domain/errors.ts';
+import type { CategoryResolvers, MutationResolvers, QueryResolvers } from '../generated/resolvers.ts';
+import { onBrand } from '../services.ts';
+import { categoryLoader, childCategoriesLoader, findCategory, listCategories } from '../store/reads.ts';
+
+/** A concurrent category with the same path (the domain's check could not see it). */
+const CATEGORY_KEYS = {
+  categories_path_uq: uniqueKeyError(
+    'SLUG_TAKEN',
+    'A category with this slug already exists under this parent',
+    'slug',
+  ),
+};
 
 export const categoryQueries = {
-  category: (_: unknown, { id }: { id: string }, ctx: CatalogContext) => findCategory(ctx, id),
-  categories: (
-    _: unknown,
-    args: PageArgs & { brandId?: string | null; parentId?: string | null },
-    ctx: CatalogContext,
-  ) => listCategories(ctx, args),
-};
+  category: (_, { id }, ctx) => findCategory(ctx, id),
+  categories: (_, args, ctx) => listCategories(ctx, args),
+} satisfies Pick<QueryResolvers, 'category' | 'categories'>;
 
 export const categoryMutations = {
-  createCategory: (_: unknown, { input }: { input: CreateCategoryInput }, ctx: CatalogContext) =>
-    payload('category', () => catalogWrite(ctx, 'catalog:write', (tx) => createCategory(tx, input))),
-  updateCategory: (_: unknown, { input }: { input: UpdateCategoryInput }, ctx: CatalogContext) =>
-    payload('category', () => catalogWrite(ctx, 'catalog:write', (tx) => updateCategory(tx, input))),
-  deleteCategory: (_: unknown, { input }: { input: { id: string } }, ctx: CatalogContext) =>
-    payload('category', () => catalogWrite(ctx, 'catalog:write', (tx) => deleteCategory(tx, input))),
-};
+  createCategory: (_, { input }, ctx) =>
+    catalogPayload('category', () =>
+      write(
+        ctx,
+        { permission: 'catalog:write', tenant: 'own', kinds: ['BRAND'], uniqueKeys: CATEGORY_KEYS },
+        (tx) => createCategory(onBrand(tx), input),
+      ),
+    ),
+  updateCategory: (_, { input }, ctx) =>
+    catalogPayload('category', () =>
+      write(
+        ctx,
+        { permission: 'catalog:write', tenant: 'own', kinds: ['BRAND'], uniqueKeys: CATEGORY_KEYS },
+        (tx) => updateCategory(onBrand(tx), input),
+      ),
+    ),
+  deleteCategory: (_, { input }, ctx) =>
+    catalogPayload('category', () =>
+      write(ctx, { permission: 'catalog:write', tenant: 'own', kinds: ['BRAND'] }, (tx) =>
+        deleteCategory(onBrand(tx), input),
+      ),
+    ),
+} satisfies Pick<MutationResolvers, 'createCategory' | 'updateCategory' | 'deleteCategory'>;
 
-export const categoryTypes = {
-  children: (c: CategoryNode, _: unknown, ctx: CatalogContext) => childCategoriesLoader(ctx).load(c.id),
-};
+export const Category = {
+  parent: (c, _, ctx) => (c.parentId ? categoryLoader(ctx).load(c.parentId) : null),
+  children: (c, _, ctx) => childCategoriesLoader(ctx).load(c.id),
+  brand: (c) => ({ id: c.brandId }),
+} satisfies CategoryResolvers;

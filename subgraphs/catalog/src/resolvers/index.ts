@@ -1,11 +1,15 @@
 import { scalarResolvers } from '@tradegraph/shared';
-import { categoryMutations, categoryQueries, categoryTypes } from './categories.ts';
-import { productMutations, productQueries, productTypes } from './products.ts';
+import type { Resolvers } from '../generated/resolvers.ts';
+import { Category, categoryMutations, categoryQueries } from './categories.ts';
+import { Organization, Product, ProductVariant, productMutations, productQueries } from './products.ts';
 
-export const resolvers = {
+/** The catalog subgraph's resolvers, checked against its SDL (src/generated/resolvers.ts). */
+export const resolvers: Resolvers = {
   ...scalarResolvers,
   Query: { ...productQueries, ...categoryQueries },
   Mutation: { ...productMutations, ...categoryMutations },
-  ...productTypes,
-  Category: { ...productTypes.Category, ...categoryTypes },
+  Product,
+  ProductVariant,
+  Organization,
+  Category,
 };

@@ -1,77 +1,107 @@
-import { fromMinorUnits, type PageArgs, payload } from '@tradegraph/shared';
-import type { CatalogContext } from '../context.ts';
-import type { CategoryNode, ProductNode, VariantNode } from '../domain/nodes.ts';
-import {
-  archiveProduct,
-  type CreateProductInput,
-  createProduct,
-  publishProduct,
-  type UpdateProductInput,
-  updateProduct,
-} from '../domain/products.ts';
+import { fromMinorUnits, write } from '@tradegraph/shared';
+import { catalogPayload, uniqueKeyError } from '../domain/errors.ts';
+import { archiveProduct, createProduct, publishProduct, updateProduct } from '../domain/products.ts';
+import type {
+  MutationResolvers,
+  OrganizationResolvers,
+  ProductResolvers,
+  ProductVariantResolvers,
+  QueryResolvers,
+} from '../generated/resolvers.ts';
+import { onBrand } from '../services.ts';
 import {
   categoryLoader,
   listProducts,
-  type ProductFilter,
-  type ProductSort,
   productLoader,
   variantLoader,
   variantsOfProductLoader,
-} from '../domain/reads.ts';
-import { catalogWrite } from '../domain/writes.ts';
+} from '../store/reads.ts';
 
-type ListArgs = PageArgs & { filter?: ProductFilter | null; sort?: ProductSort | null };
+/**
+ * Unique keys of a brand's variants whose violation by a concurrent write is
+ * an expected outcome (the domain's checks could not see the other writer).
+ */
+const VARIANT_KEYS = {
+  variants_sku_uq: uniqueKeyError(
+    'DUPLICATE_SKU',
+    'This SKU is already used by another variant of this brand',
+    'sku',
+  ),
+  variants_gtin_uq: uniqueKeyError(
+    'DUPLICATE_GTIN',
+    'This GTIN is already used by another variant of this brand',
+    'gtin',
+  ),
+  variants_options_uq: uniqueKeyError(
+    'DUPLICATE_OPTIONS',
+    'Another variant of this product has the same option values',
+    'options',
+  ),
+};
 
 export const productQueries = {
-  product: (_: unknown, { id }: { id: string }, ctx: CatalogContext) => productLoader(ctx).load(id),
-  productVariant: (_: unknown, { id }: { id: string }, ctx: CatalogContext) => variantLoader(ctx).load(id),
-  products: (_: unknown, args: ListArgs, ctx: CatalogContext) =>
-    listProducts(ctx, args.filter, args.sort, args),
-};
+  product: (_, { id }, ctx) => productLoader(ctx).load(id),
+  productVariant: (_, { id }, ctx) => variantLoader(ctx).load(id),
+  products: (_, args, ctx) => listProducts(ctx, args.filter, args.sort, args),
+} satisfies Pick<QueryResolvers, 'product' | 'productVariant' | 'products'>;
 
 export const productMutations = {
-  createProduct: (_: unknown, { input }: { input: CreateProductInput }, ctx: CatalogContext) =>
-    payload('product', () => catalogWrite(ctx, 'catalog:write', (tx) => createProduct(tx, input))),
-  updateProduct: (_: unknown, { input }: { input: UpdateProductInput }, ctx: CatalogContext) =>
-    payload('product', () => catalogWrite(ctx, 'catalog:write', (tx) => updateProduct(tx, input))),
-  publishProduct: (_: unknown, { input }: { input: { id: string } }, ctx: CatalogContext) =>
-    payload('product', () => catalogWrite(ctx, 'catalog:publish', (tx) => publishProduct(tx, input))),
-  archiveProduct: (_: unknown, { input }: { input: { id: string } }, ctx: CatalogContext) =>
-    payload('product', () => catalogWrite(ctx, 'catalog:publish', (tx) => archiveProduct(tx, input))),
-};
+  createProduct: (_, { input }, ctx) =>
+    catalogPayload('product', () =>
+      write(
+        ctx,
+        { permission: 'catalog:write', tenant: 'own', kinds: ['BRAND'], uniqueKeys: VARIANT_KEYS },
+        (tx) => createProduct(onBrand(tx), input),
+      ),
+    ),
+  updateProduct: (_, { input }, ctx) =>
+    catalogPayload('product', () =>
+      write(
+        ctx,
+        { permission: 'catalog:write', tenant: 'own', kinds: ['BRAND'], uniqueKeys: VARIANT_KEYS },
+        (tx) => updateProduct(onBrand(tx), input),
+      ),
+    ),
+  publishProduct: (_, { input }, ctx) =>
+    catalogPayload('product', () =>
+      write(ctx, { permission: 'catalog:publish', tenant: 'own', kinds: ['BRAND'] }, (tx) =>
+        publishProduct(onBrand(tx), input),
+      ),
+    ),
+  archiveProduct: (_, { input }, ctx) =>
+    catalogPayload('product', () =>
+      write(ctx, { permission: 'catalog:publish', tenant: 'own', kinds: ['BRAND'] }, (tx) =>
+        archiveProduct(onBrand(tx), input),
+      ),
+    ),
+} satisfies Pick<MutationResolvers, 'createProduct' | 'updateProduct' | 'publishProduct' | 'archiveProduct'>;
 
-export const productTypes = {
-  Product: {
-    __resolveReference: (ref: { id: string }, ctx: CatalogContext) => productLoader(ctx).load(ref.id),
-    brand: (p: ProductNode) => ({ id: p.brandId }),
-    category: (p: ProductNode, _: unknown, ctx: CatalogContext) =>
-      p.categoryId ? categoryLoader(ctx).load(p.categoryId) : null,
-    variants: (p: ProductNode, args: { includeArchived?: boolean | null }, ctx: CatalogContext) =>
-      variantsOfProductLoader(ctx, !!args.includeArchived && p.level === 'OWNER').load(p.id),
+export const Product = {
+  __resolveReference: (ref, ctx) => productLoader(ctx).load(ref.id),
+  brand: (p) => ({ id: p.brandId }),
+  category: (p, _, ctx) => (p.categoryId ? categoryLoader(ctx).load(p.categoryId) : null),
+  variants: (p, args, ctx) =>
+    variantsOfProductLoader(ctx, !!args.includeArchived && p.level === 'OWNER').load(p.id),
+} satisfies ProductResolvers;
+
+/**
+ * A variant reference resolves for anyone allowed to see it, else null (unknown,
+ * malformed, another type's or a hidden variant alike): see variantLoader.
+ */
+export const ProductVariant = {
+  __resolveReference: (ref, ctx) => variantLoader(ctx).load(ref.id),
+  title: (v) => [v.productName, ...v.options.map((o) => o.value)].join(' / '),
+  msrp: (v) =>
+    v.msrpMinor !== null && v.msrpCurrency ? fromMinorUnits(BigInt(v.msrpMinor), v.msrpCurrency) : null,
+  product: (v, _, ctx) => productLoader(ctx).load(v.productId),
+  brand: (v) => ({ id: v.brandId }),
+  archived: (v) => v.archivedAt !== null,
+} satisfies ProductVariantResolvers;
+
+export const Organization = {
+  __resolveReference: (ref) => ({ id: ref.id }),
+  products: (org, args, ctx) => {
+    const { search, categoryId, status } = args.filter ?? {};
+    return listProducts(ctx, { search, categoryId, status }, args.sort, args, org.id);
   },
-  ProductVariant: {
-    __resolveReference: (ref: { id: string }, ctx: CatalogContext) => variantLoader(ctx).load(ref.id),
-    title: (v: VariantNode) => [v.productName, ...v.options.map((o) => o.value)].join(' / '),
-    msrp: (v: VariantNode) =>
-      v.msrpMinor !== null && v.msrpCurrency ? fromMinorUnits(BigInt(v.msrpMinor), v.msrpCurrency) : null,
-    product: (v: VariantNode, _: unknown, ctx: CatalogContext) => productLoader(ctx).load(v.productId),
-    brand: (v: VariantNode) => ({ id: v.brandId }),
-    archived: (v: VariantNode) => v.archivedAt !== null,
-  },
-  Organization: {
-    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-    products: (
-      org: { id: string },
-      args: PageArgs & { filter?: ProductFilter | null; sort?: ProductSort | null },
-      ctx: CatalogContext,
-    ) => {
-      const { search, categoryId, status } = args.filter ?? {};
-      return listProducts(ctx, { search, categoryId, status }, args.sort, args, org.id);
-    },
-  },
-  Category: {
-    parent: (c: CategoryNode, _: unknown, ctx: CatalogContext) =>
-      c.parentId ? categoryLoader(ctx).load(c.parentId) : null,
-    brand: (c: CategoryNode) => ({ id: c.brandId }),
-  },
-};
+} satisfies OrganizationResolvers;

@@ -1,36 +1,24 @@
 import {
   badInput,
   groupByKeys,
-  type Loaders,
+  groupIdsByTenant,
+  onTenant,
   type PageArgs,
   pageArgs,
   parseId,
+  placeholders,
+  quoteDb,
+  registryOf,
   type TenantInfo,
+  tenantKeyOf,
   toConnection,
 } from '@tradegraph/shared';
-import { type CatalogContext, tenantEm } from '../context.ts';
+import { isShopper, levelsFor, partnerBrandIds, viewerOf } from '../domain/access.ts';
+import type { AccessLevel, CategoryNode, ProductNode, VariantNode } from '../domain/nodes.ts';
 import type { ProductStatus } from '../entities/index.ts';
-import {
-  brandIsPublic,
-  isShopper,
-  levelsFor,
-  partnerBrandIds,
-  publicBrandIds,
-  publicVariantSql,
-  viewerOf,
-} from './access.ts';
-import {
-  type AccessLevel,
-  type CategoryNode,
-  categoryFromRow,
-  type ProductNode,
-  productFromRow,
-  type Row,
-  sqlDate,
-  type VariantNode,
-  variantFromRow,
-} from './nodes.ts';
-import { qname, tenantsOfBrands, tenantsOfIds } from './tenants.ts';
+import type { CatalogContext } from '../services.ts';
+import { categoryFromRow, productFromRow, type Row, sqlDate, variantFromRow } from './rows.ts';
+import { brandIsPublic, publicBrandIds, publicVariantSql } from './visibility.ts';
 
 /**
  * Reads. Every lookup by id goes through a per-request DataLoader that groups
@@ -41,35 +29,25 @@ import { qname, tenantsOfBrands, tenantsOfIds } from './tenants.ts';
  * (plus at most one for the viewer's partner brands), whatever the page size.
  */
 
-/** Names of the loaders this request created, so a write can forget what they cached. */
-const created = new WeakMap<Loaders, Set<string>>();
+/** The request's EntityManager on a brand database (one fork per brand per request). */
+const tenantEm = (ctx: CatalogContext, tenant: TenantInfo) => onTenant(ctx, tenant).em;
+const qname = quoteDb;
+const marks = placeholders;
 
-function loader<K, V>(
-  ctx: CatalogContext,
-  name: string,
-  batch: (keys: readonly K[]) => Promise<(V | Error)[]>,
-) {
-  let names = created.get(ctx.loaders);
-  if (!names) {
-    names = new Set();
-    created.set(ctx.loaders, names);
+/** Brands by organisation id (unknown brands are left out), in one registry lookup. */
+async function tenantsOfBrands(ctx: CatalogContext, brandIds: readonly string[]): Promise<TenantInfo[]> {
+  const tenants = await registryOf(ctx).byKeys(brandIds.map((b) => tenantKeyOf(b)));
+  const out: TenantInfo[] = [];
+  for (const b of new Set(brandIds)) {
+    const t = tenants.get(tenantKeyOf(b));
+    if (t && t.organizationId === b && t.kind === 'BRAND') out.push(t);
   }
-  names.add(name);
-  return ctx.loaders.get<K, V>(name, batch);
+  return out;
 }
-
-/** Forgets what this request's loaders cached (after a write). */
-export function clearReadLoaders(ctx: CatalogContext): void {
-  for (const name of created.get(ctx.loaders) ?? []) {
-    ctx.loaders.get(name, async () => []).clearAll();
-  }
-}
-
-const marks = (n: number) => new Array(n).fill('?').join(', ');
 
 /** Groups loader keys (ids) per brand database and attaches the viewer's level to each brand. */
 async function perTenant(ctx: CatalogContext, ids: readonly string[], prefix: string) {
-  const groups = [...(await tenantsOfIds(ctx, ids, prefix)).values()];
+  const groups = await groupIdsByTenant(ctx, ids, prefix, ['BRAND']);
   const levels = await levelsFor(
     ctx,
     groups.map((g) => g.tenant.organizationId),
@@ -87,13 +65,13 @@ function productVisibility(ctx: CatalogContext, tenant: TenantInfo, level: Acces
   const t = qname(tenant.dbName);
   return {
     sql: ` and ${alias}.status = 'ACTIVE' and exists (select 1 from ${t}.variants pv
-      where pv.product_id = ${alias}.id and pv.archived_at is null and ${publicVariantSql(ctx.services.serviceDb, 'pv')})`,
+      where pv.product_id = ${alias}.id and pv.archived_at is null and ${publicVariantSql(ctx.kernel.serviceDb, 'pv')})`,
     params: [tenant.organizationId] as unknown[],
   };
 }
 
 export function productLoader(ctx: CatalogContext) {
-  return loader<string, ProductNode | null>(ctx, 'productById', async (ids) => {
+  return ctx.loaders.get<string, ProductNode | null>('productById', async (ids) => {
     const found = new Map<string, ProductNode>();
     await Promise.all(
       (await perTenant(ctx, ids, 'prd')).map(async ({ tenant, ids: own, level }) => {
@@ -114,7 +92,7 @@ function variantVisibility(ctx: CatalogContext, tenant: TenantInfo, level: Acces
   if (level === 'OWNER') return { sql: '', params: [] as unknown[] };
   if (level === 'PARTNER') return { sql: ` and p.status = 'ACTIVE'`, params: [] as unknown[] };
   return {
-    sql: ` and p.status = 'ACTIVE' and v.archived_at is null and ${publicVariantSql(ctx.services.serviceDb, 'v')}`,
+    sql: ` and p.status = 'ACTIVE' and v.archived_at is null and ${publicVariantSql(ctx.kernel.serviceDb, 'v')}`,
     params: [tenant.organizationId] as unknown[],
   };
 }
@@ -149,31 +127,47 @@ function productOfVariantRow(r: Row): Row {
  * product is ACTIVE in both rules; PUBLIC: the product is ACTIVE and this very
  * variant is a live, publicly listed one, which is productVisibility's EXISTS),
  * so `variant { product { … } }` costs no second query.
+ *
+ * A partner or shopper's miss on an existing brand may be a projection that
+ * has not caught up yet (a listing or connection the retailer or identity
+ * just committed, whose event is already in the log): the catalog's consumer
+ * group is let catch up once, bounded (kernel.settle), and the missed ids are
+ * looked up again. A variant that is really not visible stays null.
  */
 export function variantLoader(ctx: CatalogContext) {
-  return loader<string, VariantNode | null>(ctx, 'variantById', async (ids) => {
+  return ctx.loaders.get<string, VariantNode | null>('variantById', async (ids) => {
     const found = new Map<string, VariantNode>();
     const products = productLoader(ctx);
-    await Promise.all(
-      (await perTenant(ctx, ids, 'var')).map(async ({ tenant, ids: own, level }) => {
-        const t = qname(tenant.dbName);
-        const vis = variantVisibility(ctx, tenant, level);
-        const rows = await tenantEm(ctx, tenant).execute<Row[]>(
-          `select v.*, p.name as product_name, ${PRODUCT_OF_VARIANT_SQL}
-            from ${t}.variants v join ${t}.products p on p.id = v.product_id
-            where v.id in (${marks(own.length)})${vis.sql}`,
-          [...own, ...vis.params],
-        );
-        const primed = new Set<string>();
-        for (const r of rows) {
-          found.set(String(r.id), variantFromRow(r, tenant.organizationId, level));
-          const productId = String(r.product_id);
-          if (primed.has(productId)) continue;
-          primed.add(productId);
-          products.prime(productId, productFromRow(productOfVariantRow(r), tenant.organizationId, level));
-        }
-      }),
-    );
+    const lookUp = async (wanted: readonly string[]) => {
+      const groups = await perTenant(ctx, wanted, 'var');
+      await Promise.all(
+        groups.map(async ({ tenant, ids: own, level }) => {
+          const t = qname(tenant.dbName);
+          const vis = variantVisibility(ctx, tenant, level);
+          const rows = await tenantEm(ctx, tenant).execute<Row[]>(
+            `select v.*, p.name as product_name, ${PRODUCT_OF_VARIANT_SQL}
+              from ${t}.variants v join ${t}.products p on p.id = v.product_id
+              where v.id in (${marks(own.length)})${vis.sql}`,
+            [...own, ...vis.params],
+          );
+          const primed = new Set<string>();
+          for (const r of rows) {
+            found.set(String(r.id), variantFromRow(r, tenant.organizationId, level));
+            const productId = String(r.product_id);
+            if (primed.has(productId)) continue;
+            primed.add(productId);
+            products.clear(productId);
+            products.prime(productId, productFromRow(productOfVariantRow(r), tenant.organizationId, level));
+          }
+        }),
+      );
+      return groups.filter((g) => g.level !== 'OWNER').flatMap((g) => g.ids.filter((id) => !found.has(id)));
+    };
+    const missed = await lookUp(ids);
+    if (missed.length && (await ctx.kernel.settle())) {
+      ctx.loaders.get('partnerBrands', async () => []).clearAll();
+      await lookUp(missed);
+    }
     return ids.map((id) => found.get(id) ?? null);
   });
 }
@@ -185,7 +179,7 @@ export function variantLoader(ctx: CatalogContext) {
  */
 export function variantsOfProductLoader(ctx: CatalogContext, includeArchived: boolean) {
   const name = includeArchived ? 'variantsByProduct:all' : 'variantsByProduct:live';
-  return loader<string, VariantNode[]>(ctx, name, async (productIds) => {
+  return ctx.loaders.get<string, VariantNode[]>(name, async (productIds) => {
     const out: VariantNode[] = [];
     await Promise.all(
       (await perTenant(ctx, productIds, 'prd')).map(async ({ tenant, ids: own, level }) => {
@@ -196,7 +190,7 @@ export function variantsOfProductLoader(ctx: CatalogContext, includeArchived: bo
         if (!(includeArchived && level === 'OWNER')) sql += ' and v.archived_at is null';
         if (level !== 'OWNER') sql += ` and p.status = 'ACTIVE'`;
         if (level === 'PUBLIC') {
-          sql += ` and ${publicVariantSql(ctx.services.serviceDb, 'v')}`;
+          sql += ` and ${publicVariantSql(ctx.kernel.serviceDb, 'v')}`;
           params.push(tenant.organizationId);
         }
         const rows = await tenantEm(ctx, tenant).execute<Row[]>(`${sql} order by v.position, v.id`, params);
@@ -209,7 +203,7 @@ export function variantsOfProductLoader(ctx: CatalogContext, includeArchived: bo
 
 /** Categories by id, without an access check (callers reach them through a visible product or a checked query). */
 export function categoryLoader(ctx: CatalogContext) {
-  return loader<string, CategoryNode | null>(ctx, 'categoryById', async (ids) => {
+  return ctx.loaders.get<string, CategoryNode | null>('categoryById', async (ids) => {
     const found = new Map<string, CategoryNode>();
     await Promise.all(
       (await perTenant(ctx, ids, 'cat')).map(async ({ tenant, ids: own, level }) => {
@@ -225,7 +219,7 @@ export function categoryLoader(ctx: CatalogContext) {
 }
 
 export function childCategoriesLoader(ctx: CatalogContext) {
-  return loader<string, CategoryNode[]>(ctx, 'categoriesByParent', async (parentIds) => {
+  return ctx.loaders.get<string, CategoryNode[]>('categoriesByParent', async (parentIds) => {
     const out: CategoryNode[] = [];
     await Promise.all(
       (await perTenant(ctx, parentIds, 'cat')).map(async ({ tenant, ids: own, level }) => {
@@ -372,7 +366,7 @@ async function brandsInScope(ctx: CatalogContext, filter: ProductFilter, scopeBr
     ids = [...new Set([...(filter.brandId ? [filter.brandId] : []), ...(filter.brandIds ?? [])])];
   } else if (categoryKey) {
     // a category belongs to one brand: that brand is the scope
-    const tenant = (await ctx.services.registry.byKeys([categoryKey])).get(categoryKey);
+    const tenant = (await registryOf(ctx).byKeys([categoryKey])).get(categoryKey);
     ids = tenant ? [tenant.organizationId] : [];
   } else {
     const viewer = viewerOf(ctx);
@@ -455,7 +449,7 @@ export async function listProducts(
       const skuVisible =
         level === 'OWNER'
           ? ''
-          : ` and sv.archived_at is null${level === 'PUBLIC' ? ` and ${publicVariantSql(ctx.services.serviceDb, 'sv')}` : ''}`;
+          : ` and sv.archived_at is null${level === 'PUBLIC' ? ` and ${publicVariantSql(ctx.kernel.serviceDb, 'sv')}` : ''}`;
       const sku = `exists (select 1 from ${t}.variants sv where sv.product_id = p.id and sv.sku like ?${skuVisible})`;
       const skuParams: unknown[] = [
         `${likeEscape(search)}%`,

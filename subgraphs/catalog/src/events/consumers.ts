@@ -1,0 +1,47 @@
+import { CONNECTION_EVENT_TYPES } from '@tradegraph/contracts';
+import { type Kernel, provisionTenantOn } from '@tradegraph/shared';
+import { type HandlerMap, handleEach } from '@tradegraph/shared/events';
+import {
+  accessSupersedes,
+  listingOf,
+  listingSupersedes,
+  partnerAccessOf,
+  storefrontOf,
+  storefrontSupersedes,
+} from '../domain/projections.ts';
+import { upsertListing, upsertPartnerAccess, upsertStorefront } from '../store/projections.ts';
+
+/**
+ * What catalog reacts to (consumer group `catalog`). Each handler runs in one
+ * transaction on the service database with the processed-event record, so a
+ * redelivery is a no-op; each projection takes an event only when it is newer
+ * than what the row reflects (domain/projections.ts), so the rows converge
+ * whatever order events arrive in.
+ */
+export function catalogConsumers(kernel: Kernel): HandlerMap {
+  const log = kernel.logger;
+  return {
+    /** A brand's database exists as soon as the brand does (writes also provision it if this is late). */
+    'identity.organization.created': provisionTenantOn({ kernel }, ['BRAND']),
+    ...handleEach(CONNECTION_EVENT_TYPES, async (em, e) => {
+      const values = partnerAccessOf(e.payload, new Date(e.occurredAt));
+      if (!values) return;
+      await upsertPartnerAccess(em, e.payload.connectionId, values, (row) => accessSupersedes(row, values));
+    }),
+    'retailer.listing.changed': async (em, e) => {
+      const values = listingOf(e.payload, new Date(e.occurredAt));
+      if (!values) {
+        log.warn(
+          { eventId: e.id, variantId: e.payload.variantId, brandId: e.payload.brandId },
+          'listing of a variant that is not the brand’s ignored',
+        );
+        return;
+      }
+      await upsertListing(em, e.payload.listingId, values, (row) => listingSupersedes(row, values));
+    },
+    'retailer.storefront.changed': async (em, e) => {
+      const values = storefrontOf(e.payload, new Date(e.occurredAt));
+      await upsertStorefront(em, e.payload.storefrontId, values, (row) => storefrontSupersedes(row, values));
+    },
+  };
+}
