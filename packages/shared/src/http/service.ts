@@ -1,4 +1,3 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { loadInternalPublicKey } from '../auth/internal-token.ts';
 import {
@@ -22,6 +21,7 @@ import {
   type RequestContext,
   type Route,
   type RunningServer,
+  type SubgraphResolverMap,
   startSubgraphServer,
 } from './subgraph-server.ts';
 
@@ -70,7 +70,7 @@ export interface ServiceOptions<S, C extends RequestContext, T extends TenantSch
   /** Given for a service with one database per tenant: creates the provisioner and the TenantRegistry. */
   tenants?: T;
   sdl: string;
-  resolvers: GraphQLResolverMap<C>;
+  resolvers: SubgraphResolverMap;
   /** Builds the service's long-lived collaborators (may run start-up work such as bootstrapping data). */
   services: (runtime: ServiceRuntime<RegistryOf<T>>) => S | Promise<S>;
   /** Event handlers of the consumer group named like the service. */

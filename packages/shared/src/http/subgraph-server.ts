@@ -9,7 +9,7 @@ import {
   ApolloServerPluginInlineTraceDisabled,
 } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
-import type { DocumentNode } from 'graphql';
+import type { DocumentNode, GraphQLScalarType } from 'graphql';
 import {
   createInternalTokenVerifier,
   INTERNAL_TOKEN_HEADER,
@@ -48,13 +48,20 @@ export interface Route {
   ) => Promise<void>;
 }
 
+/**
+ * A subgraph's resolver map, as typed by each subgraph's generated `Resolvers`
+ * (src/generated/resolvers.ts). Not @apollo/subgraph's GraphQLResolverMap: that one types
+ * `__resolveReference` as a field resolver (parent, args, ctx), though it is called (reference, ctx, info).
+ */
+export type SubgraphResolverMap = Record<string, GraphQLScalarType | Record<string, unknown>>;
+
 export interface SubgraphServerOptions<C extends RequestContext> {
   /** Subgraph name as in the supergraph; also the audience internal tokens must carry. */
   name: string;
   port: number;
   host?: string;
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<C>;
+  resolvers: SubgraphResolverMap;
   logger: Logger;
   internalPublicKey: KeyObject;
   /** Builds the service's context from the verified base context (e.g. adds a forked EntityManager). */

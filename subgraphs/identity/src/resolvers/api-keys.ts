@@ -1,18 +1,14 @@
 import { payload } from '@tradegraph/shared';
-import { type IdentityContext, inTransaction } from '../context.ts';
+import { inTransaction } from '../context.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from '../domain/api-keys.ts';
+import type { MutationResolvers, QueryResolvers } from '../generated/resolvers.ts';
 
 export const apiKeyQueries = {
-  apiKeys: (_: unknown, args: { first?: number; after?: string }, ctx: IdentityContext) =>
-    listApiKeys(ctx, args),
-};
+  apiKeys: (_, args, ctx) => listApiKeys(ctx, args),
+} satisfies Pick<QueryResolvers, 'apiKeys'>;
 
 export const apiKeyMutations = {
-  createApiKey: async (
-    _: unknown,
-    { input }: { input: Parameters<typeof createApiKey>[1] },
-    ctx: IdentityContext,
-  ) => {
+  createApiKey: async (_, { input }, ctx) => {
     const result = await payload('created', () => inTransaction(ctx, (tx) => createApiKey(tx, input)));
     return {
       apiKey: result.created?.apiKey ?? null,
@@ -20,6 +16,6 @@ export const apiKeyMutations = {
       userErrors: result.userErrors,
     };
   },
-  revokeApiKey: (_: unknown, { input }: { input: { id: string } }, ctx: IdentityContext) =>
+  revokeApiKey: (_, { input }, ctx) =>
     payload('apiKey', () => inTransaction(ctx, (tx) => revokeApiKey(tx, input))),
-};
+} satisfies Pick<MutationResolvers, 'createApiKey' | 'revokeApiKey'>;

@@ -1,5 +1,5 @@
 import { payload } from '@tradegraph/shared';
-import { type IdentityContext, inTransaction } from '../context.ts';
+import { inTransaction } from '../context.ts';
 import {
   findConnection,
   listConnections,
@@ -7,41 +7,28 @@ import {
   respondToConnection,
   revokeConnection,
 } from '../domain/connections.ts';
-import { organizationLoader } from '../domain/organizations.ts';
-import type { PartnerConnection } from '../entities/index.ts';
+import type {
+  MutationResolvers,
+  PartnerConnectionResolvers,
+  QueryResolvers,
+} from '../generated/resolvers.ts';
+import { referencedOrganization } from './references.ts';
 
 export const connectionQueries = {
-  connections: (
-    _: unknown,
-    args: { filter?: Parameters<typeof listConnections>[1]; first?: number; after?: string },
-    ctx: IdentityContext,
-  ) => listConnections(ctx, args.filter, args),
-  connection: (_: unknown, { id }: { id: string }, ctx: IdentityContext) => findConnection(ctx, id),
-};
+  connections: (_, args, ctx) => listConnections(ctx, args.filter, args),
+  connection: (_, { id }, ctx) => findConnection(ctx, id),
+} satisfies Pick<QueryResolvers, 'connections' | 'connection'>;
 
 export const connectionMutations = {
-  requestConnection: (
-    _: unknown,
-    { input }: { input: Parameters<typeof requestConnection>[1] },
-    ctx: IdentityContext,
-  ) => payload('connection', () => inTransaction(ctx, (tx) => requestConnection(tx, input))),
-  respondToConnection: (
-    _: unknown,
-    { input }: { input: Parameters<typeof respondToConnection>[1] },
-    ctx: IdentityContext,
-  ) => payload('connection', () => inTransaction(ctx, (tx) => respondToConnection(tx, input))),
-  revokeConnection: (
-    _: unknown,
-    { input }: { input: Parameters<typeof revokeConnection>[1] },
-    ctx: IdentityContext,
-  ) => payload('connection', () => inTransaction(ctx, (tx) => revokeConnection(tx, input))),
-};
+  requestConnection: (_, { input }, ctx) =>
+    payload('connection', () => inTransaction(ctx, (tx) => requestConnection(tx, input))),
+  respondToConnection: (_, { input }, ctx) =>
+    payload('connection', () => inTransaction(ctx, (tx) => respondToConnection(tx, input))),
+  revokeConnection: (_, { input }, ctx) =>
+    payload('connection', () => inTransaction(ctx, (tx) => revokeConnection(tx, input))),
+} satisfies Pick<MutationResolvers, 'requestConnection' | 'respondToConnection' | 'revokeConnection'>;
 
-export const connectionTypes = {
-  PartnerConnection: {
-    requester: (c: PartnerConnection, _: unknown, ctx: IdentityContext) =>
-      organizationLoader(ctx).load(c.requesterId),
-    partner: (c: PartnerConnection, _: unknown, ctx: IdentityContext) =>
-      organizationLoader(ctx).load(c.partnerId),
-  },
-};
+export const partnerConnectionResolvers = {
+  requester: (c, _, ctx) => referencedOrganization(ctx, c.requesterId),
+  partner: (c, _, ctx) => referencedOrganization(ctx, c.partnerId),
+} satisfies PartnerConnectionResolvers;

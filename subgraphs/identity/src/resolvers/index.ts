@@ -1,11 +1,19 @@
 import { scalarResolvers } from '@tradegraph/shared';
+import type { Resolvers } from '../generated/resolvers.ts';
 import { apiKeyMutations, apiKeyQueries } from './api-keys.ts';
-import { connectionMutations, connectionQueries, connectionTypes } from './connections.ts';
-import { memberMutations, memberQueries, memberTypes } from './members.ts';
-import { organizationMutations, organizationQueries, organizationTypes } from './organizations.ts';
+import { connectionMutations, connectionQueries, partnerConnectionResolvers } from './connections.ts';
+import { invitationResolvers, memberMutations, memberQueries } from './members.ts';
+import {
+  membershipResolvers,
+  organizationMutations,
+  organizationQueries,
+  organizationResolvers,
+  userResolvers,
+} from './organizations.ts';
 import { sessionMutations } from './session.ts';
 
-export const resolvers = {
+/** Typed from the SDL (src/generated/resolvers.ts): a missing, misnamed or mis-shaped resolver fails typecheck. */
+export const resolvers: Resolvers = {
   ...scalarResolvers,
   Query: { ...organizationQueries, ...memberQueries, ...connectionQueries, ...apiKeyQueries },
   Mutation: {
@@ -15,7 +23,9 @@ export const resolvers = {
     ...connectionMutations,
     ...apiKeyMutations,
   },
-  ...organizationTypes,
-  ...memberTypes,
-  ...connectionTypes,
+  Organization: organizationResolvers,
+  User: userResolvers,
+  Membership: membershipResolvers,
+  Invitation: invitationResolvers,
+  PartnerConnection: partnerConnectionResolvers,
 };

@@ -1,5 +1,5 @@
-import { payload, type Role } from '@tradegraph/shared';
-import { type IdentityContext, inTransaction } from '../context.ts';
+import { payload } from '@tradegraph/shared';
+import { inTransaction } from '../context.ts';
 import {
   changeMemberRole,
   inviteMember,
@@ -8,40 +8,33 @@ import {
   removeMember,
   revokeInvitation,
 } from '../domain/members.ts';
-import { organizationLoader } from '../domain/organizations.ts';
-import type { Invitation } from '../entities/index.ts';
+import type { InvitationResolvers, MutationResolvers, QueryResolvers } from '../generated/resolvers.ts';
+import { referencedOrganization } from './references.ts';
 
 export const memberQueries = {
-  invitations: (
-    _: unknown,
-    args: { status?: string; first?: number; after?: string },
-    ctx: IdentityContext,
-  ) => listInvitations(ctx, args.status, args),
-  invitation: (_: unknown, { token }: { token: string }, ctx: IdentityContext) =>
-    previewInvitation(ctx, token),
-};
+  invitations: (_, args, ctx) => listInvitations(ctx, args.status, args),
+  invitation: (_, { token }, ctx) => previewInvitation(ctx, token),
+} satisfies Pick<QueryResolvers, 'invitations' | 'invitation'>;
 
 export const memberMutations = {
-  inviteMember: (_: unknown, { input }: { input: { email: string; role: Role } }, ctx: IdentityContext) =>
+  inviteMember: (_, { input }, ctx) =>
     payload('invitation', async () => {
       const { invitation, token } = await inTransaction(ctx, (tx) => inviteMember(tx, input));
       return Object.assign(invitation, { token });
     }),
-  revokeInvitation: (_: unknown, { input }: { input: { id: string } }, ctx: IdentityContext) =>
+  revokeInvitation: (_, { input }, ctx) =>
     payload('invitation', () => inTransaction(ctx, (tx) => revokeInvitation(tx, input.id))),
-  changeMemberRole: (
-    _: unknown,
-    { input }: { input: { membershipId: string; role: Role } },
-    ctx: IdentityContext,
-  ) => payload('membership', () => inTransaction(ctx, (tx) => changeMemberRole(tx, input))),
-  removeMember: (_: unknown, { input }: { input: { membershipId: string } }, ctx: IdentityContext) =>
+  changeMemberRole: (_, { input }, ctx) =>
+    payload('membership', () => inTransaction(ctx, (tx) => changeMemberRole(tx, input))),
+  removeMember: (_, { input }, ctx) =>
     payload('membership', () => inTransaction(ctx, (tx) => removeMember(tx, input.membershipId))),
-};
+} satisfies Pick<
+  MutationResolvers,
+  'inviteMember' | 'revokeInvitation' | 'changeMemberRole' | 'removeMember'
+>;
 
-export const memberTypes = {
-  Invitation: {
-    organization: (i: Invitation, _: unknown, ctx: IdentityContext) =>
-      organizationLoader(ctx).load(i.organizationId),
-    token: (i: Invitation & { token?: string }) => i.token ?? null,
-  },
-};
+export const invitationResolvers = {
+  organization: (i, _, ctx) => referencedOrganization(ctx, i.organizationId),
+  // Only the invitation just created carries its token (shown once).
+  token: (i) => ('token' in i && typeof i.token === 'string' ? i.token : null),
+} satisfies InvitationResolvers;

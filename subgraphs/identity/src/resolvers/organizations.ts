@@ -1,5 +1,5 @@
-import { type OrganizationKind, payload } from '@tradegraph/shared';
-import { type IdentityContext, inTransaction } from '../context.ts';
+import { payload } from '@tradegraph/shared';
+import { inTransaction } from '../context.ts';
 import { listMembers, membershipsOfUser, userLoader } from '../domain/members.ts';
 import {
   findOrganization,
@@ -8,58 +8,56 @@ import {
   updateOrganization,
 } from '../domain/organizations.ts';
 import { permissionsFor } from '../domain/roles.ts';
-import type { Membership, Organization, User } from '../entities/index.ts';
+import type {
+  MembershipResolvers,
+  MutationResolvers,
+  OrganizationResolvers,
+  QueryResolvers,
+  UserResolvers,
+} from '../generated/resolvers.ts';
+import { referencedOrganization, referencedUser } from './references.ts';
 
 export const organizationQueries = {
-  me: async (_: unknown, __: unknown, ctx: IdentityContext) => {
+  me: async (_, __, ctx) => {
     const p = ctx.principal;
     if (p.kind === 'user') return userLoader(ctx).load(p.userId);
     if (p.kind === 'customer') return userLoader(ctx).load(p.customerId);
     return null;
   },
-  currentOrganization: (_: unknown, __: unknown, ctx: IdentityContext) => {
+  currentOrganization: (_, __, ctx) => {
     const p = ctx.principal;
     const id = p.kind === 'user' || p.kind === 'apiKey' ? p.organizationId : null;
     return id ? findOrganization(ctx, id) : null;
   },
-  organization: (_: unknown, { id }: { id: string }, ctx: IdentityContext) => findOrganization(ctx, id),
-  organizations: (
-    _: unknown,
-    args: { filter?: { kind?: OrganizationKind; nameContains?: string }; first?: number; after?: string },
-    ctx: IdentityContext,
-  ) => listOrganizations(ctx, args.filter, args),
-};
+  organization: (_, { id }, ctx) => findOrganization(ctx, id),
+  organizations: (_, args, ctx) => listOrganizations(ctx, args.filter, args),
+} satisfies Pick<QueryResolvers, 'me' | 'currentOrganization' | 'organization' | 'organizations'>;
 
 export const organizationMutations = {
-  updateOrganization: (
-    _: unknown,
-    { input }: { input: Parameters<typeof updateOrganization>[1] },
-    ctx: IdentityContext,
-  ) => payload('organization', () => inTransaction(ctx, (tx) => updateOrganization(tx, input))),
-};
+  updateOrganization: (_, { input }, ctx) =>
+    payload('organization', () => inTransaction(ctx, (tx) => updateOrganization(tx, input))),
+} satisfies Pick<MutationResolvers, 'updateOrganization'>;
 
-export const organizationTypes = {
-  Organization: {
-    __resolveReference: (ref: { id: string }, ctx: IdentityContext) => findOrganization(ctx, ref.id),
-    members: (org: Organization, args: { first?: number; after?: string }, ctx: IdentityContext) =>
-      listMembers(ctx, org.id, args),
+export const organizationResolvers = {
+  __resolveReference: (ref, ctx) => findOrganization(ctx, ref.id),
+  members: (org, args, ctx) => listMembers(ctx, org.id, args),
+} satisfies OrganizationResolvers;
+
+export const userResolvers = {
+  /** Other services may reference a user; only the user themselves sees it. */
+  __resolveReference: (ref, ctx) => {
+    const p = ctx.principal;
+    const self = p.kind === 'user' ? p.userId : p.kind === 'customer' ? p.customerId : null;
+    return self === ref.id ? userLoader(ctx).load(ref.id) : null;
   },
-  User: {
-    /** Other services may reference a user; only the user themselves sees it. */
-    __resolveReference: (ref: { id: string }, ctx: IdentityContext) => {
-      const p = ctx.principal;
-      const self = p.kind === 'user' ? p.userId : p.kind === 'customer' ? p.customerId : null;
-      return self === ref.id ? userLoader(ctx).load(ref.id) : null;
-    },
-    memberships: (user: User, _: unknown, ctx: IdentityContext) => membershipsOfUser(ctx, user.id),
+  memberships: (user, _, ctx) => membershipsOfUser(ctx, user.id),
+} satisfies UserResolvers;
+
+export const membershipResolvers = {
+  organization: (m, _, ctx) => referencedOrganization(ctx, m.organizationId),
+  user: (m, _, ctx) => referencedUser(ctx, m.userId),
+  permissions: async (m, _, ctx) => {
+    const org = await organizationLoader(ctx).load(m.organizationId);
+    return org ? permissionsFor(m.role, org.kind) : [];
   },
-  Membership: {
-    organization: (m: Membership, _: unknown, ctx: IdentityContext) =>
-      organizationLoader(ctx).load(m.organizationId),
-    user: (m: Membership, _: unknown, ctx: IdentityContext) => userLoader(ctx).load(m.userId),
-    permissions: async (m: Membership, _: unknown, ctx: IdentityContext) => {
-      const org = await organizationLoader(ctx).load(m.organizationId);
-      return org ? permissionsFor(m.role, org.kind) : [];
-    },
-  },
-};
+} satisfies MembershipResolvers;

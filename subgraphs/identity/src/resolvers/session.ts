@@ -4,15 +4,18 @@ import { login, registerCustomer, signUp } from '../domain/accounts.ts';
 import { acceptInvitation } from '../domain/members.ts';
 import { findOrganization } from '../domain/organizations.ts';
 import { endSession, refreshSession, type Session } from '../domain/sessions.ts';
+import type { Organization, User } from '../entities/index.ts';
+import type { MutationResolvers } from '../generated/resolvers.ts';
 
-type SessionPayload = {
+/** What every session-creating mutation answers (RegisterCustomerPayload has no organization field). */
+interface SessionPayload {
   accessToken: string | null;
   refreshToken: string | null;
   expiresAt: Date | null;
-  user: Session['user'] | null;
-  organization: unknown;
+  user: User | null;
+  organization: Organization | null;
   userErrors: UserError[];
-};
+}
 
 const failed = (errors: UserError[]): SessionPayload => ({
   accessToken: null,
@@ -46,19 +49,12 @@ async function sessionPayload(
   };
 }
 
-type Args<T> = { input: T };
-
 export const sessionMutations = {
-  signUp: (_: unknown, { input }: Args<Parameters<typeof signUp>[1]>, ctx: IdentityContext) =>
-    sessionPayload(ctx, (tx) => signUp(tx, input)),
+  signUp: (_, { input }, ctx) => sessionPayload(ctx, (tx) => signUp(tx, input)),
 
-  registerCustomer: (
-    _: unknown,
-    { input }: Args<Parameters<typeof registerCustomer>[1]>,
-    ctx: IdentityContext,
-  ) => sessionPayload(ctx, (tx) => registerCustomer(tx, input)),
+  registerCustomer: (_, { input }, ctx) => sessionPayload(ctx, (tx) => registerCustomer(tx, input)),
 
-  login: (_: unknown, { input }: Args<Parameters<typeof login>[1]>, ctx: IdentityContext) =>
+  login: (_, { input }, ctx) =>
     sessionPayload(ctx, async (tx) => {
       const result = await login(tx, input);
       if ('session' in result) return result.session;
@@ -67,7 +63,7 @@ export const sessionMutations = {
         : [userError('INVALID_CREDENTIALS', 'Invalid email or password')];
     }),
 
-  refreshToken: (_: unknown, { input }: Args<{ refreshToken: string }>, ctx: IdentityContext) =>
+  refreshToken: (_, { input }, ctx) =>
     sessionPayload(ctx, async (tx) => {
       const result = await refreshSession(tx, input.refreshToken);
       if ('session' in result) return result.session;
@@ -81,14 +77,13 @@ export const sessionMutations = {
       ];
     }),
 
-  acceptInvitation: (
-    _: unknown,
-    { input }: Args<Parameters<typeof acceptInvitation>[1]>,
-    ctx: IdentityContext,
-  ) => sessionPayload(ctx, (tx) => acceptInvitation(tx, input)),
+  acceptInvitation: (_, { input }, ctx) => sessionPayload(ctx, (tx) => acceptInvitation(tx, input)),
 
-  logout: async (_: unknown, { input }: Args<{ refreshToken: string }>, ctx: IdentityContext) => {
+  logout: async (_, { input }, ctx) => {
     await inTransaction(ctx, (tx) => endSession(tx, input.refreshToken));
     return { success: true, userErrors: [] };
   },
-};
+} satisfies Pick<
+  MutationResolvers,
+  'signUp' | 'registerCustomer' | 'login' | 'refreshToken' | 'acceptInvitation' | 'logout'
+>;
