@@ -746,7 +746,7 @@ export type UpdateProductInput = {
   name?: InputMaybe<Scalars['String']['input']>;
   /** Replaces the options; every remaining variant must match them. */
   options?: InputMaybe<Array<ProductOptionInput>>;
-  /** Deleted while the product was never published, archived otherwise. */
+  /** Deleted while the product has not been published yet, archived otherwise. */
   removeVariantIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** Changes to existing variants. */
   updateVariants?: InputMaybe<Array<UpdateProductVariantInput>>;
