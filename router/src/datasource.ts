@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { parseCacheControlHeader } from '@apollo/gateway/dist/datasources/parseCacheControlHeader.js';
 import { INTERNAL_TOKEN_HEADER, type Logger, type Principal } from '@tradegraph/shared';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { GraphQLFormattedError } from 'graphql';
 import type { RouterContext } from './context.ts';
-import type { Fetcher } from './fetcher.ts';
+import type { SubgraphPost } from './fetcher.ts';
 
 export const SUBGRAPH_UNAVAILABLE = 'SUBGRAPH_UNAVAILABLE';
 const ROUTER_PRINCIPAL: Principal = { kind: 'router' };
@@ -14,34 +15,42 @@ export interface SubgraphDataSourceOptions {
   /** Name as in the supergraph's `@join__graph(name:)`. */
   name: string;
   url: string;
-  fetcher: Fetcher;
+  post: SubgraphPost;
   /** Internal token for an audience and principal (createInternalTokenSigner: reused for a few seconds). */
   internalToken: (audience: string, principal: Principal) => Promise<string>;
   logger: Logger;
   onFetch?: (subgraph: string, outcome: FetchOutcome, seconds: number) => void;
 }
 
-/** A non-2xx subgraph answer that still carries a GraphQL body: its errors are passed on. */
-class SubgraphErrorBody extends GraphQLError {
-  readonly status: number;
-  readonly body: { data?: Record<string, unknown> | null; errors: GraphQLFormattedError[] };
-  constructor(status: number, body: SubgraphErrorBody['body']) {
-    super(`subgraph answered HTTP ${status} with GraphQL errors`);
+export interface SubgraphRequest {
+  query: string;
+  variables?: Record<string, unknown>;
+  operationName?: string | undefined;
+}
+
+export interface SubgraphResponse {
+  data?: Record<string, unknown> | null;
+  errors?: GraphQLFormattedError[];
+  extensions?: Record<string, unknown>;
+}
+
+/** The part of Apollo Server's cache policy a subgraph answer may restrict. */
+interface CachePolicy {
+  restrict(hint: { maxAge?: number; scope?: 'PUBLIC' | 'PRIVATE' }): void;
+}
+
+/** A subgraph answer that cannot be used: the subgraph is reported unavailable. */
+class SubgraphFailure extends Error {
+  readonly status: number | undefined;
+  constructor(message: string, status?: number) {
+    super(message);
     this.status = status;
-    this.body = body;
   }
 }
 
-/** A non-2xx subgraph answer without a usable GraphQL body. */
-class SubgraphHttpError extends GraphQLError {
-  readonly status: number;
-  constructor(status: number) {
-    super(`subgraph answered HTTP ${status}`);
-    this.status = status;
-  }
-}
-
-function isGraphQLErrorBody(body: unknown): body is SubgraphErrorBody['body'] {
+function isGraphQLErrorBody(
+  body: unknown,
+): body is { data?: SubgraphResponse['data']; errors: GraphQLFormattedError[] } {
   const errors = (body as { errors?: unknown } | null)?.errors;
   return (
     Array.isArray(errors) &&
@@ -50,80 +59,101 @@ function isGraphQLErrorBody(body: unknown): body is SubgraphErrorBody['body'] {
   );
 }
 
+const JSON_TYPES = ['application/json', 'application/graphql-response+json'];
+
+/** As RemoteGraphQLDataSource.parseBody: JSON when the subgraph says so, else the text itself. */
+function parseBody(contentType: string, text: string): unknown {
+  return JSON_TYPES.some((t) => contentType.startsWith(t)) ? JSON.parse(text) : text;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
 /**
  * How the router talks to one subgraph: only the router's own headers go out
  * (an internal token carrying the verified principal for this subgraph, the
  * request id and trace context), and a subgraph that cannot be reached becomes one clear
  * SUBGRAPH_UNAVAILABLE error instead of a leaked URL or stack.
+ *
+ * It implements the gateway's data-source contract directly (rather than
+ * extending RemoteGraphQLDataSource, which builds node-fetch Headers and a
+ * Request per call); the plan executor calls `fetchOperation` itself.
  */
-export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
+export class SubgraphDataSource implements GraphQLDataSource<RouterContext> {
   readonly subgraph: string;
   /** Internal-token audience: the subgraph's name, lower-cased. */
   readonly audience: string;
+  readonly url: string;
+  readonly #post: SubgraphPost;
   readonly #internalToken: SubgraphDataSourceOptions['internalToken'];
   readonly #logger: Logger;
   readonly #onFetch: SubgraphDataSourceOptions['onFetch'];
 
   constructor(opts: SubgraphDataSourceOptions) {
-    super({ url: opts.url, fetcher: opts.fetcher });
     this.subgraph = opts.name;
     this.audience = opts.name.toLowerCase();
+    this.url = opts.url;
+    this.#post = opts.post;
     this.#internalToken = opts.internalToken;
     this.#logger = opts.logger;
     this.#onFetch = opts.onFetch;
   }
 
-  override async willSendRequest(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<void> {
-    const headers = options.request.http?.headers;
-    if (!headers) return;
-    const ctx = 'incomingRequestContext' in options ? options.context : undefined;
-    const drop: string[] = [];
-    for (const [name] of headers) {
-      const lower = name.toLowerCase();
-      if (lower.startsWith('x-tradegraph-') || lower === 'authorization' || lower === 'cookie')
-        drop.push(name);
-    }
-    for (const name of drop) headers.delete(name);
-
-    const requestId = ctx?.requestId ?? randomUUID();
-    headers.set(
-      INTERNAL_TOKEN_HEADER,
-      await this.#internalToken(this.audience, ctx?.principal ?? ROUTER_PRINCIPAL),
+  async process(options: GraphQLDataSourceProcessOptions<RouterContext>) {
+    const { query, variables, operationName } = options.request;
+    if (!query) throw new Error('Missing query');
+    const incoming = 'incomingRequestContext' in options ? options : undefined;
+    const response = await this.fetchOperation(
+      { query, ...(variables ? { variables } : {}), ...(operationName ? { operationName } : {}) },
+      incoming?.context,
+      incoming?.incomingRequestContext.overallCachePolicy as CachePolicy | undefined,
     );
-    headers.set('x-request-id', requestId);
-    if (ctx?.traceparent) {
-      headers.set('traceparent', ctx.traceparent);
-      if (ctx.tracestate) headers.set('tracestate', ctx.tracestate);
-    }
+    return response as Awaited<ReturnType<GraphQLDataSource['process']>>;
   }
 
-  override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]) {
-    // 401/403 means the subgraph refused the router itself (key mismatch): never the caller's fault.
-    if (response.status !== 401 && response.status !== 403) {
-      const body = await this.parseBody(response).catch(() => undefined);
-      if (isGraphQLErrorBody(body)) return new SubgraphErrorBody(response.status, body);
-    } else {
-      await response.text().catch(() => undefined);
-    }
-    return new SubgraphHttpError(response.status);
-  }
-
-  override async process(options: GraphQLDataSourceProcessOptions<RouterContext>) {
+  /** One operation against this subgraph; never throws for subgraph or network failures. */
+  async fetchOperation(
+    request: SubgraphRequest,
+    ctx: RouterContext | undefined,
+    cachePolicy?: CachePolicy,
+  ): Promise<SubgraphResponse> {
     const started = performance.now();
     const elapsed = () => (performance.now() - started) / 1000;
     try {
-      const response = await super.process(options);
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        [INTERNAL_TOKEN_HEADER]: await this.#internalToken(this.audience, ctx?.principal ?? ROUTER_PRINCIPAL),
+        'x-request-id': ctx?.requestId ?? randomUUID(),
+      };
+      if (ctx?.traceparent) {
+        headers.traceparent = ctx.traceparent;
+        if (ctx.tracestate) headers.tracestate = ctx.tracestate;
+      }
+      const reply = await this.#post(this.url, headers, JSON.stringify(request));
+      if (reply.status < 200 || reply.status >= 300) {
+        // 401/403 means the subgraph refused the router itself (key mismatch): never the caller's fault.
+        if (reply.status !== 401 && reply.status !== 403) {
+          let body: unknown;
+          try {
+            body = parseBody(reply.contentType, reply.text);
+          } catch {}
+          if (isGraphQLErrorBody(body)) {
+            this.#onFetch?.(this.subgraph, 'error_response', elapsed());
+            return { data: body.data ?? null, errors: body.errors };
+          }
+        }
+        throw new SubgraphFailure(`subgraph answered HTTP ${reply.status}`, reply.status);
+      }
+      const body = parseBody(reply.contentType, reply.text);
+      if (!isObject(body)) throw new SubgraphFailure(`Expected JSON response body, but received: ${body}`);
+      if (cachePolicy) restrictCachePolicy(cachePolicy, reply.cacheControl);
+      const response = body as SubgraphResponse;
       this.#onFetch?.(this.subgraph, response.errors?.length ? 'error_response' : 'ok', elapsed());
       return response;
     } catch (err) {
-      if (err instanceof SubgraphErrorBody) {
-        this.#onFetch?.(this.subgraph, 'error_response', elapsed());
-        return { data: err.body.data ?? null, errors: err.body.errors };
-      }
       this.#onFetch?.(this.subgraph, 'unavailable', elapsed());
-      const log = 'incomingRequestContext' in options ? options.context.logger : this.#logger;
-      const status = err instanceof SubgraphHttpError ? err.status : undefined;
-      log.warn(
+      const status = err instanceof SubgraphFailure ? err.status : undefined;
+      (ctx?.logger ?? this.#logger).warn(
         {
           subgraph: this.subgraph,
           url: this.url,
@@ -148,4 +178,15 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
       };
     }
   }
+}
+
+/** As RemoteGraphQLDataSource: each subgraph answer restricts the response's overall cache policy. */
+function restrictCachePolicy(policy: CachePolicy, header: string | undefined) {
+  const parsed = parseCacheControlHeader(header);
+  const hint: { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } = { maxAge: 0 };
+  const maxAge = parsed['max-age'];
+  if (typeof maxAge === 'string' && /^[0-9]+$/.test(maxAge)) hint.maxAge = +maxAge;
+  if (parsed.private === true) hint.scope = 'PRIVATE';
+  if (parsed.public === true) hint.scope = 'PUBLIC';
+  policy.restrict(hint);
 }

@@ -18,7 +18,8 @@ import { introspectionEnabled, loadRouterConfig, type RouterConfig } from './con
 import type { RouterContext } from './context.ts';
 import { SubgraphDataSource } from './datasource.ts';
 import { createErrorFormatter } from './errors.ts';
-import { createFetcher, createSubgraphAgent } from './fetcher.ts';
+import { createPlanExecutor } from './execution/executor.ts';
+import { createSubgraphAgent, createSubgraphPost } from './fetcher.ts';
 import { createRequestHandler, type RouterState } from './http.ts';
 import { operationLimitsRule } from './limits.ts';
 import { routerMetrics } from './metrics.ts';
@@ -85,7 +86,7 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
     connectionsPerOrigin: config.SUBGRAPH_MAX_CONNECTIONS,
     timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
   });
-  const fetcher = createFetcher(agent, config.SUBGRAPH_TIMEOUT_MS);
+  const post = createSubgraphPost(agent, config.SUBGRAPH_TIMEOUT_MS);
 
   const authenticate = createAuthenticator({
     verifyJwt: createJwtVerifier({
@@ -111,21 +112,48 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
   });
 
   const gatewayLogger = logger.child({ component: 'gateway' });
-  const gateway = new ApolloGateway({
-    supergraphSdl,
-    logger: gatewayLogger,
-    experimental_approximateQueryPlanStoreMiB: config.ROUTER_QUERY_PLAN_CACHE_MIB,
-    buildService: ({ name, url }) =>
-      new SubgraphDataSource({
+  const sources = new Map<string, SubgraphDataSource>();
+  const sourceFor = (name: string, url: string | undefined) => {
+    let source = sources.get(name);
+    if (!source) {
+      source = new SubgraphDataSource({
         name,
         url: urlOf.get(name) ?? url ?? '',
-        fetcher,
+        post,
         internalToken,
         logger,
         onFetch: (subgraph, outcome, seconds) =>
           metrics.subgraphFetches.observe({ subgraph, outcome }, seconds),
-      }),
+      });
+      sources.set(name, source);
+    }
+    return source;
+  };
+  for (const { name, url } of endpoints) sourceFor(name, url);
+  const stockGateway = new ApolloGateway({
+    supergraphSdl,
+    logger: gatewayLogger,
+    experimental_approximateQueryPlanStoreMiB: config.ROUTER_QUERY_PLAN_CACHE_MIB,
+    buildService: ({ name, url }) => sourceFor(name, url),
   });
+  // Apollo Server loads the schema through the stock gateway; execution goes to our plan
+  // executor, which hands back to the stock one what it does not handle (introspection…).
+  let stockExecutor: ReturnType<typeof createPlanExecutor> | undefined;
+  const planExecutor = createPlanExecutor({
+    supergraphSdl,
+    sources,
+    fallback: () => stockExecutor!,
+    maxEntries: Math.max(100, config.ROUTER_QUERY_PLAN_CACHE_MIB * 100),
+  });
+  const gateway: NonNullable<ConstructorParameters<typeof ApolloServer<RouterContext>>[0]['gateway']> = {
+    async load(options) {
+      const loaded = await stockGateway.load(options);
+      stockExecutor = loaded.executor;
+      return { schema: loaded.schema, executor: planExecutor };
+    },
+    onSchemaLoadOrUpdate: (callback) => stockGateway.onSchemaLoadOrUpdate(callback),
+    stop: () => stockGateway.stop(),
+  };
 
   const apollo = new ApolloServer<RouterContext>({
     gateway,
