@@ -69,6 +69,18 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
+/** Where a consumer group stands on one partition it reads (see `EventBus.positions`). */
+export interface GroupPosition {
+  topic: string;
+  partition: number;
+  /** Offset the next message written to the partition will get. */
+  head: number;
+  /** Every record below this offset has been applied by the group (handled, skipped or dead-lettered). */
+  applied: number;
+}
+
+export type AppliedListener = (topic: string, partition: number, applied: number) => void;
+
 export interface ReplayResult {
   eventId: string;
   status: 'replayed' | 'not-found';
@@ -85,6 +97,20 @@ export interface EventBus {
   /** Readiness: resolves when the bus is reachable, throws a readable error otherwise. */
   ready(): Promise<void>;
   lag(groups?: string[]): Promise<LagRow[]>;
+  /**
+   * The partitions of the topics this process subscribes `group` to, each with
+   * its log head and how far the group has applied it: the larger of its
+   * committed offset and what this process's subscriptions have applied
+   * (committed offsets trail by up to EVENTS_COMMIT_INTERVAL_MS). Empty when
+   * this process does not subscribe the group.
+   */
+  positions(group: string): Promise<GroupPosition[]>;
+  /**
+   * Calls `listener` whenever a subscription of `group` in this process has
+   * applied a record, with the partition and the offset now applied up to
+   * (exclusive); returns the unsubscribe.
+   */
+  onApplied(group: string, listener: AppliedListener): () => void;
   topics(): Promise<TopicInfo[]>;
   deadLetters(opts?: { group?: string; includeReplayed?: boolean }): Promise<DeadLetter[]>;
   /**
@@ -144,6 +170,9 @@ class Bus implements EventBus {
   private readonly log: Logger;
   private readonly subs = new Set<Subscription>();
   private readonly groups = new Map<string, number>();
+  /** Per group: `topic\0partition` → next offset to apply, as this process's subscriptions applied it (only grows). */
+  private readonly applied = new Map<string, Map<string, number>>();
+  private readonly appliedListeners = new Map<string, Set<AppliedListener>>();
   private unregisterMetrics: (() => void)[] = [];
   private closed = false;
 
@@ -211,11 +240,22 @@ class Bus implements EventBus {
       transport: this.transport,
       logger: this.log,
     });
+    const applied = this.applied.get(opts.group) ?? new Map<string, number>();
+    this.applied.set(opts.group, applied);
     const consumer = await this.transport.consume({
       group: opts.group,
       topics,
       fromBeginning: opts.fromBeginning ?? true,
-      onRecord: processor.process,
+      onRecord: async (rec, ctx) => {
+        await processor.process(rec, ctx);
+        // Done means applied for good (the effect committed with its processed_events row), so this
+        // stays a valid lower bound even after the partition moves to another member.
+        const key = `${rec.topic}\u0000${rec.partition}`;
+        const next = Number(rec.offset) + 1;
+        if (next <= (applied.get(key) ?? 0)) return;
+        applied.set(key, next);
+        for (const l of this.appliedListeners.get(opts.group) ?? []) l(rec.topic, rec.partition, next);
+      },
     });
     this.trackGroup(opts.group, 1);
     let closing: Promise<void> | undefined;
@@ -243,6 +283,28 @@ class Bus implements EventBus {
 
   lag(groups?: string[]): Promise<LagRow[]> {
     return this.transport.lag(groups);
+  }
+
+  async positions(group: string): Promise<GroupPosition[]> {
+    const topics = [...new Set([...this.subs].filter((s) => s.group === group).flatMap((s) => s.topics))];
+    if (!topics.length) return [];
+    const local = this.applied.get(group);
+    return (await this.transport.offsets(group, topics)).map((o) => ({
+      topic: o.topic,
+      partition: o.partition,
+      head: o.head,
+      applied: Math.max(o.committed ?? 0, local?.get(`${o.topic}\u0000${o.partition}`) ?? 0),
+    }));
+  }
+
+  onApplied(group: string, listener: AppliedListener): () => void {
+    const set = this.appliedListeners.get(group) ?? new Set();
+    set.add(listener);
+    this.appliedListeners.set(group, set);
+    return () => {
+      set.delete(listener);
+      if (!set.size && this.appliedListeners.get(group) === set) this.appliedListeners.delete(group);
+    };
   }
 
   topics(): Promise<TopicInfo[]> {

@@ -29,6 +29,13 @@ export const eventsEnv = {
   EVENTS_RELAY_BATCH: env.int({ default: 200, min: 1, max: 10_000 }),
   /** Relay: published outbox rows are deleted after this many hours. */
   EVENTS_OUTBOX_RETENTION_HOURS: env.int({ default: 24, min: 0 }),
+  /**
+   * Read-your-writes: how long a mutation's response waits for its events to reach the log (0: only wake
+   * the relay). A timeout does not fail the mutation (it committed); it is logged.
+   */
+  EVENTS_PUBLISH_WAIT_MS: env.int({ default: 2000, min: 0, max: 60_000 }),
+  /** Read-your-writes: default bound of `kernel.settle()` (wait for the service's projections to apply the log). */
+  EVENTS_SETTLE_TIMEOUT_MS: env.int({ default: 3000, min: 0, max: 60_000 }),
   /** Consumers: default attempts before a message goes to the dead-letter topic. */
   EVENTS_MAX_ATTEMPTS: env.int({ default: 5, min: 1, max: 1000 }),
   EVENTS_RETRY_BASE_MS: env.int({ default: 200, min: 0 }),

@@ -29,9 +29,22 @@ export interface OutboxRelay {
   notify(): void;
   /** Publishes what is pending now, until the outbox is empty or rows are held by another relay; returns rows published. */
   drain(): Promise<number>;
+  /**
+   * Resolves true once every one of `eventIds` (outbox rows committed by this
+   * service) is in the log, false after `timeoutMs`. Wakes the relay. Events
+   * this relay publishes are signalled in-process; the outbox rows are also
+   * checked now and then, since another relay process of the service may
+   * publish them.
+   */
+  whenPublished(eventIds: readonly string[], timeoutMs: number): Promise<boolean>;
   /** Stops the loop after the pass in progress and tries a final drain. Call before closing the bus. */
   stop(): Promise<void>;
 }
+
+/** Ids of events this relay published lately, so a waiter that registers just after the pass still sees them. */
+const RECENT_PUBLISHED = 4096;
+/** Delays between checks of the outbox rows while waiting (the in-process signal usually comes first). */
+const OUTBOX_CHECK_MS = [20, 40, 80, 160, 250];
 
 interface OutboxRow {
   seq: number | string;
@@ -95,15 +108,94 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     });
   }
 
-  /** One locked batch: returns rows locked and rows published. */
-  async function pass(): Promise<{ locked: number; sent: number }> {
+  // whenPublished: waiters per event id, and the ids published lately (insertion order = age)
+  const waiters = new Map<string, Set<() => void>>();
+  const recent = new Set<string>();
+  function published(eventIds: readonly string[]): void {
+    for (const id of eventIds) {
+      recent.add(id);
+      const ws = waiters.get(id);
+      if (ws) {
+        waiters.delete(id);
+        for (const w of ws) w();
+      }
+    }
+    for (const id of recent) {
+      if (recent.size <= RECENT_PUBLISHED) break;
+      recent.delete(id);
+    }
+  }
+
+  /** Of `eventIds`, those whose outbox row is still unpublished (a deleted row was published long ago). */
+  async function unpublished(eventIds: readonly string[]): Promise<Set<string>> {
+    const rows = await sql.all<{ event_id: string }>(
+      `select event_id from outbox where published_at is null and event_id in (${marks(eventIds.length)})`,
+      [...eventIds],
+    );
+    return new Set(rows.map((r) => r.event_id));
+  }
+
+  function whenPublished(eventIds: readonly string[], timeoutMs: number): Promise<boolean> {
+    const left = new Set(eventIds.filter((id) => !recent.has(id)));
+    if (!left.size) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      let done = false;
+      const registered: [string, () => void][] = [];
+      let checkTimer: NodeJS.Timeout | undefined;
+      const finish = (ok: boolean) => {
+        if (done) return;
+        done = true;
+        clearTimeout(deadline);
+        clearTimeout(checkTimer);
+        for (const [id, w] of registered) {
+          const ws = waiters.get(id);
+          ws?.delete(w);
+          if (ws && !ws.size) waiters.delete(id);
+        }
+        resolve(ok);
+      };
+      const deadline = setTimeout(() => finish(false), timeoutMs);
+      for (const id of left) {
+        const w = () => {
+          left.delete(id);
+          if (!left.size) finish(true);
+        };
+        registered.push([id, w]);
+        const ws = waiters.get(id) ?? new Set();
+        ws.add(w);
+        waiters.set(id, ws);
+      }
+      notify();
+      // Fallback for rows another relay process publishes (it signals nobody here).
+      const check = (attempt: number) => {
+        checkTimer = setTimeout(
+          async () => {
+            if (done) return;
+            try {
+              const still = await unpublished([...left]);
+              for (const id of [...left]) if (!still.has(id)) left.delete(id);
+              if (!left.size) return finish(true);
+            } catch (err) {
+              log.warn({ err }, 'outbox relay: could not check whether events were published');
+            }
+            if (!done) check(attempt + 1);
+          },
+          OUTBOX_CHECK_MS[Math.min(attempt, OUTBOX_CHECK_MS.length - 1)],
+        );
+      };
+      check(0);
+    });
+  }
+
+  /** One locked batch: returns rows locked and the ids of the events published. */
+  async function pass(): Promise<{ locked: number; sent: string[] }> {
     return sql.tx(async (trx) => {
       const rows = await sql.all<OutboxRow>(
         'select seq, event_id, type, topic, aggregate_id, envelope, occurred_at from outbox where published_at is null order by seq limit ? for update skip locked',
         [batch],
         trx,
       );
-      if (!rows.length) return { locked: 0, sent: 0 };
+      if (!rows.length) return { locked: 0, sent: [] };
       // Unpublished rows of the same aggregates, older than our newest, that we did not lock: another
       // relay holds them (or their transaction committed after our read). Rows of an aggregate after
       // such a row must wait, or the aggregate would be published out of order.
@@ -124,7 +216,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
         if (cur === undefined || seq < cur) firstForeign.set(o.aggregate_id, seq);
       }
       const send = rows.filter((r) => Number(r.seq) < (firstForeign.get(r.aggregate_id) ?? Infinity));
-      if (!send.length) return { locked: rows.length, sent: 0 };
+      if (!send.length) return { locked: rows.length, sent: [] };
       const records: OutgoingRecord[] = send.map((r) => {
         const value = typeof r.envelope === 'string' ? r.envelope : JSON.stringify(r.envelope);
         const traceparent = (JSON.parse(value) as { traceparent?: string }).traceparent;
@@ -149,7 +241,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
           eventMetrics.outboxPublishDelay.observe({ service: serviceName }, Math.max(0, now - at) / 1000);
       }
       eventMetrics.outboxPublished.inc({ service: serviceName }, send.length);
-      return { locked: rows.length, sent: send.length };
+      return { locked: rows.length, sent: send.map((r) => r.event_id) };
     });
   }
 
@@ -159,9 +251,11 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
     blockedSeen = false;
     for (;;) {
       const r = await pass();
-      total += r.sent;
-      if (r.sent < r.locked) blockedSeen = true;
-      if (r.locked < batch || r.sent === 0) return total;
+      // signalled after the commit: a waiter that registers later finds the row published (or the id in `recent`)
+      published(r.sent);
+      total += r.sent.length;
+      if (r.sent.length < r.locked) blockedSeen = true;
+      if (r.locked < batch || r.sent.length === 0) return total;
     }
   }
 
@@ -227,6 +321,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   return {
     notify,
     drain,
+    whenPublished,
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -64,6 +64,16 @@ export interface LagRow {
   owner?: string | null;
 }
 
+/** A partition of a group's topics: the log head and the group's committed offset (settle). */
+export interface PartitionOffsets {
+  topic: string;
+  partition: number;
+  /** Offset the next message written to the partition will get. */
+  head: number;
+  /** Next offset the group will read (null: the group has not committed on this partition). */
+  committed: number | null;
+}
+
 export interface TopicInfo {
   topic: string;
   partitions: number;
@@ -96,6 +106,8 @@ export interface Transport {
   /** Throws with a readable message when the transport is unreachable. */
   ping(): Promise<void>;
   lag(groups?: string[]): Promise<LagRow[]>;
+  /** Every partition of `topics` (existing ones), with its head and `group`'s committed offset on it. */
+  offsets(group: string, topics: string[]): Promise<PartitionOffsets[]>;
   topics(): Promise<TopicInfo[]>;
   /** Dead letters, optionally of one group; `includeReplayed` also lists the ones already replayed. */
   deadLetters(opts?: { group?: string; includeReplayed?: boolean }): Promise<DeadLetter[]>;

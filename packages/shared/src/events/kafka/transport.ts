@@ -16,6 +16,7 @@ import {
   type IncomingRecord,
   type LagRow,
   type OutgoingRecord,
+  type PartitionOffsets,
   type TopicInfo,
   type Transport,
   type TransportConsumer,
@@ -309,6 +310,34 @@ export class KafkaTransport implements Transport {
             lag: Math.max(0, head - (committed ?? 0)),
           });
         }
+      }
+    }
+    return out;
+  }
+
+  /** High-water marks of `topics` and the group's committed offsets (what the broker knows; see the bus for in-process progress). */
+  async offsets(group: string, topics: string[]): Promise<PartitionOffsets[]> {
+    if (!topics.length) return [];
+    const committed = new Map<string, number | null>();
+    const fetched = await this.admin.fetchOffsets({
+      groupId: this.phys(group),
+      topics: topics.map((t) => this.phys(t)),
+    });
+    for (const t of fetched) {
+      for (const p of t.partitions) {
+        committed.set(`${t.topic}\u0000${p.partition}`, Number(p.offset) >= 0 ? Number(p.offset) : null);
+      }
+    }
+    const out: PartitionOffsets[] = [];
+    for (const topic of topics) {
+      const phys = this.phys(topic);
+      for (const p of await this.admin.fetchTopicOffsets(phys)) {
+        out.push({
+          topic,
+          partition: p.partition,
+          head: Number(p.high),
+          committed: committed.get(`${phys}\u0000${p.partition}`) ?? null,
+        });
       }
     }
     return out;

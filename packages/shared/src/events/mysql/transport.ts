@@ -14,6 +14,7 @@ import {
   type IncomingRecord,
   type LagRow,
   type OutgoingRecord,
+  type PartitionOffsets,
   partitionOf,
   sleep,
   type TopicInfo,
@@ -348,6 +349,28 @@ export class MysqlTransport implements Transport {
         owner: r.live ? r.owner : null,
       };
     });
+  }
+
+  async offsets(group: string, topics: string[]): Promise<PartitionOffsets[]> {
+    if (!topics.length) return [];
+    const rows = await this.sql.all<{
+      topic: string;
+      partition_no: number;
+      head: number | string;
+      committed: number | string | null;
+    }>(
+      `select h.topic, h.partition_no, h.next_offset as head, o.next_offset as committed
+       from partition_heads h left join consumer_offsets o
+         on o.group_id = ? and o.topic = h.topic and o.partition_no = h.partition_no
+       where h.topic in (${marks(topics.length)}) order by h.topic, h.partition_no`,
+      [group, ...topics],
+    );
+    return rows.map((r) => ({
+      topic: r.topic,
+      partition: r.partition_no,
+      head: Number(r.head),
+      committed: r.committed === null ? null : Number(r.committed),
+    }));
   }
 
   async topics(): Promise<TopicInfo[]> {
