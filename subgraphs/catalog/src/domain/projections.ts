@@ -15,8 +15,8 @@ import type { AccessStatus } from '../entities/index.ts';
  * rows converge to the same state whatever order their events arrive in.
  */
 
-/** Same-instant ties: a closed connection is never reopened by its predecessor. */
-const STATUS_RANK: Record<AccessStatus, number> = { PENDING: 0, ACTIVE: 1, DECLINED: 2, REVOKED: 2 };
+/** Same-instant ties: a closed connection is never reopened by its predecessor (and every status ranks differently, so a tie has one answer). */
+const STATUS_RANK: Record<AccessStatus, number> = { PENDING: 0, ACTIVE: 1, DECLINED: 2, REVOKED: 3 };
 
 export function isAccessStatus(s: string): s is AccessStatus {
   return Object.hasOwn(STATUS_RANK, s);
