@@ -1,4 +1,12 @@
-import type { EntityManager, Orm, RequestContext, TenantInfo, TenantRegistry } from '@tradegraph/shared';
+import { DeadlockException, LockWaitTimeoutException } from '@mikro-orm/core';
+import type {
+  EntityManager,
+  Kernel,
+  Orm,
+  RequestContext,
+  TenantInfo,
+  TenantRegistry,
+} from '@tradegraph/shared';
 import type { RetailerConfig } from './config.ts';
 import type { StorefrontDirectory } from './domain/directory.ts';
 
@@ -18,6 +26,7 @@ export interface RetailerContext extends RequestContext {
   /** This request's EntityManager: a fork on the service database, or inside a transaction the transaction's. */
   em: EntityManager;
   services: RetailerServices;
+  kernel: Kernel;
   /** One fork per tenant per request. */
   tenantEms: Map<string, EntityManager>;
 }
@@ -43,9 +52,19 @@ export async function inTenantTransaction<T>(
   tenant: TenantInfo,
   fn: (tx: RetailerContext) => Promise<T>,
 ): Promise<T> {
-  const result = await tenantEm(ctx, tenant).transactional((em) => fn({ ...ctx, em: em as EntityManager }));
-  ctx.services.afterCommit();
-  return result;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const result = await tenantEm(ctx, tenant)
+        .fork()
+        .transactional((em) => fn({ ...ctx, em: em as EntityManager }));
+      ctx.services.afterCommit();
+      return result;
+    } catch (err) {
+      // a listing write and a consumer refreshing the same variant may deadlock (see loadFacts)
+      if (!(err instanceof DeadlockException || err instanceof LockWaitTimeoutException) || attempt >= 3)
+        throw err;
+    }
+  }
 }
 
 export function eventContext(ctx: Pick<RetailerContext, 'requestId' | 'traceparent'>) {

@@ -8,6 +8,8 @@ import {
   type TenantRegistry,
 } from '@tradegraph/shared';
 import type { EventBus, OutboxRelay, Subscription } from '@tradegraph/shared/events';
+// the event contracts: typed payloads, and the registry of versions the bus checks handlers against
+import '@tradegraph/contracts';
 import { startService } from '@tradegraph/shared/service';
 import { loadRetailerConfig, type RetailerConfig } from './config.ts';
 import type { RetailerServices } from './context.ts';
@@ -69,7 +71,13 @@ export async function startRetailer(
       purge.unref();
       return [{ stop: async () => clearInterval(purge) }];
     },
-    context: (base, services, { orm }) => ({ ...base, em: forkEm(orm), services, tenantEms: new Map() }),
+    context: (base, services, { orm, kernel }) => ({
+      ...base,
+      em: forkEm(orm),
+      services,
+      kernel,
+      tenantEms: new Map(),
+    }),
   });
   // The `retailer` consumer group is always subscribed (handlers are given above).
   return { ...running, subscription: running.subscription! };

@@ -1,4 +1,4 @@
-import type { EntityManager, Logger, TenantRegistry } from '@tradegraph/shared';
+import { type EntityManager, type Logger, supersedes, type TenantRegistry } from '@tradegraph/shared';
 import type { HandlerMap, PublishContext, TypedEnvelope } from '@tradegraph/shared/events';
 import { qualified } from '../context.ts';
 import { placeholders } from './access.ts';
@@ -27,13 +27,12 @@ type ConnectionEnvelope = TypedEnvelope<
 
 const at = (iso: string) => new Date(iso);
 
-/** Order of a connection's statuses, to break ties between events of the same millisecond. */
+/** Order of a connection's statuses, to break ties between events of the same millisecond (kernel `supersedes`). */
 const STATUS_RANK: Record<string, number> = { PENDING: 0, ACTIVE: 1, DECLINED: 2, REVOKED: 2 };
-
-/** A DATETIME read back from MariaDB (a Date, or text in UTC) as epoch milliseconds. */
-function epochOf(value: Date | string): number {
-  return value instanceof Date ? value.getTime() : new Date(`${value.replace(' ', 'T')}Z`).getTime();
-}
+const rankOf = (stored: string, incoming: string) => ({
+  stored: STATUS_RANK[stored] ?? 0,
+  incoming: STATUS_RANK[incoming] ?? 0,
+});
 
 /** A minor-unit amount from an event ("1999"), or null when absent or not a non-negative integer. */
 function minorOrNull(value: string | null | undefined): string | null {
@@ -61,20 +60,15 @@ export function retailerHandlers(deps: ConsumerDeps): HandlerMap {
     const SF = qualified(svc, 'supplier_fulfilment');
     const occurred = at(e.occurredAt);
     const [current] = (await em.execute(
-      `select status, active, source_at from ${SF} where connection_id = ? for update`,
+      `select status, active, source_at as eventAt from ${SF} where connection_id = ? for update`,
       [p.connectionId],
-    )) as { status: string; active: number; source_at: Date | string }[];
-    if (current) {
-      const held = epochOf(current.source_at);
-      if (held > occurred.getTime()) return;
-      if (held === occurred.getTime() && (STATUS_RANK[current.status] ?? 0) > (STATUS_RANK[p.status] ?? 0))
-        return;
-    }
+    )) as { status: string; active: number; eventAt: Date | string }[];
+    if (current && !supersedes(current, occurred, rankOf(current.status, p.status))) return;
     const scopes = Array.isArray(p.scopes) ? p.scopes.map(String) : [];
     const active = p.status === 'ACTIVE' && scopes.includes('FULFILL_ORDERS');
     const pairActive = async () => {
       const [r] = (await em.execute(
-        `select count(*) as n from ${SF} where supplier_id = ? and brand_id = ? and active = 1`,
+        `select count(*) as n from ${SF} where supplier_id = ? and brand_id = ? and active = 1 lock in share mode`,
         [supplierId, brandId],
       )) as { n: number | string }[];
       return Number(r?.n ?? 0) > 0;
@@ -104,21 +98,34 @@ export function retailerHandlers(deps: ConsumerDeps): HandlerMap {
     const brandId = p.requesterKind === 'BRAND' ? p.requesterId : p.partnerId;
     const active = e.type === 'identity.connection.accepted' && p.status === 'ACTIVE';
     const PA = qualified(svc, 'partner_access');
+    const occurred = at(e.occurredAt);
     const [current] = (await em.execute(
-      `select connection_id, status, can_sell from ${PA} where retailer_id = ? and brand_id = ? for update`,
+      `select connection_id, status, can_sell, source_at as eventAt from ${PA}
+       where retailer_id = ? and brand_id = ? for update`,
       [retailerId, brandId],
-    )) as { connection_id: string; status: string; can_sell: number }[];
+    )) as { connection_id: string; status: string; can_sell: number; eventAt: Date | string | null }[];
+    if (current && !supersedes(current, occurred, rankOf(current.status, p.status))) return;
     // A close (decline/revoke) only applies to the connection the row holds: a
     // later connection of the pair may already have been accepted.
     if (!active && current && current.connection_id !== p.connectionId) return;
     const canSellNow = active && p.scopes.includes('SELL_PRODUCTS');
     const canRead = active && (p.scopes.includes('CATALOG_READ') || canSellNow);
     await em.execute(
-      `insert into ${PA} (retailer_id, brand_id, connection_id, status, can_sell, can_read, updated_at)
-       values (?, ?, ?, ?, ?, ?, ?)
+      `insert into ${PA} (retailer_id, brand_id, connection_id, status, can_sell, can_read, source_at, updated_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?)
        on duplicate key update connection_id = values(connection_id), status = values(status),
-         can_sell = values(can_sell), can_read = values(can_read), updated_at = values(updated_at)`,
-      [retailerId, brandId, p.connectionId, p.status, canSellNow ? 1 : 0, canRead ? 1 : 0, new Date()],
+         can_sell = values(can_sell), can_read = values(can_read), source_at = values(source_at),
+         updated_at = values(updated_at)`,
+      [
+        retailerId,
+        brandId,
+        p.connectionId,
+        p.status,
+        canSellNow ? 1 : 0,
+        canRead ? 1 : 0,
+        occurred,
+        new Date(),
+      ],
     );
     const before = Boolean(Number(current?.can_sell ?? 0));
     if (before === canSellNow) return;
@@ -149,6 +156,7 @@ export function retailerHandlers(deps: ConsumerDeps): HandlerMap {
       const occurred = at(e.occurredAt);
       const ids = p.variants.map((v) => v.variantId);
       for (const v of p.variants) {
+        // set-based form of the kernel's `supersedes`: apply when not older than the row
         await em.execute(
           `insert into ${CV} (variant_id, product_id, brand_id, product_name, sku, options, display_name, status,
              msrp_minor, msrp_currency, source_at, updated_at)
@@ -200,6 +208,7 @@ export function retailerHandlers(deps: ConsumerDeps): HandlerMap {
     'supplier.offer.changed': async (em, e) => {
       const p = e.payload;
       const VO = qualified(svc, 'variant_offers');
+      // set-based form of the kernel's `supersedes`: apply when not older than the row
       await em.execute(
         `insert into ${VO} (offer_id, supplier_id, brand_id, variant_id, wholesale_minor, currency_code,
            minimum_order_quantity, lead_time_days, active, source_at, updated_at)
@@ -232,6 +241,7 @@ export function retailerHandlers(deps: ConsumerDeps): HandlerMap {
     'supplier.stock.changed': async (em, e) => {
       const p = e.payload;
       const VS = qualified(svc, 'variant_stock');
+      // set-based form of the kernel's `supersedes`: apply when not older than the row
       await em.execute(
         `insert into ${VS} (variant_id, supplier_id, brand_id, total_available, source_at, updated_at)
          values (?, ?, ?, ?, ?, ?)

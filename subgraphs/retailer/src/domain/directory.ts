@@ -64,6 +64,8 @@ export class StorefrontDirectory {
   readonly #table: string;
   readonly #ttlMs: number;
   readonly #cache = new Map<string, { view: StorefrontView | null; expires: number }>();
+  /** Bumped by every eviction: a lookup that overlapped one does not fill the cache. */
+  #evictions = 0;
 
   constructor(serviceDb: string, ttlMs: number) {
     this.#table = qualified(serviceDb, 'storefront_directory');
@@ -78,11 +80,14 @@ export class StorefrontDirectory {
     const now = Date.now();
     const hit = this.#cache.get(slug);
     if (hit && hit.expires > now) return hit.view;
+    const generation = this.#evictions;
     const [row] = await rows<DirectoryRow>(em, `select ${COLUMNS} from ${this.#table} where slug = ?`, [
       slug,
     ]);
     const view = row ? toStorefrontView(row) : null;
-    if (this.#ttlMs > 0) {
+    // A write evicted meanwhile: what was read may predate its commit, and
+    // caching it would hide the write from the writer's next request.
+    if (this.#ttlMs > 0 && generation === this.#evictions) {
       if (this.#cache.size >= MAX_ENTRIES) this.#cache.clear();
       this.#cache.set(slug, { view, expires: now + this.#ttlMs });
     }
@@ -146,6 +151,7 @@ export class StorefrontDirectory {
   }
 
   evict(...slugs: string[]): void {
+    this.#evictions++;
     for (const s of slugs) this.#cache.delete(s);
   }
 }

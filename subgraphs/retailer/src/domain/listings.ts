@@ -6,7 +6,7 @@ import { isDuplicateKey, ownTenantOfId, requireRetailer } from './access.ts';
 import type { ListingView } from './browse.ts';
 import { listingChanged } from './events.ts';
 import { computePrice, parseFixedPrice, parseMarkupPercent } from './pricing.ts';
-import { canSell, loadFacts, pricingFacts } from './projections.ts';
+import { canSell, loadFacts, loadVariants, pricingFacts } from './projections.ts';
 
 /**
  * Listings: a brand variant on one of the retailer's storefronts, with an
@@ -127,7 +127,12 @@ export function listingViewOf(l: Listing, retailerId: string, visible: boolean):
   };
 }
 
-async function writeIndex(ctx: RetailerContext, l: Listing, retailerId: string, active: boolean) {
+async function writeIndex(
+  ctx: RetailerContext,
+  l: Pick<Listing, 'id' | 'storefrontId' | 'variantId' | 'brandId'>,
+  retailerId: string,
+  active: boolean,
+) {
   await ctx.em.execute(
     `insert into ${qualified(ctx.services.serviceDb, 'listing_index')}
      (listing_id, retailer_id, storefront_id, variant_id, brand_id, active) values (?, ?, ?, ?, ?, ?)
@@ -155,10 +160,18 @@ export async function createListing(
   if (!variantId || variantId.length > 80)
     failWith('VARIANT_NOT_FOUND', 'No such product variant', 'variantId');
   const svc = ctx.services.serviceDb;
-  const facts = await loadFacts(ctx.em, svc, [variantId]);
-  const variant = facts.variants.get(variantId);
+  const listable = async () => {
+    const variant = (await loadVariants(ctx.em, svc, [variantId])).get(variantId);
+    const sellable = variant ? await canSell(ctx.em, svc, retailerId, variant.brandId) : false;
+    return { variant, sellable, ok: !!variant && sellable && variant.status === 'ACTIVE' };
+  };
+  let found = await listable();
+  // Read-your-writes across services: the brand may have published (or the
+  // connection been accepted) a moment ago, its event not yet applied here.
+  if (!found.ok && (await ctx.kernel.settle())) found = await listable();
+  const { variant, sellable } = found;
   if (!variant) return failWith('VARIANT_NOT_FOUND', 'No such product variant', 'variantId');
-  if (!(await canSell(ctx.em, svc, retailerId, variant.brandId))) {
+  if (!sellable) {
     failWith(
       'BRAND_NOT_CONNECTED',
       "You need an active connection with SELL_PRODUCTS to this variant's brand",
@@ -181,6 +194,17 @@ export async function createListing(
         { lockMode: LockMode.PESSIMISTIC_READ },
       );
       if (!sf) throw notFound('Storefront');
+      // The index row first, then the facts read locked (see loadFacts): a
+      // consumer changing a fact of this variant meanwhile either is waited
+      // for here or waits for this commit and then refreshes the new listing.
+      const id = newId('lst', tenant.tenantKey);
+      await writeIndex(
+        tx,
+        { id, storefrontId: sf.id, variantId, brandId: variant.brandId },
+        retailerId,
+        true,
+      );
+      const facts = await loadFacts(tx.em, svc, [variantId], true);
       const rule = pricingFromCreate(input, sf.currencyCode);
       const price = computePrice(
         { ...rule, currencyCode: sf.currencyCode },
@@ -195,7 +219,7 @@ export async function createListing(
       }
       const now = new Date();
       const l = tx.em.create(Listing, {
-        id: newId('lst', tenant.tenantKey),
+        id,
         storefrontId: sf.id,
         variantId,
         productId: variant.productId,
@@ -206,7 +230,7 @@ export async function createListing(
         description,
         ...rule,
         currencyCode: sf.currencyCode,
-        title: titleOverride ?? variant.displayName,
+        title: titleOverride ?? facts.variants.get(variantId)?.displayName ?? variant.displayName,
         priceMinor: price.priceMinor,
         priced: true,
         variantActive: true,
@@ -215,7 +239,6 @@ export async function createListing(
         updatedAt: now,
         removedAt: null,
       });
-      await writeIndex(tx, l, retailerId, true);
       listingChanged(tx.em, eventContext(ctx), {
         listingId: l.id,
         retailerId,
@@ -261,7 +284,7 @@ export async function updateListing(
       markupBp: l.markupBp ?? null,
     };
     const rule = pricingFromUpdate(input, current, sf.currencyCode);
-    const facts = await loadFacts(tx.em, svc, [l.variantId]);
+    const facts = await loadFacts(tx.em, svc, [l.variantId], true);
     const variant = facts.variants.get(l.variantId);
     const price = computePrice(
       { ...rule, currencyCode: sf.currencyCode },

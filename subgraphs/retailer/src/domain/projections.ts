@@ -34,17 +34,28 @@ interface VariantRow {
   msrp_currency: string | null;
 }
 
+/**
+ * `lock`: read with shared locks (the latest committed rows, held to the end
+ * of the transaction). A write that derives listing columns from projections
+ * first writes its own row (listing, listing_index) and then reads the facts
+ * locked, while a consumer first writes its fact and then reads the listings
+ * locked: whichever runs second waits for the other, so neither derives from
+ * a state the other is about to change (docs/retailer.md, "Consistency").
+ */
+const lockClause = (lock: boolean | undefined) => (lock ? ' lock in share mode' : '');
+
 export async function loadVariants(
   em: EntityManager,
   serviceDb: string,
   variantIds: readonly string[],
+  lock?: boolean,
 ): Promise<Map<string, VariantProjection>> {
   const out = new Map<string, VariantProjection>();
   if (!variantIds.length) return out;
   const found = await rows<VariantRow>(
     em,
     `select variant_id, product_id, brand_id, product_name, sku, options, display_name, status, msrp_minor, msrp_currency
-     from ${qualified(serviceDb, 'catalog_variants')} where variant_id in (${placeholders(variantIds.length)})`,
+     from ${qualified(serviceDb, 'catalog_variants')} where variant_id in (${placeholders(variantIds.length)})${lockClause(lock)}`,
     [...variantIds],
   );
   for (const r of found) {
@@ -69,18 +80,23 @@ export async function loadLowestWholesale(
   em: EntityManager,
   serviceDb: string,
   variantIds: readonly string[],
+  lock?: boolean,
 ): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (!variantIds.length) return out;
+  // the active filter is applied after the scan, so that a locked read also
+  // locks the rows (and gaps) of offers that may become active
   const found = await rows<{ variant_id: string; currency_code: string; lowest: number | string }>(
     em,
-    `select variant_id, currency_code, min(wholesale_minor) as lowest
+    `select variant_id, currency_code, min(if(active = 1, wholesale_minor, null)) as lowest
      from ${qualified(serviceDb, 'variant_offers')}
-     where variant_id in (${placeholders(variantIds.length)}) and active = 1
-     group by variant_id, currency_code`,
+     where variant_id in (${placeholders(variantIds.length)})
+     group by variant_id, currency_code${lockClause(lock)}`,
     [...variantIds],
   );
-  for (const r of found) out.set(`${r.variant_id}|${r.currency_code}`, Number(r.lowest));
+  for (const r of found) {
+    if (r.lowest !== null) out.set(`${r.variant_id}|${r.currency_code}`, Number(r.lowest));
+  }
   return out;
 }
 
@@ -92,19 +108,24 @@ export async function loadStocked(
   em: EntityManager,
   serviceDb: string,
   variantIds: readonly string[],
+  lock?: boolean,
 ): Promise<Set<string>> {
   if (!variantIds.length) return new Set();
-  const found = await rows<{ variant_id: string }>(
+  // A join rather than `exists`: a locking read locks the rows of joined
+  // tables, not those of a subquery. Filters on quantities and status are
+  // applied after the scan for the same reason (rows that may change are locked).
+  const found = await rows<{ variant_id: string; stocked: number | string }>(
     em,
-    `select distinct vs.variant_id
+    `select vs.variant_id, max(vs.total_available > 0 and sf.active = 1) as stocked
      from ${qualified(serviceDb, 'variant_stock')} vs
      join ${qualified(serviceDb, 'catalog_variants')} cv on cv.variant_id = vs.variant_id
-     where vs.variant_id in (${placeholders(variantIds.length)}) and vs.total_available > 0
-       and exists (select 1 from ${qualified(serviceDb, 'supplier_fulfilment')} sf
-                   where sf.supplier_id = vs.supplier_id and sf.brand_id = cv.brand_id and sf.active = 1)`,
+     left join ${qualified(serviceDb, 'supplier_fulfilment')} sf
+       on sf.supplier_id = vs.supplier_id and sf.brand_id = cv.brand_id
+     where vs.variant_id in (${placeholders(variantIds.length)})
+     group by vs.variant_id${lockClause(lock)}`,
     [...variantIds],
   );
-  return new Set(found.map((r) => r.variant_id));
+  return new Set(found.filter((r) => Number(r.stocked) === 1).map((r) => r.variant_id));
 }
 
 /** Whether the retailer may sell the brand's products now (ACTIVE connection with SELL_PRODUCTS). */
@@ -133,12 +154,13 @@ export async function loadFacts(
   em: EntityManager,
   serviceDb: string,
   variantIds: readonly string[],
+  lock?: boolean,
 ): Promise<ProjectionFacts> {
   const ids = [...new Set(variantIds)];
   const [variants, wholesale, stocked] = await Promise.all([
-    loadVariants(em, serviceDb, ids),
-    loadLowestWholesale(em, serviceDb, ids),
-    loadStocked(em, serviceDb, ids),
+    loadVariants(em, serviceDb, ids, lock),
+    loadLowestWholesale(em, serviceDb, ids, lock),
+    loadStocked(em, serviceDb, ids, lock),
   ]);
   return { variants, wholesale, stocked };
 }

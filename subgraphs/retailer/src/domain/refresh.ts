@@ -92,7 +92,8 @@ export async function refreshTenantListings(
     `select l.id, l.variant_id, l.pricing_mode, l.price_basis, l.fixed_price_minor, l.markup_bp, l.currency_code,
             l.title_override, l.title, l.price_minor, l.priced, l.variant_active, l.available, s.default_markup_bp
      from ${L} l join ${S} s on s.id = l.storefront_id
-     where ${where} and l.status = 'ACTIVE'`,
+     where ${where} and l.status = 'ACTIVE'
+     for update`,
     params,
   );
   if (!found.length) return 0;
@@ -102,6 +103,7 @@ export async function refreshTenantListings(
       em,
       serviceDb,
       found.map((r) => r.variant_id),
+      true,
     ));
   const changes: {
     id: string;
@@ -180,12 +182,14 @@ export async function refreshVariantListings(
   if (!ids.length) return 0;
   const retailers = await rows<{ retailer_id: string }>(
     em,
+    // Locked: a listing being created for one of these variants is waited for,
+    // then seen (see loadFacts: writers of listings read the facts locked).
     `select distinct retailer_id from ${qualified(deps.serviceDb, 'listing_index')}
-     where variant_id in (${placeholders(ids.length)}) and active = 1`,
+     where variant_id in (${placeholders(ids.length)}) and active = 1 lock in share mode`,
     ids,
   );
   if (!retailers.length) return 0;
-  const facts = await loadFacts(em, deps.serviceDb, ids);
+  const facts = await loadFacts(em, deps.serviceDb, ids, true);
   let changed = 0;
   for (const { retailer_id } of retailers) {
     const tenant = await deps.registry.byOrganization(retailer_id);
@@ -216,7 +220,7 @@ export async function refreshBrandListings(
   const found = await rows<{ variant_id: string }>(
     em,
     `select distinct variant_id from ${qualified(deps.serviceDb, 'listing_index')}
-     where brand_id = ? and active = 1 order by variant_id`,
+     where brand_id = ? and active = 1 order by variant_id lock in share mode`,
     [brandId],
   );
   const ids = found.map((r) => r.variant_id);

@@ -2,6 +2,7 @@ import { Migration } from '@mikro-orm/migrations';
 import { TENANTS_TABLE_SQL } from '@tradegraph/shared';
 import { OUTBOX_TABLE_SQL, PROCESSED_EVENTS_TABLE_SQL } from '@tradegraph/shared/events';
 import { SupplierFulfilment } from './0002-supplier-fulfilment.ts';
+import { PartnerAccessOrder } from './0003-partner-access-order.ts';
 
 const T = 'default character set utf8mb4 collate utf8mb4_unicode_ci';
 
@@ -93,4 +94,4 @@ export class InitRetailerService extends Migration {
   }
 }
 
-export const serviceMigrations = [InitRetailerService, SupplierFulfilment];
+export const serviceMigrations = [InitRetailerService, SupplierFulfilment, PartnerAccessOrder];
