@@ -1,7 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import {
   createInternalTokenSigner,
@@ -18,7 +17,7 @@ import { introspectionEnabled, loadRouterConfig, type RouterConfig } from './con
 import type { RouterContext } from './context.ts';
 import { SubgraphDataSource } from './datasource.ts';
 import { createErrorFormatter } from './errors.ts';
-import { createPlanExecutor } from './execution/executor.ts';
+import { routerGateway } from './execution/executor.ts';
 import { createSubgraphAgent, createSubgraphPost } from './fetcher.ts';
 import { createRequestHandler, type RouterState } from './http.ts';
 import { operationLimitsRule } from './limits.ts';
@@ -112,48 +111,26 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
   });
 
   const gatewayLogger = logger.child({ component: 'gateway' });
-  const sources = new Map<string, SubgraphDataSource>();
-  const sourceFor = (name: string, url: string | undefined) => {
-    let source = sources.get(name);
-    if (!source) {
-      source = new SubgraphDataSource({
+  const sources = new Map(
+    endpoints.map(({ name, url }) => [
+      name,
+      new SubgraphDataSource({
         name,
-        url: urlOf.get(name) ?? url ?? '',
+        url,
         post,
         internalToken,
         logger,
         onFetch: (subgraph, outcome, seconds) =>
           metrics.subgraphFetches.observe({ subgraph, outcome }, seconds),
-      });
-      sources.set(name, source);
-    }
-    return source;
-  };
-  for (const { name, url } of endpoints) sourceFor(name, url);
-  const stockGateway = new ApolloGateway({
-    supergraphSdl,
-    logger: gatewayLogger,
-    experimental_approximateQueryPlanStoreMiB: config.ROUTER_QUERY_PLAN_CACHE_MIB,
-    buildService: ({ name, url }) => sourceFor(name, url),
-  });
-  // Apollo Server loads the schema through the stock gateway; execution goes to our plan
-  // executor, which hands back to the stock one what it does not handle (introspection…).
-  let stockExecutor: ReturnType<typeof createPlanExecutor> | undefined;
-  const planExecutor = createPlanExecutor({
+      }),
+    ]),
+  );
+  const gateway = routerGateway({
     supergraphSdl,
     sources,
-    fallback: () => stockExecutor!,
-    maxEntries: Math.max(100, config.ROUTER_QUERY_PLAN_CACHE_MIB * 100),
+    logger: gatewayLogger,
+    queryPlanCacheMiB: config.ROUTER_QUERY_PLAN_CACHE_MIB,
   });
-  const gateway: NonNullable<ConstructorParameters<typeof ApolloServer<RouterContext>>[0]['gateway']> = {
-    async load(options) {
-      const loaded = await stockGateway.load(options);
-      stockExecutor = loaded.executor;
-      return { schema: loaded.schema, executor: planExecutor };
-    },
-    onSchemaLoadOrUpdate: (callback) => stockGateway.onSchemaLoadOrUpdate(callback),
-    stop: () => stockGateway.stop(),
-  };
 
   const apollo = new ApolloServer<RouterContext>({
     gateway,

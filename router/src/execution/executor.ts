@@ -6,7 +6,7 @@ import {
   operationFromDocument,
   Supergraph,
 } from '@apollo/federation-internals';
-import type { ApolloGateway } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import { applyRewrites, isObjectOfType } from '@apollo/gateway/dist/dataRewrites.js';
 import { generateHydratedPaths } from '@apollo/gateway/dist/executeQueryPlan.js';
 import { deepMerge } from '@apollo/gateway/dist/utilities/deepMerge.js';
@@ -18,6 +18,8 @@ import {
   QueryPlanner,
   type QueryPlanSelectionNode,
 } from '@apollo/query-planner';
+import type { ApolloServer } from '@apollo/server';
+import type { Logger } from '@tradegraph/shared';
 import {
   type DocumentNode,
   type FragmentDefinitionNode,
@@ -363,18 +365,24 @@ export function createPlanExecutor(opts: PlanExecutorOptions): GatewayExecutor {
  * failing one, with its own index in the path (what the stock gateway reports).
  */
 function expandEntityErrors(errors: GraphQLFormattedError[], uniqueOf: number[]): GraphQLFormattedError[] {
-  const out: GraphQLFormattedError[] = [];
+  const out: { error: GraphQLFormattedError; representation: number }[] = [];
+  let allEntityErrors = true;
   for (const error of errors) {
     const path = error.path;
     if (path?.[0] !== '_entities' || typeof path[1] !== 'number') {
-      out.push(error);
+      out.push({ error, representation: -1 });
+      allEntityErrors = false;
       continue;
     }
     uniqueOf.forEach((u, r) => {
-      if (u === path[1]) out.push({ ...error, path: ['_entities', r, ...path.slice(2)] });
+      if (u === path[1]) {
+        out.push({ error: { ...error, path: ['_entities', r, ...path.slice(2)] }, representation: r });
+      }
     });
   }
-  return out;
+  // A subgraph reports entity errors in representation order; so would it have for the full list.
+  if (allEntityErrors) out.sort((a, b) => a.representation - b.representation);
+  return out.map((e) => e.error);
 }
 
 function supportedNode(node: NonNullable<QueryPlan['node']>): boolean {
@@ -426,4 +434,49 @@ function downstreamServiceError(
   const codeDef = errorCodeDef(original as GraphQLError);
   if (!codeDef && extensions?.code) return new GraphQLError(message, options);
   return (codeDef ?? ERRORS.DOWNSTREAM_SERVICE_ERROR).err(message, options);
+}
+
+export type RouterGateway = NonNullable<
+  ConstructorParameters<typeof ApolloServer<RouterContext>>[0]['gateway']
+>;
+
+/**
+ * The gateway Apollo Server is given: the stock ApolloGateway loads the
+ * supergraph (API schema, validation) and keeps executing what the plan
+ * executor hands back; everything else runs on the plan executor. Both use
+ * the same data sources.
+ */
+export function routerGateway(opts: {
+  supergraphSdl: string;
+  sources: ReadonlyMap<string, SubgraphDataSource>;
+  logger: Logger;
+  queryPlanCacheMiB: number;
+}): RouterGateway {
+  const stock = new ApolloGateway({
+    supergraphSdl: opts.supergraphSdl,
+    logger: opts.logger,
+    experimental_approximateQueryPlanStoreMiB: opts.queryPlanCacheMiB,
+    buildService: ({ name }) => {
+      const source = opts.sources.get(name);
+      if (!source) throw new Error(`no data source for subgraph ${name}`);
+      return source;
+    },
+  });
+  let stockExecutor: GatewayExecutor | undefined;
+  const executor = createPlanExecutor({
+    supergraphSdl: opts.supergraphSdl,
+    sources: opts.sources,
+    fallback: () => stockExecutor!,
+    // Prepared operations are a few KB each, like the stock plan cache's entries.
+    maxEntries: Math.max(100, opts.queryPlanCacheMiB * 100),
+  });
+  return {
+    async load(options) {
+      const loaded = await stock.load(options);
+      stockExecutor = loaded.executor;
+      return { schema: loaded.schema, executor };
+    },
+    onSchemaLoadOrUpdate: (callback) => stock.onSchemaLoadOrUpdate(callback),
+    stop: () => stock.stop(),
+  };
 }
