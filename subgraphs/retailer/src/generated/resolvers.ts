@@ -157,7 +157,13 @@ export type Listing = {
   /** The retailer's title, or the product name and the variant's option values. */
   title: Scalars['String']['output'];
   updatedAt: Scalars['DateTime']['output'];
-  variant: ProductVariant;
+  /**
+   * The brand's variant this listing sells (owned by the catalog subgraph). Null, with the rest of
+   * the listing intact, while the catalog cannot show it to this viewer yet — a temporary state
+   * for a moment after a listing becomes visible, until the catalog has applied the listing's
+   * event — so that one such listing never nulls a whole storefront page.
+   */
+  variant?: Maybe<ProductVariant>;
   /** Shoppers can see and buy the listing now. The retailer only (null for others). */
   visible?: Maybe<Scalars['Boolean']['output']>;
 };
@@ -808,7 +814,7 @@ export type ListingResolvers<ContextType = RetailerContext, ParentType extends R
   storefront?: Resolver<ResolversTypes['Storefront'], ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  variant?: Resolver<ResolversTypes['ProductVariant'], ParentType, ContextType>;
+  variant?: Resolver<Maybe<ResolversTypes['ProductVariant']>, ParentType, ContextType>;
   visible?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
 };
 
