@@ -32,6 +32,8 @@ import {
   publish,
   startOutboxRelay,
 } from '../src/events/index.ts';
+// the bench sends the kernel's test event (the kernel has no domain events)
+import '../test/events/probe.ts';
 
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
 const DEADLINE = Date.now() + 58_000;

@@ -6,6 +6,7 @@ import { OUTBOX_TABLE_SQL, OutboxMessage, PROCESSED_EVENTS_TABLE_SQL } from '../
 import { startService } from '../src/http/service.ts';
 import { createLogger, type Orm } from '../src/index.ts';
 import { dropTestDatabases, testDatabaseConfig, testInternalKeys } from '../src/testing/index.ts';
+import './events/probe.ts';
 
 const db = testDatabaseConfig();
 const logger = createLogger('test', 'silent');
@@ -53,7 +54,7 @@ function startTiny(port: number, seen: { orm?: Orm; stopped: string[] }) {
       seen.orm = orm;
       return { greeting: 'hi' };
     },
-    handlers: () => ({ 'identity.organization.created': async () => {} }),
+    handlers: () => ({ 'platform.probe.emitted': async () => {} }),
     background: () => [
       { stop: async () => void seen.stopped.push('first') },
       { stop: async () => void seen.stopped.push('second') },

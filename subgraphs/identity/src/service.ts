@@ -7,6 +7,8 @@ import {
   sendJson,
 } from '@tradegraph/shared';
 import type { EventBus } from '@tradegraph/shared/events';
+// the event contracts: typed payloads, and the registry of versions the bus checks handlers against
+import '@tradegraph/contracts';
 import { startService } from '@tradegraph/shared/service';
 import { type IdentityConfig, loadIdentityConfig } from './config.ts';
 import type { IdentityServices } from './context.ts';

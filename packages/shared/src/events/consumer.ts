@@ -36,6 +36,19 @@ export type EventHandler<T extends EventType = EventType> = (
   envelope: TypedEnvelope<T>,
 ) => Promise<void>;
 export type HandlerMap = { [T in EventType]?: EventHandler<T> };
+
+/**
+ * One handler for several event types (e.g. every status change of one
+ * aggregate that carries the same payload), as a slice of a `HandlerMap`:
+ * `{ ...handleEach(['a.b.created', 'a.b.changed'], apply) }`. The handler sees
+ * the union of their envelopes, so no cast is needed.
+ */
+export function handleEach<T extends EventType>(
+  types: readonly T[],
+  handler: EventHandler<T>,
+): Record<T, EventHandler<T>> {
+  return Object.fromEntries(types.map((type) => [type, handler])) as Record<T, EventHandler<T>>;
+}
 export type AnyEventHandler = (em: EntityManager, envelope: EventEnvelope) => Promise<void>;
 
 export type HandleOutcome = 'handled' | 'duplicate';

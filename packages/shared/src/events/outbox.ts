@@ -59,10 +59,16 @@ export function createEnvelope<T extends EventType>(
   if (!event.aggregateId || event.aggregateId.length > 120) {
     throw new Error(`${type}: aggregateId must be 1-120 characters, got "${event.aggregateId}"`);
   }
+  const version = EVENT_VERSIONS[type];
+  if (version === undefined) {
+    throw new Error(
+      `${type}: unknown event type (import its contracts, which register it, before publishing)`,
+    );
+  }
   return {
     id: newEventId(),
     type,
-    version: EVENT_VERSIONS[type],
+    version,
     occurredAt: new Date().toISOString(),
     orgId: event.orgId,
     aggregateId: event.aggregateId,

@@ -8,12 +8,24 @@ import {
   createEnvelope,
   createEventBus,
   EnvelopeError,
+  EVENT_VERSIONS,
+  isEventType,
   kafkaClientConfig,
   loadEventsConfig,
   parseEnvelope,
+  registerEventTypes,
   topicOf,
   topicsOf,
 } from '../../src/events/index.ts';
+import './probe.ts';
+
+// A test-local stand-in for an identity event: the kernel knows no domain events (they live in @tradegraph/contracts).
+declare module '../../src/events/catalogue.ts' {
+  interface EventCatalogue {
+    'identity.user.registered': { version: 1; payload: { userId: string; email: string; name: string } };
+  }
+}
+registerEventTypes({ 'identity.user.registered': 1 });
 
 describe('events configuration', () => {
   it('defaults to the mysql transport and switches to kafka with KAFKA_BROKERS', () => {
@@ -137,6 +149,28 @@ describe('envelope and catalogue', () => {
         payload: { probeId: 'p', seq: 0 },
       }),
     ).toThrow(/aggregateId must be 1-120 characters/);
+  });
+
+  it('knows the registered types and their versions, and refuses to publish an unknown one', () => {
+    expect(isEventType('platform.probe.emitted')).toBe(true);
+    expect(EVENT_VERSIONS['platform.probe.emitted']).toBe(1);
+    expect(isEventType('nope.nope.nope')).toBe(false);
+    // registering the same version again is a no-op (a module loaded twice); another version is a conflict
+    registerEventTypes({ 'platform.probe.emitted': 1 });
+    expect(() => registerEventTypes({ 'platform.probe.emitted': 2 as 1 })).toThrow(
+      /already registered with version 1, not 2/,
+    );
+    expect(EVENT_VERSIONS['platform.probe.emitted']).toBe(1);
+    expect(() => registerEventTypes({ 'not-a-type': 1 } as never)).toThrow(
+      /is not <domain>.<entity>.<event>/,
+    );
+    expect(() =>
+      createEnvelope({ source: 's' }, 'nope.nope.nope' as 'platform.probe.emitted', {
+        aggregateId: 'a',
+        orgId: null,
+        payload: { probeId: 'p', seq: 0 },
+      }),
+    ).toThrow(/nope\.nope\.nope: unknown event type/);
   });
 
   it('derives topics from types: one topic per domain entity', () => {

@@ -13,6 +13,7 @@ import {
   publish,
 } from '../../src/events/index.ts';
 import type { Logger } from '../../src/logger.ts';
+import './probe.ts';
 
 /** A unique database prefix per test file: `tg_t<hex>_`. */
 export function testPrefix(): string {

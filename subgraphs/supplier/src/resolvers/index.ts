@@ -1,30 +1,17 @@
 import { scalarResolvers } from '@tradegraph/shared';
-import type { Resolvers } from '../generated/resolvers.ts';
-import { Organization, ProductVariant } from './federation.ts';
-import {
-  InventoryLevel,
-  inventoryMutations,
-  inventoryQueries,
-  StockMovement,
-  StockReceipt,
-  StockReceiptLine,
-} from './inventory.ts';
-import { Offer, offerMutations, offerQueries } from './offers.ts';
-import { Reservation, reservationMutations, reservationQueries } from './reservations.ts';
-import { Warehouse, warehouseMutations, warehouseQueries } from './warehouses.ts';
+import { federationTypes } from './federation.ts';
+import { inventoryMutations, inventoryQueries, inventoryTypes } from './inventory.ts';
+import { offerMutations, offerQueries, offerTypes } from './offers.ts';
+import { reservationMutations, reservationQueries, reservationTypes } from './reservations.ts';
+import { warehouseMutations, warehouseQueries, warehouseTypes } from './warehouses.ts';
 
-/** The supplier subgraph's resolvers, checked against its SDL (src/generated/resolvers.ts). */
-export const resolvers: Resolvers = {
+export const resolvers = {
   ...scalarResolvers,
   Query: { ...warehouseQueries, ...offerQueries, ...inventoryQueries, ...reservationQueries },
   Mutation: { ...warehouseMutations, ...offerMutations, ...inventoryMutations, ...reservationMutations },
-  ProductVariant,
-  Organization,
-  Warehouse,
-  Offer,
-  InventoryLevel,
-  StockMovement,
-  StockReceipt,
-  StockReceiptLine,
-  Reservation,
+  ...federationTypes,
+  ...warehouseTypes,
+  ...offerTypes,
+  ...inventoryTypes,
+  ...reservationTypes,
 };
