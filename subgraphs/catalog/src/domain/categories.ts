@@ -12,7 +12,7 @@ import {
   lockCategory,
   moveDescendants,
 } from '../store/categories.ts';
-import { save } from '../store/products.ts';
+import { save } from '../store/save.ts';
 import { fail, Problems } from './errors.ts';
 import { type CategoryNode, categoryFromEntity } from './nodes.ts';
 import { LIMITS, longText, slugOf, text } from './validation.ts';

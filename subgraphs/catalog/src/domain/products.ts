@@ -9,10 +9,10 @@ import {
   insertVariant,
   liveVariantsOf,
   lockProduct as lockProductRow,
-  save,
   variantsOf,
   variantsUsing,
 } from '../store/products.ts';
+import { save } from '../store/save.ts';
 import { fail, Problems } from './errors.ts';
 import { type ProductNode, productFromEntity } from './nodes.ts';
 import {

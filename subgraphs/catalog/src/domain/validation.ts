@@ -327,13 +327,9 @@ export function validateMedia(problems: Problems, input: unknown): ProductMediaV
   input.forEach((m: { url?: unknown; altText?: unknown; position?: unknown }, i) => {
     const raw = typeof m?.url === 'string' ? m.url.trim() : '';
     let url: string | null = null;
-    try {
-      const u = new URL(raw);
-      if ((u.protocol === 'https:' || u.protocol === 'http:') && raw.length <= LIMITS.url && u.hostname)
-        url = u.toString();
-    } catch {
-      url = null;
-    }
+    const u = URL.canParse(raw) ? new URL(raw) : null;
+    if (u && (u.protocol === 'https:' || u.protocol === 'http:') && raw.length <= LIMITS.url && u.hostname)
+      url = u.toString();
     if (!url) {
       problems.add('INVALID_URL', `URL must be an absolute http(s) URL of at most ${LIMITS.url} characters`, [
         'media',

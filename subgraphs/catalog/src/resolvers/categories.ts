@@ -1,9 +1,10 @@
 import { write } from '@tradegraph/shared';
+import { findCategory, listCategories } from '../domain/browse.ts';
 import { createCategory, deleteCategory, updateCategory } from '../domain/categories.ts';
 import { catalogPayload, uniqueKeyError } from '../domain/errors.ts';
 import type { CategoryResolvers, MutationResolvers, QueryResolvers } from '../generated/resolvers.ts';
 import { onBrand } from '../services.ts';
-import { categoryLoader, childCategoriesLoader, findCategory, listCategories } from '../store/reads.ts';
+import { categoryLoader, childCategoriesLoader } from '../store/reads.ts';
 
 /** A concurrent category with the same path (the domain's check could not see it). */
 const CATEGORY_KEYS = {

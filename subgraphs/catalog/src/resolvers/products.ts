@@ -1,4 +1,5 @@
 import { fromMinorUnits, write } from '@tradegraph/shared';
+import { listProducts } from '../domain/browse.ts';
 import { catalogPayload, uniqueKeyError } from '../domain/errors.ts';
 import { archiveProduct, createProduct, publishProduct, updateProduct } from '../domain/products.ts';
 import type {
@@ -9,13 +10,7 @@ import type {
   QueryResolvers,
 } from '../generated/resolvers.ts';
 import { onBrand } from '../services.ts';
-import {
-  categoryLoader,
-  listProducts,
-  productLoader,
-  variantLoader,
-  variantsOfProductLoader,
-} from '../store/reads.ts';
+import { categoryLoader, productLoader, variantLoader, variantsOfProductLoader } from '../store/reads.ts';
 
 /**
  * Unique keys of a brand's variants whose violation by a concurrent write is

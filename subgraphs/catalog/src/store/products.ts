@@ -55,8 +55,3 @@ export function insertVariant(tx: BrandTx, values: VariantValues): Variant {
 export function deleteVariant(tx: BrandTx, variant: Variant): void {
   tx.em.remove(variant);
 }
-
-/** Writes every pending change of the transaction (inserts, updates, deletes) now, in dependency order. */
-export async function save(tx: BrandTx): Promise<void> {
-  await tx.em.flush();
-}
