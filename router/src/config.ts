@@ -59,6 +59,12 @@ export const routerEnv = {
   ROUTER_CORS_ORIGINS: env.list({ default: [] }),
   ROUTER_METRICS: env.bool({ default: true }),
   ROUTER_SHUTDOWN_TIMEOUT_MS: env.int({ default: 10_000, min: 0 }),
+  ROUTER_WORKERS: env.int({
+    optional: true,
+    min: 1,
+    max: 256,
+    doc: 'router processes on one port; defaults to the number of cores when NODE_ENV=production, else 1',
+  }),
 };
 
 export type RouterConfig = ConfigOf<typeof routerEnv>;
@@ -71,4 +77,10 @@ export function loadRouterConfig(source: Record<string, string | undefined> = pr
 export function introspectionEnabled(config: RouterConfig): boolean {
   const explicit = config.ROUTER_INTROSPECTION as boolean | undefined;
   return explicit ?? config.NODE_ENV !== 'production';
+}
+
+/** ROUTER_WORKERS, or its default: every core in production, one process otherwise. */
+export function routerWorkers(config: RouterConfig, cores: number): number {
+  const explicit = config.ROUTER_WORKERS as number | undefined;
+  return explicit ?? (config.NODE_ENV === 'production' ? cores : 1);
 }

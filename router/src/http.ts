@@ -32,6 +32,8 @@ export interface HandlerDeps {
   maxBodyBytes: number;
   corsOrigins: string[];
   metricsEnabled: boolean;
+  /** The /metrics text; across all workers when clustered (default: this process's registry). */
+  metricsText?: () => Promise<string>;
 }
 
 /** Headers a client may never set for a subgraph: only the router speaks for the caller. */
@@ -199,7 +201,7 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
         return sendJson(res, 503, { status: state.draining ? 'draining' : 'starting' });
       case 'metrics':
         res.writeHead(200, { 'content-type': metricsRegistry.contentType });
-        res.end(await metricsRegistry.metrics());
+        res.end(await (deps.metricsText ?? (() => metricsRegistry.metrics()))());
         return;
       case 'not_found':
         return sendJson(res, 404, { error: 'not found' });

@@ -1,6 +1,10 @@
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { ConfigError, createLogger, stopOnSignals } from '@tradegraph/shared';
-import { loadRouterConfig } from './config.ts';
+import { runPrimary } from './cluster.ts';
+import { loadRouterConfig, routerWorkers } from './config.ts';
 import { startRouter } from './router.ts';
+import { readSupergraph, subgraphEndpoints } from './supergraph.ts';
 
 let config: ReturnType<typeof loadRouterConfig>;
 try {
@@ -12,10 +16,24 @@ try {
 }
 
 const logger = createLogger('router', config.LOG_LEVEL);
-try {
-  const router = await startRouter({ config, logger });
-  stopOnSignals(router, logger);
-} catch (err) {
-  logger.fatal({ err }, 'router failed to start');
-  process.exit(1);
+const workers = routerWorkers(config, availableParallelism());
+if (workers > 1 && cluster.isPrimary) {
+  try {
+    // Fail once, here, rather than in every worker in a restart loop.
+    subgraphEndpoints(await readSupergraph(config.SUPERGRAPH_PATH));
+  } catch (err) {
+    logger.fatal({ err }, 'router failed to start');
+    process.exit(1);
+  }
+  await runPrimary({ workers, logger, shutdownTimeoutMs: config.ROUTER_SHUTDOWN_TIMEOUT_MS });
+  logger.info('router stopped');
+  process.exit(0);
+} else {
+  try {
+    const router = await startRouter({ config, logger });
+    stopOnSignals(router, logger);
+  } catch (err) {
+    logger.fatal({ err }, 'router failed to start');
+    process.exit(1);
+  }
 }

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { KeyObject } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,12 +8,14 @@ import {
   createLogger,
   type Logger,
   loadInternalPrivateKey,
+  metricsRegistry,
   type Principal,
   signInternalToken,
 } from '@tradegraph/shared';
 import { createApiKeyVerifier } from './auth/api-keys.ts';
 import { createAuthenticator } from './auth/authenticate.ts';
 import { createJwtVerifier } from './auth/jwt.ts';
+import { clusterMetrics } from './cluster.ts';
 import { introspectionEnabled, loadRouterConfig, type RouterConfig } from './config.ts';
 import type { RouterContext } from './context.ts';
 import { SubgraphDataSource } from './datasource.ts';
@@ -169,6 +172,7 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
       maxBodyBytes: config.ROUTER_MAX_BODY_BYTES,
       corsOrigins: config.ROUTER_CORS_ORIGINS,
       metricsEnabled: config.ROUTER_METRICS,
+      ...(cluster.isWorker ? { metricsText: clusterMetrics(metricsRegistry) } : {}),
     }),
   );
   // Longer than typical load-balancer idle timeouts, so the router is not the side that drops idle sockets.
@@ -195,7 +199,14 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
   }
   state.ready = true;
   logger.info(
-    { url: `${origin}/graphql`, subgraphs: Object.fromEntries(urlOf), introspection, production },
+    {
+      url: `${origin}/graphql`,
+      subgraphs: Object.fromEntries(urlOf),
+      introspection,
+      production,
+      pid: process.pid,
+      ...(cluster.isWorker ? { worker: cluster.worker?.id } : {}),
+    },
     'router ready',
   );
 

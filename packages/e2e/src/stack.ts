@@ -10,13 +10,37 @@ import {
 } from '@tradegraph/shared';
 import { dropTestDatabases, testDatabaseConfig } from '@tradegraph/shared/testing';
 
+export interface StackOptions {
+  /**
+   * Give each subgraph its own spelling of the database host (an IPv4 address
+   * has several: `127.0.0.1`, `127.1`, `2130706433`, …). The MySQL event log
+   * wakes consumers of the same process and database at once when a record is
+   * written; with distinct spellings, a subgraph learns of another's events
+   * only by polling the log, as it would in a process of its own.
+   */
+  processLikeEventWakeups?: boolean;
+}
+
+/** Other spellings of a dotted-quad IPv4 address (the resolver accepts them all); just the host otherwise. */
+function hostSpellings(host: string): string[] {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
+  if (!m) return [host];
+  const [a, b, c, d] = m.slice(1).map(Number) as [number, number, number, number];
+  return [
+    host,
+    `${a}.${b}.${c * 256 + d}`,
+    `${a}.${(b << 16) + c * 256 + d}`,
+    String(((a << 24) >>> 0) + (b << 16) + c * 256 + d),
+  ];
+}
+
 /**
  * The whole graph in one process for end-to-end tests: every subgraph found
  * under subgraphs/ (via its `./service` export `start(env)`) on a random port
  * and a fresh database prefix, and the router serving the committed supergraph
  * with each routing URL overridden to the test ports.
  */
-export async function startStack(extraEnv: Record<string, string> = {}) {
+export async function startStack(extraEnv: Record<string, string> = {}, opts: StackOptions = {}) {
   const db: DatabaseConfig = testDatabaseConfig();
   const keys = generateInternalKeyPair();
   const dbEnv = Object.fromEntries(Object.entries(db).map(([k, v]) => [k, String(v)]));
@@ -30,11 +54,13 @@ export async function startStack(extraEnv: Record<string, string> = {}) {
     NODE_ENV: 'test',
     ...extraEnv,
   };
-  for (const info of discoverSubgraphs()) {
+  const hosts = opts.processLikeEventWakeups ? hostSpellings(db.DB_HOST) : [db.DB_HOST];
+  for (const [i, info] of discoverSubgraphs().entries()) {
     const mod = (await import(`${info.dir}/src/service.ts`)) as {
       start: (env: Record<string, string>) => Promise<RunningServer>;
     };
-    subgraphs.push({ ...(await mod.start(common)), name: info.name });
+    const env = { ...common, DB_HOST: hosts[i % hosts.length]! };
+    subgraphs.push({ ...(await mod.start(env)), name: info.name });
   }
   const identity = subgraphs.find((s) => s.name === 'identity')!;
   const identityOrigin = identity.url.replace('/graphql', '');

@@ -1,16 +1,8 @@
-import {
-  createLogger,
-  databaseName,
-  type Logger,
-  type RunningServer,
-  type TenantRegistry,
-} from '@tradegraph/shared';
-import type { EventBus } from '@tradegraph/shared/events';
+import { createLogger, type Logger } from '@tradegraph/shared';
 // the event contracts: typed payloads, and the registry of versions the bus checks handlers against
 import '@tradegraph/contracts';
 import { startService } from '@tradegraph/shared/service';
 import { loadSupplierConfig, type SupplierConfig } from './config.ts';
-import { createContext, type SupplierServices } from './context.ts';
 import { startReservationSweeper } from './domain/reservations.ts';
 import { entities, tenantEntities } from './entities/index.ts';
 import { supplierHandlers } from './events/consumers.ts';
@@ -18,24 +10,19 @@ import { migrations } from './migrations/0001-init.ts';
 import { tenantMigrations } from './migrations/tenant-0001-init.ts';
 import { resolvers } from './resolvers/index.ts';
 import { sdl } from './schema/index.ts';
-
-export interface SupplierService extends RunningServer {
-  services: SupplierServices;
-  registry: TenantRegistry;
-  bus: EventBus;
-}
+import type { SupplierServices } from './services.ts';
 
 /**
  * Wires the supplier subgraph: service database and tenant registry, event bus
  * (outbox relay + consumers of identity and catalog events), reservation
- * sweeper and the GraphQL server.
+ * sweeper and the GraphQL server (the kernel's request context).
  */
 export async function startSupplier(
   config: SupplierConfig = loadSupplierConfig(),
   logger: Logger = createLogger('supplier', config.LOG_LEVEL),
   /** Environment the event-bus settings are read from (EVENTS_*, KAFKA_*). */
   source: Record<string, string | undefined> = process.env,
-): Promise<SupplierService> {
+) {
   return startService({
     name: 'supplier',
     config,
@@ -46,19 +33,15 @@ export async function startSupplier(
     tenants: { entities: tenantEntities, migrations: tenantMigrations },
     sdl,
     resolvers,
-    services: ({ orm, registry, relay }): SupplierServices => ({
-      config,
-      orm,
-      registry,
-      serviceDb: databaseName(config, 'supplier'),
-      logger,
-      afterCommit: () => relay.notify(),
-    }),
-    handlers: (services) => supplierHandlers(services),
-    background: (services) => [startReservationSweeper(services, config.RESERVATION_SWEEP_INTERVAL_MS)],
-    context: (base, services) => createContext(base, services),
+    services: (): SupplierServices => ({ config }),
+    handlers: (_services, { kernel }) => supplierHandlers(kernel),
+    background: (services, { kernel }) => [
+      startReservationSweeper(kernel, services, config.RESERVATION_SWEEP_INTERVAL_MS),
+    ],
   });
 }
+
+export type SupplierService = Awaited<ReturnType<typeof startSupplier>>;
 
 /** Uniform entry point every subgraph exports, used by tests that boot the whole graph in-process. */
 export function start(source: Record<string, string | undefined>, logger?: Logger): Promise<SupplierService> {

@@ -311,7 +311,7 @@ describe('adjustInventory', () => {
       { i: { warehouseId: whB, variantId: variants[1], delta: -1, reason: 'x' } },
       me,
     );
-    expect(none.data?.adjustInventory.userErrors[0].code).toBe('INSUFFICIENT_STOCK');
+    expect(none.data?.adjustInventory.userErrors[0].code).toBe('OUT_OF_STOCK');
   });
 
   it('validates input', async () => {

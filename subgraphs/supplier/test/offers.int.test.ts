@@ -131,12 +131,12 @@ describe('upsertOffer', () => {
       [offerInput('not-an-id'), 'VARIANT_NOT_FOUND', ['variantId']],
       [offerInput(draftVariant), 'VARIANT_NOT_ACTIVE', ['variantId']],
       [offerInput(otherBrandVariant), 'NO_FULFILLMENT_ACCESS', ['variantId']],
-      [offerInput(variants[1]!, '12.505'), 'INVALID_PRICE', ['wholesalePrice', 'amount']],
+      [offerInput(variants[1]!, '12.505'), 'INVALID_MONEY', ['wholesalePrice', 'amount']],
       [offerInput(variants[1]!, '0'), 'INVALID_PRICE', ['wholesalePrice', 'amount']],
       [offerInput(variants[1]!, '-3'), 'INVALID_PRICE', ['wholesalePrice', 'amount']],
       [
         { i: { ...offerInput(variants[1]!).i, wholesalePrice: { amount: '1', currencyCode: 'euro' } } },
-        'INVALID_PRICE',
+        'INVALID_MONEY',
         ['wholesalePrice', 'currencyCode'],
       ],
       [

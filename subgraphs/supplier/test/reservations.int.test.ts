@@ -113,7 +113,7 @@ describe('concurrency', () => {
     const failed = results.filter((r) => !r.data?.reserveStock.reservation);
     expect(ok).toHaveLength(10);
     expect(failed.map((r) => r.data?.reserveStock.userErrors[0].code)).toEqual(
-      Array(30).fill('INSUFFICIENT_STOCK'),
+      Array(30).fill('OUT_OF_STOCK'),
     );
     expect(new Set(ok.map((r) => r.data?.reserveStock.reservation.id)).size).toBe(10);
 
@@ -181,7 +181,7 @@ describe('concurrency', () => {
         .filter((r) => !r.data?.reserveStock.reservation)
         .map((r) => r.data?.reserveStock.userErrors[0].code),
     );
-    expect([...codes].every((c) => c === 'INSUFFICIENT_STOCK')).toBe(true);
+    expect([...codes].every((c) => c === 'OUT_OF_STOCK')).toBe(true);
     const doubles = results.slice(37).map((r) => r.data?.releaseReservation);
     expect(doubles.filter((d) => d.reservation?.status === 'RELEASED')).toHaveLength(1);
     expect(doubles.filter((d) => d.userErrors[0]?.code === 'RESERVATION_NOT_ACTIVE')).toHaveLength(1);
@@ -220,7 +220,7 @@ describe('reservation lifecycle', () => {
     expect(pinned.data?.reserveStock.reservation.warehouse.id).toBe(wb);
     const tooMuch = await h.call(RESERVE, { i: { variantId, quantity: 5, reference: 'c' } }, me);
     expect(tooMuch.data?.reserveStock.userErrors[0]).toMatchObject({
-      code: 'INSUFFICIENT_STOCK',
+      code: 'OUT_OF_STOCK',
       field: ['quantity'],
     });
     const pinnedShort = await h.call(
@@ -228,7 +228,7 @@ describe('reservation lifecycle', () => {
       { i: { variantId, quantity: 4, reference: 'd', warehouseId: wb } },
       me,
     );
-    expect(pinnedShort.data?.reserveStock.userErrors[0].code).toBe('INSUFFICIENT_STOCK');
+    expect(pinnedShort.data?.reserveStock.userErrors[0].code).toBe('OUT_OF_STOCK');
   });
 
   it('validates input', async () => {
@@ -326,8 +326,8 @@ describe('reservation lifecycle', () => {
     const extend = await h.call(EXTEND, { i: { id } }, me);
     expect(extend.data?.extendReservation.userErrors[0].code).toBe('RESERVATION_EXPIRED');
 
-    expect(await sweepExpiredReservations(h.service.services)).toBe(1);
-    expect(await sweepExpiredReservations(h.service.services)).toBe(0);
+    expect(await sweepExpiredReservations(h.service.kernel, h.service.services)).toBe(1);
+    expect(await sweepExpiredReservations(h.service.kernel, h.service.services)).toBe(0);
     const [row] = await h.sql('select status, closed_at from reservations where id = ?', [id], supplier);
     expect(row!.status).toBe('EXPIRED');
     expect(row!.closed_at).not.toBeNull();

@@ -255,7 +255,7 @@ describe('tenant isolation', () => {
       { i: { variantId, quantity: 2, reference: 'B-order' } },
       asB,
     );
-    expect(res.data?.reserveStock.userErrors[0].code).toBe('INSUFFICIENT_STOCK');
+    expect(res.data?.reserveStock.userErrors[0].code).toBe('OUT_OF_STOCK');
     const ok = await h.call(
       `mutation($i: ReserveStockInput!) { reserveStock(input: $i) { reservation { id } userErrors { code } } }`,
       { i: { variantId, quantity: 1, reference: 'B-order' } },

@@ -1,36 +1,56 @@
-import { failWith, parseId } from '@tradegraph/shared';
-import { type SupplierContext, serviceTable } from '../context.ts';
-import { CatalogVariant } from '../entities/index.ts';
+import { actingOrganizationId, onService, parseId } from '@tradegraph/shared';
+import type { SupplierContext } from '../services.ts';
+import { type CatalogVariantRecord, canFulfillFor, catalogVariant } from '../store/projections.ts';
+import { fail } from './errors.ts';
 
 /**
- * What this service knows of brands' catalogs and of partner connections: the
- * `catalog_variants` and `partner_access` projections. Read through `ctx.em`
- * with qualified table names, so the same functions work inside a tenant
- * transaction (whose em points at the tenant database).
+ * What supplier knows of brands' catalogs and partner connections (the
+ * `catalog_variants` and `partner_access` projections), and the rule every
+ * first stocking or offer of a variant follows.
  */
 
-/** A brand variant as the catalog projection has it, or a VARIANT_NOT_FOUND user error. */
-export async function requireKnownVariant(
+/**
+ * A variant the supplier may start to stock or offer: known to the catalog
+ * projection (VARIANT_NOT_FOUND), ACTIVE (VARIANT_NOT_ACTIVE) and of a brand
+ * the supplier has an ACTIVE FULFILL_ORDERS connection with (NO_FULFILLMENT_ACCESS).
+ */
+export async function requireStockableVariant(
   ctx: SupplierContext,
-  variantId: unknown,
+  supplierId: string,
+  variantId: string,
   field: string | string[],
-) {
-  const parsed = parseId(variantId, 'var');
-  const rows = parsed
-    ? await ctx.em.execute(`select * from ${serviceTable(ctx, 'catalog_variants')} where variant_id = ?`, [
-        variantId,
-      ])
-    : [];
-  if (!rows[0]) return failWith('VARIANT_NOT_FOUND', 'No such product variant', field);
-  return ctx.em.map(CatalogVariant, rows[0]);
+  what: string,
+): Promise<CatalogVariantRecord> {
+  const variant = await catalogVariant(ctx, variantId);
+  if (!variant) return fail('VARIANT_NOT_FOUND', 'No such product variant', field);
+  if (variant.status !== 'ACTIVE')
+    fail('VARIANT_NOT_ACTIVE', 'This product variant is not active in the brand catalog', field);
+  if (!(await canFulfillFor(ctx, supplierId, variant.brandId)))
+    fail(
+      'NO_FULFILLMENT_ACCESS',
+      `You need an active FULFILL_ORDERS connection with the brand to ${what}`,
+      field,
+    );
+  return variant;
 }
 
-/** Whether the supplier has an ACTIVE connection carrying FULFILL_ORDERS with this partner (a brand or retailer). */
-export async function canFulfillFor(ctx: SupplierContext, supplierId: string, partnerId: string) {
-  const rows = await ctx.em.execute(
-    `select 1 from ${serviceTable(ctx, 'partner_access')}
-      where supplier_id = ? and partner_id = ? and can_fulfill = 1 limit 1`,
-    [supplierId, partnerId],
-  );
-  return rows.length > 0;
+/**
+ * Read-your-writes across services (docs/events.md): a brand's
+ * `publishProduct` or the acceptance of a connection reaches this service's
+ * projections a few milliseconds later. Before a write that would refuse a
+ * variant the projections do not (yet) allow, this lets the consumer group
+ * catch up with the log once, bounded, outside any transaction; the write then
+ * decides on what it reads.
+ */
+export async function catchUpWithCatalog(ctx: SupplierContext, variantIds: readonly string[]): Promise<void> {
+  const supplierId = actingOrganizationId(ctx.principal);
+  if (!supplierId) return;
+  const service = onService(ctx);
+  for (const variantId of variantIds) {
+    if (!parseId(variantId, 'var')) continue;
+    const variant = await catalogVariant(service, variantId);
+    if (variant?.status === 'ACTIVE' && (await canFulfillFor(service, supplierId, variant.brandId))) continue;
+    await ctx.kernel.settle();
+    return;
+  }
 }

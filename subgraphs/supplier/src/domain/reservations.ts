@@ -1,50 +1,115 @@
 import {
-  failWith,
+  isOwnId,
+  type Kernel,
+  loadOwnRows,
   newId,
   notFound,
   type PageArgs,
   pageArgs,
   parseId,
-  toConnection,
-} from '@tradegraph/shared';
-import { publish } from '@tradegraph/shared/events';
-import {
-  actorOf,
-  eventContext,
-  readTenant,
-  type SupplierContext,
-  type SupplierServices,
-  serviceTable,
+  RetryableConflict,
+  registryOf,
+  requireOwnId,
   systemContext,
-  type TenantContext,
-  tenantContext,
-  tenantTable,
-  writeTenant,
-} from '../context.ts';
-import { Reservation, type ReservationStatus } from '../entities/index.ts';
+  toConnection,
+  write,
+} from '@tradegraph/shared';
+import type { SupplierConfig } from '../config.ts';
+import type { MovementType, ReservationStatus } from '../entities/index.ts';
+import { reservationChanged, stockChanged } from '../events/publish.ts';
+import { type SupplierContext, type SupplierServices, type SupplierUnit, tenantOf } from '../services.ts';
 import {
   type Actor,
-  changeLevel,
+  applyLevelChange,
+  closeReservation,
+  dropExpiryEntry,
+  dueReservations,
+  findReservation,
+  insertReservation,
+  type Level,
+  listReservations as listReservationRows,
+  moveExpiry,
+  type ReservationFilter,
+  type ReservationRecord,
   readLevelById,
   reservableLevels,
-  StockConflict,
-  tryChangeLevel,
-  withStockRetry,
-} from './stock.ts';
-import { loadTenantRows } from './tenancy.ts';
-import { emptyConnection, requireInt, requireText } from './validation.ts';
-import { ownWarehouse } from './warehouses.ts';
+  reservationsByIds,
+  warehouseActive,
+} from '../store/stock.ts';
+import { fail } from './errors.ts';
+import { requireInt, requireText } from './validation.ts';
 
 /**
- * Reservations hold available stock for an order while it is being placed. The
- * order saga drives them through events; until then they are also mutations
- * (inventory:write). ACTIVE → RELEASED (let go), COMMITTED (shipped: on hand
- * and reserved both drop) or EXPIRED (the sweeper releases it after expiresAt).
- * Every transition publishes `supplier.reservation.changed`, and every level
- * change `supplier.stock.changed`.
+ * Reservations hold available stock for an order while it is being placed.
+ * ACTIVE → RELEASED (let go), COMMITTED (shipped: on hand and reserved both
+ * drop) or EXPIRED (the sweeper, after expiresAt). Every step publishes
+ * `supplier.reservation.changed`, and the level it moves `supplier.stock.changed`.
+ * The functions below run inside the kernel's unit of work (`tx`), so a
+ * mutation, the sweeper or (later) the order saga's event handler drive them alike.
  */
 
 export const MAX_RESERVATION_QUANTITY = 1_000_000;
+
+// ---- rules ----
+
+/** What a step does to the level it holds stock on (the movement's quantity is signed like the log's). */
+export function stockDelta(step: 'RESERVE' | 'RELEASE' | 'COMMIT', quantity: number) {
+  const deltas = {
+    RESERVE: { onHand: 0, reserved: quantity, movement: 'RESERVED', movementQuantity: quantity },
+    RELEASE: { onHand: 0, reserved: -quantity, movement: 'RELEASED', movementQuantity: -quantity },
+    COMMIT: { onHand: -quantity, reserved: -quantity, movement: 'SHIPPED', movementQuantity: -quantity },
+  } as const satisfies Record<string, { movement: MovementType } & Record<string, unknown>>;
+  return deltas[step];
+}
+
+/** On hand and reserved after a step, or null when it would break on hand ≥ reserved ≥ 0. */
+export function levelAfter(
+  level: Pick<Level, 'onHand' | 'reserved'>,
+  delta: { onHand: number; reserved: number },
+): { onHand: number; reserved: number } | null {
+  const onHand = level.onHand + delta.onHand;
+  const reserved = level.reserved + delta.reserved;
+  return reserved >= 0 && onHand >= reserved ? { onHand, reserved } : null;
+}
+
+export type ReservationStep = 'RELEASE' | 'COMMIT' | 'EXTEND' | 'EXPIRE';
+
+/**
+ * The status a step leads to, or why it may not happen now: only an ACTIVE
+ * reservation moves; one past its expiry can still be released (or expired)
+ * but no longer committed or extended; the sweeper expires only what is due.
+ */
+export function nextStatus(
+  r: Pick<ReservationRecord, 'status' | 'expiresAt'>,
+  step: ReservationStep,
+  now: Date,
+): { status: ReservationStatus } | { refused: 'RESERVATION_NOT_ACTIVE' | 'RESERVATION_EXPIRED' | 'NOT_DUE' } {
+  if (r.status !== 'ACTIVE') return { refused: 'RESERVATION_NOT_ACTIVE' };
+  const due = r.expiresAt.getTime() <= now.getTime();
+  switch (step) {
+    case 'RELEASE':
+      return { status: 'RELEASED' };
+    case 'EXPIRE':
+      return due ? { status: 'EXPIRED' } : { refused: 'NOT_DUE' };
+    case 'COMMIT':
+      return due ? { refused: 'RESERVATION_EXPIRED' } : { status: 'COMMITTED' };
+    case 'EXTEND':
+      return due ? { refused: 'RESERVATION_EXPIRED' } : { status: 'ACTIVE' };
+  }
+}
+
+/** The life of a reservation in seconds: the configured default, or 1 … the configured maximum. */
+export function ttlSeconds(config: SupplierConfig, requested: number | null | undefined): number {
+  if (requested === null || requested === undefined) return config.RESERVATION_DEFAULT_TTL_SECONDS;
+  return requireInt(requested, 'ttlSeconds', {
+    min: 1,
+    max: config.RESERVATION_MAX_TTL_SECONDS,
+    code: 'INVALID_TTL',
+    what: 'ttlSeconds',
+  });
+}
+
+// ---- steps ----
 
 export interface ReserveInput {
   variantId: string;
@@ -54,42 +119,19 @@ export interface ReserveInput {
   ttlSeconds?: number | null;
 }
 
-function emitReservation(ctx: TenantContext, r: Reservation) {
-  publish(ctx.em, eventContext(ctx), 'supplier.reservation.changed', {
-    aggregateId: r.id,
-    orgId: ctx.tenant.organizationId,
-    payload: {
-      reservationId: r.id,
-      supplierId: ctx.tenant.organizationId,
-      variantId: r.variantId,
-      warehouseId: r.warehouseId,
-      quantity: r.quantity,
-      status: r.status,
-      reference: r.reference,
-      expiresAt: r.expiresAt.toISOString(),
-    },
-  });
-}
-
-function ttlOf(ctx: SupplierContext, ttlSeconds: number | null | undefined): number {
-  const cfg = ctx.services.config;
-  if (ttlSeconds === null || ttlSeconds === undefined) return cfg.RESERVATION_DEFAULT_TTL_SECONDS;
-  return requireInt(ttlSeconds, 'ttlSeconds', {
-    min: 1,
-    max: cfg.RESERVATION_MAX_TTL_SECONDS,
-    code: 'INVALID_TTL',
-    what: 'ttlSeconds',
-  });
-}
-
 /**
- * Reserves `quantity` of a variant in the given warehouse, or in the active
- * warehouse with the most available. Optimistic: a level that changed since it
- * was read is skipped (the next candidate is tried), and when every candidate
- * moved the whole unit runs again on a fresh snapshot. Never oversells: the
- * update itself re-checks `on_hand - reserved >= quantity`.
+ * Reserves `quantity` of a variant on ONE level: in the given warehouse, or
+ * in the active warehouse with the most available. Optimistic: a level that
+ * changed since it was read is skipped for the next candidate, and when every
+ * candidate moved the whole unit runs again on a fresh snapshot. Never
+ * oversells: the store's update only applies to the version that was read.
  */
-export async function reserve(ctx: TenantContext, input: ReserveInput, actor: Actor): Promise<Reservation> {
+export async function reserve(
+  tx: SupplierUnit,
+  input: ReserveInput,
+  actor: Actor,
+): Promise<ReservationRecord> {
+  const tenant = tenantOf(tx);
   const quantity = requireInt(input.quantity, 'quantity', {
     min: 1,
     max: MAX_RESERVATION_QUANTITY,
@@ -97,299 +139,239 @@ export async function reserve(ctx: TenantContext, input: ReserveInput, actor: Ac
     what: 'quantity',
   });
   const reference = requireText(input.reference, 'reference', { max: 200, code: 'INVALID_REFERENCE' });
-  const ttl = ttlOf(ctx, input.ttlSeconds);
-  if (!parseId(input.variantId, 'var')) failWith('VARIANT_NOT_FOUND', 'No such product variant', 'variantId');
+  const ttl = ttlSeconds(tx.services.config, input.ttlSeconds);
+  if (!parseId(input.variantId, 'var')) fail('VARIANT_NOT_FOUND', 'No such product variant', 'variantId');
   let warehouseId: string | null = null;
   if (input.warehouseId) {
-    const w = await ownWarehouse(ctx, input.warehouseId);
-    if (!w.active) failWith('WAREHOUSE_INACTIVE', 'This warehouse is deactivated', 'warehouseId');
-    warehouseId = w.id;
+    warehouseId = requireOwnId(tenant, input.warehouseId, 'whs', 'Warehouse');
+    const active = await warehouseActive(tx, warehouseId);
+    if (active === null) throw notFound('Warehouse');
+    if (!active) fail('WAREHOUSE_INACTIVE', 'This warehouse is deactivated', 'warehouseId');
   }
-  return withStockRetry(ctx, async (tx) => {
-    const candidates = await reservableLevels(tx, input.variantId, quantity, warehouseId);
-    if (!candidates.length) {
-      return failWith(
-        'INSUFFICIENT_STOCK',
-        warehouseId
-          ? `Fewer than ${quantity} available in this warehouse`
-          : `No warehouse has ${quantity} available`,
-        'quantity',
-      );
-    }
+
+  const candidates = await reservableLevels(tx, input.variantId, quantity, warehouseId);
+  if (!candidates.length) {
+    fail(
+      'OUT_OF_STOCK',
+      warehouseId
+        ? `Fewer than ${quantity} available in this warehouse`
+        : `No warehouse has ${quantity} available`,
+      'quantity',
+    );
+  }
+  const id = newId('rsv', tenant.tenantKey);
+  const delta = stockDelta('RESERVE', quantity);
+  for (const level of candidates) {
+    const after = levelAfter(level, delta);
+    if (!after) continue;
+    const state = await applyLevelChange(tx, {
+      level,
+      after,
+      movement: { type: delta.movement, quantity: delta.movementQuantity, reservationId: id, reference },
+      actor,
+    });
+    if (!state) continue; // changed since we read it: the next candidate
     const now = new Date();
-    const id = newId('rsv', tx.tenant.tenantKey);
-    for (const level of candidates) {
-      const state = await tryChangeLevel(tx, level, {
-        onHandDelta: 0,
-        reservedDelta: quantity,
-        movement: { type: 'RESERVED', quantity, reservationId: id, reference },
-        actor,
-      });
-      if (!state) continue;
-      const r = tx.em.create(Reservation, {
-        id,
-        warehouseId: level.warehouseId,
-        variantId: level.variantId,
-        levelId: level.id,
-        quantity,
-        status: 'ACTIVE',
-        reference,
-        expiresAt: new Date(now.getTime() + ttl * 1000),
-        closedAt: null,
-        createdAt: now,
-        updatedAt: now,
-      });
-      await tx.em.execute(
-        `insert into ${serviceTable(tx, 'reservation_expiry')} (reservation_id, supplier_id, expires_at) values (?, ?, ?)`,
-        [id, tx.tenant.organizationId, r.expiresAt],
-        'run',
-      );
-      emitReservation(tx, r);
-      return r;
-    }
-    throw new StockConflict();
-  });
+    const r: ReservationRecord = {
+      id,
+      warehouseId: level.warehouseId,
+      variantId: level.variantId,
+      levelId: level.id,
+      quantity,
+      status: 'ACTIVE',
+      reference,
+      expiresAt: new Date(now.getTime() + ttl * 1000),
+      closedAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await insertReservation(tx, r);
+    tx.publish('supplier.stock.changed', stockChanged(tenant.organizationId, state, delta.movement));
+    tx.publish('supplier.reservation.changed', reservationChanged(tenant.organizationId, r));
+    return r;
+  }
+  throw new RetryableConflict('every candidate level changed since it was read');
 }
 
-/** A reservation of the context's tenant, or NOT_FOUND. */
-async function ownReservation(ctx: TenantContext, id: unknown): Promise<Reservation> {
-  const parsed = parseId(id, 'rsv');
-  if (!parsed || parsed.tenantKey !== ctx.tenant.tenantKey) throw notFound('Reservation');
-  const r = await ctx.em.findOne(Reservation, { id: id as string });
+/** Gives the stock back: ACTIVE → RELEASED. */
+export async function release(tx: SupplierUnit, id: string, actor: Actor): Promise<ReservationRecord> {
+  return close(tx, await ownReservation(tx, id), 'RELEASE', actor);
+}
+
+/** The reserved stock leaves: ACTIVE → COMMITTED; on hand and reserved drop by the quantity (movement SHIPPED). */
+export async function commit(tx: SupplierUnit, id: string, actor: Actor): Promise<ReservationRecord> {
+  return close(tx, await ownReservation(tx, id), 'COMMIT', actor);
+}
+
+/** Pushes an ACTIVE reservation's expiry to now + ttlSeconds. */
+export async function extend(
+  tx: SupplierUnit,
+  id: string,
+  requestedTtl: number | null | undefined,
+): Promise<ReservationRecord> {
+  const ttl = ttlSeconds(tx.services.config, requestedTtl);
+  const r = await ownReservation(tx, id);
+  const now = new Date();
+  const next = nextStatus(r, 'EXTEND', now);
+  if ('refused' in next) return refuse(r, next.refused);
+  const expiresAt = new Date(now.getTime() + ttl * 1000);
+  if (!(await moveExpiry(tx, r.id, expiresAt, now)))
+    throw new RetryableConflict('reservation changed concurrently');
+  const extended = { ...r, expiresAt, updatedAt: now };
+  tx.publish('supplier.reservation.changed', reservationChanged(tenantOf(tx).organizationId, extended));
+  return extended;
+}
+
+/**
+ * The sweeper's step: ACTIVE → EXPIRED when due (actor SYSTEM). 'GONE' when
+ * it was closed meanwhile (its index entry is dropped), 'NOT_DUE' when it was
+ * extended since the sweeper read the index.
+ */
+export async function expire(tx: SupplierUnit, id: string): Promise<'EXPIRED' | 'GONE' | 'NOT_DUE'> {
+  const r = isOwnId(tenantOf(tx), id, 'rsv') ? await findReservation(tx, id) : null;
+  const next = r ? nextStatus(r, 'EXPIRE', new Date()) : null;
+  if (!r || (next && 'refused' in next && next.refused === 'RESERVATION_NOT_ACTIVE')) {
+    await dropExpiryEntry(tx, id);
+    return 'GONE';
+  }
+  if (next && 'refused' in next) return 'NOT_DUE';
+  await close(tx, r, 'EXPIRE', { kind: 'SYSTEM', id: null });
+  return 'EXPIRED';
+}
+
+/** A reservation of the unit's tenant, or NOT_FOUND (malformed, foreign-tenant or unknown ids alike). */
+async function ownReservation(ctx: SupplierContext, id: unknown): Promise<ReservationRecord> {
+  const r = isOwnId(tenantOf(ctx), id, 'rsv') ? await findReservation(ctx, id) : null;
   if (!r) throw notFound('Reservation');
   return r;
 }
 
-function requireActive(r: Reservation, now: Date) {
-  if (r.status !== 'ACTIVE')
-    failWith('RESERVATION_NOT_ACTIVE', `This reservation is already ${r.status}`, 'id');
-  if (r.expiresAt.getTime() <= now.getTime())
-    failWith('RESERVATION_EXPIRED', 'This reservation has expired', 'id');
+function refuse(
+  r: ReservationRecord,
+  why: 'RESERVATION_NOT_ACTIVE' | 'RESERVATION_EXPIRED' | 'NOT_DUE',
+): never {
+  if (why === 'RESERVATION_EXPIRED') return fail(why, 'This reservation has expired', 'id');
+  return fail('RESERVATION_NOT_ACTIVE', `This reservation is already ${r.status}`, 'id');
 }
 
-/** Moves an ACTIVE reservation to `status` (guarded: a concurrent transition makes this attempt a conflict). */
-async function transition(ctx: TenantContext, r: Reservation, status: ReservationStatus, now: Date) {
-  const res = await ctx.em.execute<{ affectedRows: number }>(
-    `update ${tenantTable(ctx, 'reservations')} set status = ?, closed_at = ?, updated_at = ?
-      where id = ? and status = 'ACTIVE'`,
-    [status, now, now, r.id],
-    'run',
-  );
-  if (res.affectedRows !== 1) throw new StockConflict('reservation changed concurrently');
-  await ctx.em.execute(
-    `delete from ${serviceTable(ctx, 'reservation_expiry')} where reservation_id = ?`,
-    [r.id],
-    'run',
-  );
-  // a copy: the managed entity stays as read, so the flush writes nothing more
-  return { ...r, status, closedAt: now, updatedAt: now } as Reservation;
-}
-
-/** Gives the stock back: ACTIVE → RELEASED (or EXPIRED when the sweeper does it). */
-export async function release(
-  ctx: TenantContext,
-  id: string,
+/**
+ * Closes an ACTIVE reservation and gives its level the stock back (or ships
+ * it). The status change is guarded by the status it was read in, so of two
+ * racing closes (or a close and the sweeper) one wins; the other's unit runs
+ * again and sees the reservation closed.
+ */
+async function close(
+  tx: SupplierUnit,
+  r: ReservationRecord,
+  step: 'RELEASE' | 'COMMIT' | 'EXPIRE',
   actor: Actor,
-  opts: { expire?: boolean } = {},
-): Promise<Reservation> {
-  return withStockRetry(ctx, async (tx) => {
-    const r = await ownReservation(tx, id);
-    const now = new Date();
-    if (r.status !== 'ACTIVE')
-      failWith('RESERVATION_NOT_ACTIVE', `This reservation is already ${r.status}`, 'id');
-    if (opts.expire && r.expiresAt.getTime() > now.getTime())
-      failWith('RESERVATION_NOT_EXPIRED', 'This reservation has not expired', 'id');
-    const level = await readLevelById(tx, r.levelId);
-    if (!level) throw new Error(`reservation ${r.id} points at missing level ${r.levelId}`);
-    const closed = await transition(tx, r, opts.expire ? 'EXPIRED' : 'RELEASED', now);
-    await changeLevel(tx, level, {
-      onHandDelta: 0,
-      reservedDelta: -r.quantity,
-      movement: {
-        type: 'RELEASED',
-        quantity: -r.quantity,
-        reservationId: r.id,
-        reference: r.reference,
-        reason: opts.expire ? 'reservation expired' : null,
-      },
-      actor,
-    });
-    emitReservation(tx, closed);
-    return closed;
+): Promise<ReservationRecord> {
+  const now = new Date();
+  const next = nextStatus(r, step, now);
+  if ('refused' in next) return refuse(r, next.refused);
+  const level = await readLevelById(tx, r.levelId);
+  if (!level) throw new Error(`reservation ${r.id} points at missing level ${r.levelId}`);
+  if (!(await closeReservation(tx, r.id, next.status, now)))
+    throw new RetryableConflict('reservation changed concurrently');
+  const delta = stockDelta(step === 'COMMIT' ? 'COMMIT' : 'RELEASE', r.quantity);
+  const after = levelAfter(level, delta);
+  if (!after) throw new Error(`level ${level.id} holds less than reservation ${r.id}`);
+  const state = await applyLevelChange(tx, {
+    level,
+    after,
+    movement: {
+      type: delta.movement,
+      quantity: delta.movementQuantity,
+      reservationId: r.id,
+      reference: r.reference,
+      reason: step === 'EXPIRE' ? 'reservation expired' : null,
+    },
+    actor,
   });
+  if (!state) throw new RetryableConflict('stock level changed concurrently');
+  const closed: ReservationRecord = { ...r, status: next.status, closedAt: now, updatedAt: now };
+  const supplierId = tenantOf(tx).organizationId;
+  tx.publish('supplier.stock.changed', stockChanged(supplierId, state, delta.movement));
+  tx.publish('supplier.reservation.changed', reservationChanged(supplierId, closed));
+  return closed;
 }
 
-/** The reserved stock leaves: ACTIVE → COMMITTED; on hand and reserved drop by the quantity (movement SHIPPED). */
-export async function commit(ctx: TenantContext, id: string, actor: Actor): Promise<Reservation> {
-  return withStockRetry(ctx, async (tx) => {
-    const r = await ownReservation(tx, id);
-    const now = new Date();
-    requireActive(r, now);
-    const level = await readLevelById(tx, r.levelId);
-    if (!level) throw new Error(`reservation ${r.id} points at missing level ${r.levelId}`);
-    const closed = await transition(tx, r, 'COMMITTED', now);
-    await changeLevel(tx, level, {
-      onHandDelta: -r.quantity,
-      reservedDelta: -r.quantity,
-      movement: { type: 'SHIPPED', quantity: -r.quantity, reservationId: r.id, reference: r.reference },
-      actor,
-    });
-    emitReservation(tx, closed);
-    return closed;
-  });
-}
+// ---- reads ----
 
-/** Pushes an ACTIVE reservation's expiry to now + ttlSeconds. */
-export async function extend(ctx: TenantContext, id: string, ttlSeconds: number | null | undefined) {
-  const ttl = ttlOf(ctx, ttlSeconds);
-  return withStockRetry(ctx, async (tx) => {
-    const r = await ownReservation(tx, id);
-    const now = new Date();
-    requireActive(r, now);
-    const expiresAt = new Date(now.getTime() + ttl * 1000);
-    const res = await tx.em.execute<{ affectedRows: number }>(
-      `update ${tenantTable(tx, 'reservations')} set expires_at = ?, updated_at = ? where id = ? and status = 'ACTIVE'`,
-      [expiresAt, now, r.id],
-      'run',
-    );
-    if (res.affectedRows !== 1) throw new StockConflict('reservation changed concurrently');
-    await tx.em.execute(
-      `update ${serviceTable(tx, 'reservation_expiry')} set expires_at = ? where reservation_id = ?`,
-      [expiresAt, r.id],
-      'run',
-    );
-    const extended = { ...r, expiresAt, updatedAt: now } as Reservation;
-    emitReservation(tx, extended);
-    return extended;
-  });
-}
-
-// ---- GraphQL-facing entry points: the tenant is the caller's organisation ----
-
-export async function reserveStock(ctx: SupplierContext, input: ReserveInput) {
-  return reserve(await writeTenant(ctx, 'inventory:write'), input, actorOf(ctx.principal));
-}
-
-export async function releaseReservation(ctx: SupplierContext, input: { id: string }) {
-  return release(await writeTenant(ctx, 'inventory:write'), input.id, actorOf(ctx.principal));
-}
-
-export async function commitReservation(ctx: SupplierContext, input: { id: string }) {
-  return commit(await writeTenant(ctx, 'inventory:write'), input.id, actorOf(ctx.principal));
-}
-
-export async function extendReservation(
-  ctx: SupplierContext,
-  input: { id: string; ttlSeconds?: number | null },
-) {
-  return extend(await writeTenant(ctx, 'inventory:write'), input.id, input.ttlSeconds);
-}
-
-export async function findReservation(ctx: SupplierContext, id: string) {
-  const tenant = await readTenant(ctx, 'inventory:read');
-  if (!tenant) throw notFound('Reservation');
-  return ownReservation(tenant, id);
+export async function reservation(ctx: SupplierContext, id: string): Promise<ReservationRecord> {
+  return ownReservation(ctx, id);
 }
 
 export async function listReservations(
   ctx: SupplierContext,
-  filter:
-    | {
-        status?: ReservationStatus | null;
-        variantId?: string | null;
-        warehouseId?: string | null;
-        reference?: string | null;
-      }
-    | null
-    | undefined,
+  filter: ReservationFilter | null | undefined,
   args: PageArgs,
 ) {
-  const tenant = await readTenant(ctx, 'inventory:read');
-  if (!tenant) {
-    if (filter?.warehouseId) throw notFound('Warehouse');
-    return emptyConnection(args);
-  }
   const page = pageArgs<string>(args);
-  const where: Record<string, unknown> = {};
-  if (filter?.status) where.status = filter.status;
-  if (filter?.variantId) where.variantId = String(filter.variantId);
-  if (filter?.warehouseId) where.warehouseId = (await ownWarehouse(tenant, filter.warehouseId)).id;
-  if (filter?.reference) where.reference = String(filter.reference);
-  const rows = await tenant.em.find(Reservation, page.after ? { ...where, id: { $lt: page.after } } : where, {
-    orderBy: { id: 'desc' },
-    limit: page.limit,
-  });
-  return toConnection(
-    rows,
-    page,
-    (r) => r.id,
-    () => tenant.em.count(Reservation, where),
-  );
+  const tenant = tenantOf(ctx);
+  const where: ReservationFilter = { ...filter };
+  if (filter?.warehouseId) {
+    where.warehouseId = requireOwnId(tenant, filter.warehouseId, 'whs', 'Warehouse');
+    if ((await warehouseActive(ctx, where.warehouseId)) === null) throw notFound('Warehouse');
+  }
+  const { rows, count } = await listReservationRows(ctx, where, page);
+  return toConnection(rows, page, (r) => r.id, count);
 }
 
 /** Reservations by id for list children (the movement log); only the caller's own tenant resolves. */
 export function reservationLoader(ctx: SupplierContext) {
-  return ctx.loaders.get<string, Reservation | null>('reservation', (ids) =>
-    loadTenantRows(ctx, ids, 'rsv', (tctx, own) => tctx.em.find(Reservation, { id: { $in: own } })),
+  return ctx.loaders.get<string, ReservationRecord | null>('reservation', (ids) =>
+    loadOwnRows(ctx, ids, 'rsv', reservationsByIds),
   );
 }
 
 // ---- expiry ----
 
 /**
- * Releases ACTIVE reservations whose expiry has passed (→ EXPIRED), found
- * through the service database's `reservation_expiry` index, each in its own
- * transaction. Safe with several processes sweeping at once: the guarded status
- * change lets one win. Returns how many expired.
+ * Expires ACTIVE reservations whose expiry has passed, found through the
+ * service database's `reservation_expiry` index, each in its own unit of work
+ * on its supplier's database. Safe with several processes sweeping at once:
+ * the guarded status change lets one win. Returns how many expired.
  */
 export async function sweepExpiredReservations(
+  kernel: Kernel,
   services: SupplierServices,
   opts: { now?: Date; batch?: number } = {},
 ): Promise<number> {
-  const ctx = systemContext(services, 'reservation-sweeper');
-  const due = await ctx.em.execute<{ reservation_id: string; supplier_id: string }[]>(
-    `select reservation_id, supplier_id from ${serviceTable(ctx, 'reservation_expiry')}
-      where expires_at <= ? order by expires_at limit ?`,
-    [opts.now ?? new Date(), opts.batch ?? services.config.RESERVATION_SWEEP_BATCH],
+  const ctx = systemContext(kernel, services, 'reservation-sweeper');
+  const due = await dueReservations(
+    ctx,
+    opts.now ?? new Date(),
+    opts.batch ?? services.config.RESERVATION_SWEEP_BATCH,
   );
   let expired = 0;
   for (const row of due) {
-    const tenant = await services.registry.byOrganization(row.supplier_id);
+    const tenant = await registryOf(ctx).byOrganization(row.supplierId);
     if (!tenant) continue;
     try {
-      await release(
-        tenantContext(ctx, tenant),
-        row.reservation_id,
-        { kind: 'SYSTEM', id: null },
-        { expire: true },
+      // the service acts on its own: no caller, so no permission to check
+      const outcome = await write(
+        ctx,
+        { permission: 'public', tenant, attempts: services.config.STOCK_UPDATE_MAX_ATTEMPTS },
+        (tx) => expire(tx, row.reservationId),
       );
-      expired++;
+      if (outcome === 'EXPIRED') expired++;
     } catch (err) {
-      const code = (err as { errors?: { code: string }[] }).errors?.[0]?.code;
-      if (code === 'RESERVATION_NOT_ACTIVE' || (err as { code?: string }).code === 'NOT_FOUND') {
-        // closed meanwhile (or the index outlived its row): drop the index entry
-        await ctx.em.execute(
-          `delete from ${serviceTable(ctx, 'reservation_expiry')} where reservation_id = ?`,
-          [row.reservation_id],
-          'run',
-        );
-      } else if (code !== 'RESERVATION_NOT_EXPIRED') {
-        services.logger.error({ err, reservationId: row.reservation_id }, 'could not expire reservation');
-      }
+      kernel.logger.error({ err, reservationId: row.reservationId }, 'could not expire reservation');
     }
   }
-  if (expired) services.logger.info({ expired }, 'expired reservations released');
+  if (expired) kernel.logger.info({ expired }, 'expired reservations released');
   return expired;
 }
 
 /** Runs the sweeper every `intervalMs` (never two passes at once) until stopped. */
-export function startReservationSweeper(services: SupplierServices, intervalMs: number) {
+export function startReservationSweeper(kernel: Kernel, services: SupplierServices, intervalMs: number) {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
   const tick = () => {
-    running = sweepExpiredReservations(services)
-      .catch((err) => services.logger.error({ err }, 'reservation sweep failed'))
+    running = sweepExpiredReservations(kernel, services)
+      .catch((err) => kernel.logger.error({ err }, 'reservation sweep failed'))
       .finally(() => {
         if (!stopped) timer = setTimeout(tick, intervalMs);
       });

@@ -1,18 +1,20 @@
-import { failWith, type PageArgs, pageArgs, toConnection } from '@tradegraph/shared';
+import { notFound, type PageArgs, pageArgs, toConnection } from '@tradegraph/shared';
+import type { SupplierErrorCode } from '../generated/resolvers.ts';
+import { fail } from './errors.ts';
 
 /** Input checks shared by the domain modules; each failure is a user error with a code and a field. */
 
 export function requireText(
   value: unknown,
   field: string | string[],
-  opts: { max: number; min?: number; code?: string; what?: string },
+  opts: { max: number; min?: number; code: SupplierErrorCode; what?: string },
 ): string {
   const s = typeof value === 'string' ? value.trim() : '';
   const min = opts.min ?? 1;
   if (s.length < min || s.length > opts.max) {
     const what = opts.what ?? (Array.isArray(field) ? field.at(-1) : field);
-    failWith(
-      opts.code ?? 'INVALID_INPUT',
+    fail(
+      opts.code,
       min > 0
         ? `${what} must be 1 to ${opts.max} characters`
         : `${what} must be at most ${opts.max} characters`,
@@ -25,7 +27,7 @@ export function requireText(
 export function optionalText(
   value: unknown,
   field: string | string[],
-  opts: { max: number; code?: string; what?: string },
+  opts: { max: number; code: SupplierErrorCode; what?: string },
 ): string | null {
   if (value === null || value === undefined) return null;
   const s = requireText(value, field, { ...opts, min: 0 });
@@ -35,12 +37,12 @@ export function optionalText(
 export function requireInt(
   value: unknown,
   field: string | string[],
-  opts: { min: number; max: number; code: string; what: string },
+  opts: { min: number; max: number; code: SupplierErrorCode; what: string },
 ): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < opts.min || value > opts.max) {
-    failWith(opts.code, `${opts.what} must be a whole number from ${opts.min} to ${opts.max}`, field);
+    return fail(opts.code, `${opts.what} must be a whole number from ${opts.min} to ${opts.max}`, field);
   }
-  return value as number;
+  return value;
 }
 
 export interface AddressInput {
@@ -54,11 +56,11 @@ export interface AddressInput {
 }
 
 export function normaliseAddress(a: AddressInput | null | undefined, field = 'address') {
-  if (!a || typeof a !== 'object') return failWith('INVALID_ADDRESS', 'An address is required', field);
+  if (!a || typeof a !== 'object') return fail('INVALID_ADDRESS', 'An address is required', field);
   const f = (name: string) => [field, name];
   const country = typeof a.country === 'string' ? a.country.trim().toUpperCase() : '';
   if (!/^[A-Z]{2}$/.test(country))
-    failWith('INVALID_ADDRESS', 'country must be an ISO 3166-1 alpha-2 code such as "DE"', f('country'));
+    fail('INVALID_ADDRESS', 'country must be an ISO 3166-1 alpha-2 code such as "DE"', f('country'));
   return {
     addressName: requireText(a.name, f('name'), { max: 200, code: 'INVALID_ADDRESS' }),
     line1: requireText(a.line1, f('line1'), { max: 300, code: 'INVALID_ADDRESS' }),
@@ -70,7 +72,12 @@ export function normaliseAddress(a: AddressInput | null | undefined, field = 'ad
   };
 }
 
-/** A connection with no rows (e.g. a supplier without a database yet); still validates the page arguments. */
-export function emptyConnection(args: PageArgs) {
+/**
+ * The answer of a list query for a supplier without a database yet: nothing,
+ * but the page arguments are still checked, and a warehouse filter names a
+ * warehouse that cannot exist (NOT_FOUND, as for any foreign id).
+ */
+export function nothingYet(args: PageArgs, filter?: { warehouseId?: string | null } | null) {
+  if (filter?.warehouseId) throw notFound('Warehouse');
   return toConnection([], pageArgs<unknown>(args), () => null, 0);
 }

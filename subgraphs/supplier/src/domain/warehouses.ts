@@ -1,90 +1,79 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import {
-  failWith,
+  isOwnId,
+  loadOwnRows,
   newId,
   notFound,
   type PageArgs,
   pageArgs,
-  parseId,
   toConnection,
 } from '@tradegraph/shared';
+import { type SupplierContext, type SupplierUnit, tenantOf } from '../services.ts';
 import {
-  inTenantTransaction,
-  readTenant,
-  type SupplierContext,
-  type TenantContext,
-  writeTenant,
-} from '../context.ts';
-import { Warehouse } from '../entities/index.ts';
-import { loadTenantRows } from './tenancy.ts';
-import {
-  type AddressInput,
-  emptyConnection,
-  normaliseAddress,
-  optionalText,
-  requireText,
-} from './validation.ts';
+  allWarehouses,
+  findWarehouse,
+  insertWarehouse,
+  listWarehouses,
+  updateWarehouse as updateWarehouseRow,
+  type WarehouseFields,
+  type WarehouseRecord,
+  warehouseByCode,
+  warehousesByIds,
+} from '../store/warehouses.ts';
+import { fail, uniqueKeyError } from './errors.ts';
+import { type AddressInput, normaliseAddress, optionalText, requireText } from './validation.ts';
 
 /** Warehouses: where a supplier holds stock. Only the supplier itself sees them. */
 
 const CODE = /^[A-Za-z0-9._-]{1,40}$/;
 
+/** Unique per supplier; the write's uniqueKeys answer the same for a concurrent duplicate. */
+export const WAREHOUSE_KEYS = {
+  warehouses_code_uq: uniqueKeyError('CODE_TAKEN', 'Another warehouse already uses this code', 'code'),
+};
+
 function normaliseCode(value: unknown): string | null {
   const code = optionalText(value, 'code', { max: 40, code: 'INVALID_CODE' });
   if (code !== null && !CODE.test(code))
-    failWith('INVALID_CODE', 'code may contain letters, digits, ".", "_" and "-" (at most 40)', 'code');
+    fail('INVALID_CODE', 'code may contain letters, digits, ".", "_" and "-" (at most 40)', 'code');
   return code;
 }
 
-async function assertCodeFree(ctx: TenantContext, code: string | null, exceptId?: string) {
+async function assertCodeFree(ctx: SupplierContext, code: string | null, exceptId?: string) {
   if (code === null) return;
-  const other = await ctx.em.findOne(Warehouse, { code });
+  const other = await warehouseByCode(ctx, code);
   if (other && other.id !== exceptId)
-    failWith('CODE_TAKEN', `Another warehouse already uses the code ${code}`, 'code');
+    fail('CODE_TAKEN', `Another warehouse already uses the code ${code}`, 'code');
 }
 
 /** A warehouse of the context's tenant, or NOT_FOUND (malformed, foreign-tenant or unknown ids alike). */
-export async function ownWarehouse(ctx: TenantContext, id: unknown): Promise<Warehouse> {
-  const parsed = parseId(id, 'whs');
-  if (!parsed || parsed.tenantKey !== ctx.tenant.tenantKey) throw notFound('Warehouse');
-  const w = await ctx.em.findOne(Warehouse, { id: id as string });
+export async function ownWarehouse(ctx: SupplierContext, id: unknown): Promise<WarehouseRecord> {
+  const w = isOwnId(tenantOf(ctx), id, 'whs') ? await findWarehouse(ctx, id) : null;
   if (!w) throw notFound('Warehouse');
   return w;
 }
 
-function codeTaken(err: unknown, code: string | null): never {
-  if (err instanceof UniqueConstraintViolationException)
-    failWith('CODE_TAKEN', `Another warehouse already uses the code ${code}`, 'code');
-  throw err;
-}
-
 export async function createWarehouse(
-  ctx: SupplierContext,
+  tx: SupplierUnit,
   input: { name: string; code?: string | null; address: AddressInput },
-) {
-  const tenant = await writeTenant(ctx, 'inventory:write');
+): Promise<WarehouseRecord> {
   const name = requireText(input.name, 'name', { max: 200, code: 'INVALID_NAME' });
   const code = normaliseCode(input.code);
   const address = normaliseAddress(input.address);
-  return inTenantTransaction(tenant, async (tx) => {
-    await assertCodeFree(tx, code);
-    const now = new Date();
-    const w = tx.em.create(Warehouse, {
-      id: newId('whs', tx.tenant.tenantKey),
-      name,
-      code,
-      ...address,
-      active: true,
-      createdAt: now,
-      updatedAt: now,
-    });
-    await tx.em.flush().catch((err) => codeTaken(err, code));
-    return w;
+  await assertCodeFree(tx, code);
+  const now = new Date();
+  return insertWarehouse(tx, {
+    id: newId('whs', tenantOf(tx).tenantKey),
+    name,
+    code,
+    ...address,
+    active: true,
+    createdAt: now,
+    updatedAt: now,
   });
 }
 
 export async function updateWarehouse(
-  ctx: SupplierContext,
+  tx: SupplierUnit,
   input: {
     id: string;
     name?: string | null;
@@ -92,53 +81,30 @@ export async function updateWarehouse(
     address?: AddressInput | null;
     active?: boolean | null;
   },
-) {
-  const tenant = await writeTenant(ctx, 'inventory:write');
-  const name =
-    input.name === undefined || input.name === null
-      ? undefined
-      : requireText(input.name, 'name', { max: 200, code: 'INVALID_NAME' });
-  const code = input.code === undefined ? undefined : normaliseCode(input.code);
-  const address = input.address ? normaliseAddress(input.address) : undefined;
-  return inTenantTransaction(tenant, async (tx) => {
-    const w = await ownWarehouse(tx, input.id);
-    if (code !== undefined) await assertCodeFree(tx, code, w.id);
-    if (name !== undefined) w.name = name;
-    if (code !== undefined) w.code = code;
-    if (address) Object.assign(w, address);
-    if (typeof input.active === 'boolean') w.active = input.active;
-    w.updatedAt = new Date();
-    await tx.em.flush().catch((err) => codeTaken(err, code ?? null));
-    return w;
-  });
+): Promise<WarehouseRecord> {
+  const changes: Partial<WarehouseFields> = {};
+  if (input.name !== undefined && input.name !== null)
+    changes.name = requireText(input.name, 'name', { max: 200, code: 'INVALID_NAME' });
+  if (input.code !== undefined) changes.code = normaliseCode(input.code);
+  if (input.address) Object.assign(changes, normaliseAddress(input.address));
+  if (typeof input.active === 'boolean') changes.active = input.active;
+  const w = await ownWarehouse(tx, input.id);
+  if (changes.code !== undefined) await assertCodeFree(tx, changes.code, w.id);
+  const updated = await updateWarehouseRow(tx, w.id, { ...changes, updatedAt: new Date() });
+  if (!updated) throw notFound('Warehouse');
+  return updated;
 }
 
-export async function findWarehouse(ctx: SupplierContext, id: string) {
-  const tenant = await readTenant(ctx, 'inventory:read');
-  if (!tenant) throw notFound('Warehouse');
-  return ownWarehouse(tenant, id);
-}
+// ---- reads (a context bound to the caller's tenant) ----
 
-export async function listWarehouses(
+export async function warehouses(
   ctx: SupplierContext,
   filter: { active?: boolean | null } | null | undefined,
   args: PageArgs,
 ) {
-  const tenant = await readTenant(ctx, 'inventory:read');
-  if (!tenant) return emptyConnection(args);
   const page = pageArgs<string>(args);
-  const where: Record<string, unknown> = {};
-  if (typeof filter?.active === 'boolean') where.active = filter.active;
-  const rows = await tenant.em.find(Warehouse, page.after ? { ...where, id: { $gt: page.after } } : where, {
-    orderBy: { id: 'asc' },
-    limit: page.limit,
-  });
-  return toConnection(
-    rows,
-    page,
-    (w) => w.id,
-    () => tenant.em.count(Warehouse, where),
-  );
+  const { rows, count } = await listWarehouses(ctx, filter ?? {}, page);
+  return toConnection(rows, page, (w) => w.id, count);
 }
 
 /**
@@ -146,13 +112,22 @@ export async function listWarehouses(
  * ids of the caller's own tenant resolve (warehouses are never shown to others).
  */
 export function warehouseLoader(ctx: SupplierContext) {
-  return ctx.loaders.get<string, Warehouse | null>('warehouse', (ids) =>
-    loadTenantRows(ctx, ids, 'whs', (tctx, own) => tctx.em.find(Warehouse, { id: { $in: own } })),
+  return ctx.loaders.get<string, WarehouseRecord | null>('warehouse', (ids) =>
+    loadOwnRows(ctx, ids, 'whs', warehousesByIds),
   );
 }
 
-/** All of the caller's warehouses (Organization.warehouses on the caller's own organisation). */
-export async function ownWarehouses(ctx: SupplierContext): Promise<Warehouse[]> {
-  const tenant = await readTenant(ctx, 'inventory:read');
-  return tenant ? tenant.em.find(Warehouse, {}, { orderBy: { id: 'asc' } }) : [];
+/**
+ * The warehouse of a row the caller already reads (level, movement,
+ * reservation, receipt): same tenant, so it exists; its absence is a broken row.
+ */
+export async function warehouseOf(ctx: SupplierContext, id: string): Promise<WarehouseRecord> {
+  const w = await warehouseLoader(ctx).load(id);
+  if (!w) throw new Error(`warehouse ${id} is missing`);
+  return w;
+}
+
+/** All of the caller's warehouses, oldest first (Organization.warehouses). */
+export function ownWarehouses(ctx: SupplierContext): Promise<WarehouseRecord[]> {
+  return allWarehouses(ctx);
 }

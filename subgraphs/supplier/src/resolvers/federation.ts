@@ -1,7 +1,6 @@
-import type { SupplierContext } from '../context.ts';
 import { availableQuantityLoader } from '../domain/availability.ts';
-import { variantOffersLoader } from '../domain/offers.ts';
-import { organizationOffersField } from './offers.ts';
+import { organizationOffers, variantOffersLoader } from '../domain/offers.ts';
+import type { OrganizationResolvers, ProductVariantResolvers } from '../generated/resolvers.ts';
 import { organizationWarehouses } from './warehouses.ts';
 
 /**
@@ -10,16 +9,14 @@ import { organizationWarehouses } from './warehouses.ts';
  * decision); the fields go through per-request DataLoaders, so any number of
  * variants costs one query per field.
  */
-export const federationTypes = {
-  ProductVariant: {
-    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-    offers: (v: { id: string }, _: unknown, ctx: SupplierContext) => variantOffersLoader(ctx).load(v.id),
-    availableQuantity: (v: { id: string }, _: unknown, ctx: SupplierContext) =>
-      availableQuantityLoader(ctx).load(v.id),
-  },
-  Organization: {
-    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-    warehouses: organizationWarehouses,
-    offers: organizationOffersField,
-  },
-};
+export const ProductVariant = {
+  __resolveReference: (ref) => ({ id: ref.id }),
+  offers: (v, _, ctx) => variantOffersLoader(ctx).load(v.id),
+  availableQuantity: (v, _, ctx) => availableQuantityLoader(ctx).load(v.id),
+} satisfies ProductVariantResolvers;
+
+export const Organization = {
+  __resolveReference: (ref) => ({ id: ref.id }),
+  warehouses: (org, _, ctx) => organizationWarehouses(org, ctx),
+  offers: (org, args, ctx) => organizationOffers(ctx, org.id, args),
+} satisfies OrganizationResolvers;

@@ -1,17 +1,30 @@
 import { scalarResolvers } from '@tradegraph/shared';
-import { federationTypes } from './federation.ts';
-import { inventoryMutations, inventoryQueries, inventoryTypes } from './inventory.ts';
-import { offerMutations, offerQueries, offerTypes } from './offers.ts';
-import { reservationMutations, reservationQueries, reservationTypes } from './reservations.ts';
-import { warehouseMutations, warehouseQueries, warehouseTypes } from './warehouses.ts';
+import type { Resolvers } from '../generated/resolvers.ts';
+import { Organization, ProductVariant } from './federation.ts';
+import {
+  InventoryLevel,
+  inventoryMutations,
+  inventoryQueries,
+  StockMovement,
+  StockReceipt,
+  StockReceiptLine,
+} from './inventory.ts';
+import { Offer, offerMutations, offerQueries } from './offers.ts';
+import { Reservation, reservationMutations, reservationQueries } from './reservations.ts';
+import { Warehouse, warehouseMutations, warehouseQueries } from './warehouses.ts';
 
-export const resolvers = {
+/** The supplier subgraph's resolvers, checked against its SDL (src/generated/resolvers.ts). */
+export const resolvers: Resolvers = {
   ...scalarResolvers,
   Query: { ...warehouseQueries, ...offerQueries, ...inventoryQueries, ...reservationQueries },
   Mutation: { ...warehouseMutations, ...offerMutations, ...inventoryMutations, ...reservationMutations },
-  ...federationTypes,
-  ...warehouseTypes,
-  ...offerTypes,
-  ...inventoryTypes,
-  ...reservationTypes,
+  ProductVariant,
+  Organization,
+  Warehouse,
+  Offer,
+  InventoryLevel,
+  StockMovement,
+  StockReceipt,
+  StockReceiptLine,
+  Reservation,
 };

@@ -1,44 +1,54 @@
-import { payload } from '@tradegraph/shared';
-import type { SupplierContext } from '../context.ts';
-import {
-  deactivateOffer,
-  findOffer,
-  listOwnOffers,
-  type OfferView,
-  offerPrice,
-  organizationOffers,
-  removeOffer,
-  upsertOffer,
-} from '../domain/offers.ts';
+import { read, write } from '@tradegraph/shared';
+import { catchUpWithCatalog } from '../domain/catalog.ts';
+import { supplierPayload } from '../domain/errors.ts';
+import { deactivateOffer, offer, offerPrice, ownOffers, removeOffer, upsertOffer } from '../domain/offers.ts';
+import { nothingYet } from '../domain/validation.ts';
+import type { MutationResolvers, OfferResolvers, QueryResolvers } from '../generated/resolvers.ts';
 
 export const offerQueries = {
-  offers: (
-    _: unknown,
-    args: { filter?: Parameters<typeof listOwnOffers>[1]; first?: number; after?: string },
-    ctx: SupplierContext,
-  ) => listOwnOffers(ctx, args.filter, args),
-  offer: (_: unknown, { id }: { id: string }, ctx: SupplierContext) => findOffer(ctx, id),
-};
+  offers: (_, args, ctx) =>
+    read(
+      ctx,
+      { permission: 'inventory:read', tenant: 'own', kinds: ['SUPPLIER'] },
+      (rx) => ownOffers(rx, args.filter, args),
+      () => nothingYet(args),
+    ),
+  offer: (_, { id }, ctx) => offer(ctx, id),
+} satisfies Pick<QueryResolvers, 'offers' | 'offer'>;
 
 export const offerMutations = {
-  upsertOffer: (_: unknown, { input }: { input: Parameters<typeof upsertOffer>[1] }, ctx: SupplierContext) =>
-    payload('offer', () => upsertOffer(ctx, input)),
-  deactivateOffer: (_: unknown, { input }: { input: { id: string } }, ctx: SupplierContext) =>
-    payload('offer', () => deactivateOffer(ctx, input)),
-  removeOffer: (_: unknown, { input }: { input: { id: string } }, ctx: SupplierContext) =>
-    payload('removedOfferId', () => removeOffer(ctx, input)),
-};
+  upsertOffer: (_, { input }, ctx) =>
+    supplierPayload('offer', async () => {
+      // right after the brand's publishProduct the catalog projection may be a few ms behind
+      await catchUpWithCatalog(ctx, [input.variantId]);
+      return write(
+        ctx,
+        {
+          permission: 'offers:write',
+          tenant: 'own',
+          kinds: ['SUPPLIER'],
+          // two first upserts of one variant race on the unique key: the loser runs again and updates
+          attempts: ctx.services.config.STOCK_UPDATE_MAX_ATTEMPTS,
+        },
+        (tx) => upsertOffer(tx, input),
+      );
+    }),
+  deactivateOffer: (_, { input }, ctx) =>
+    supplierPayload('offer', () =>
+      write(ctx, { permission: 'offers:write', tenant: 'own', kinds: ['SUPPLIER'] }, (tx) =>
+        deactivateOffer(tx, input.id),
+      ),
+    ),
+  removeOffer: (_, { input }, ctx) =>
+    supplierPayload('removedOfferId', () =>
+      write(ctx, { permission: 'offers:write', tenant: 'own', kinds: ['SUPPLIER'] }, (tx) =>
+        removeOffer(tx, input.id),
+      ),
+    ),
+} satisfies Pick<MutationResolvers, 'upsertOffer' | 'deactivateOffer' | 'removeOffer'>;
 
-export const offerTypes = {
-  Offer: {
-    variant: (o: OfferView) => ({ id: o.variantId }),
-    supplier: (o: OfferView) => ({ id: o.supplierId }),
-    wholesalePrice: (o: OfferView) => offerPrice(o),
-  },
-};
-
-export const organizationOffersField = (
-  org: { id: string },
-  args: { first?: number; after?: string },
-  ctx: SupplierContext,
-) => organizationOffers(ctx, org.id, args);
+export const Offer = {
+  variant: (o) => ({ id: o.variantId }),
+  supplier: (o) => ({ id: o.supplierId }),
+  wholesalePrice: (o) => offerPrice(o),
+} satisfies OfferResolvers;

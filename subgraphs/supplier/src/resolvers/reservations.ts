@@ -1,45 +1,93 @@
-import { payload } from '@tradegraph/shared';
-import type { SupplierContext } from '../context.ts';
-import {
-  commitReservation,
-  extendReservation,
-  findReservation,
-  listReservations,
-  releaseReservation,
-  reserveStock,
-} from '../domain/reservations.ts';
-import { warehouseLoader } from '../domain/warehouses.ts';
-import type { Reservation } from '../entities/index.ts';
+import { notFound, read, write } from '@tradegraph/shared';
+import { supplierPayload } from '../domain/errors.ts';
+import { commit, extend, listReservations, release, reservation, reserve } from '../domain/reservations.ts';
+import { nothingYet } from '../domain/validation.ts';
+import { warehouseOf } from '../domain/warehouses.ts';
+import type { MutationResolvers, QueryResolvers, ReservationResolvers } from '../generated/resolvers.ts';
+import { actorOf } from '../services.ts';
 
 export const reservationQueries = {
-  reservations: (
-    _: unknown,
-    args: { filter?: Parameters<typeof listReservations>[1]; first?: number; after?: string },
-    ctx: SupplierContext,
-  ) => listReservations(ctx, args.filter, args),
-  reservation: (_: unknown, { id }: { id: string }, ctx: SupplierContext) => findReservation(ctx, id),
-};
+  reservations: (_, args, ctx) =>
+    read(
+      ctx,
+      { permission: 'inventory:read', tenant: 'own', kinds: ['SUPPLIER'] },
+      (rx) => listReservations(rx, args.filter, args),
+      () => nothingYet(args, args.filter),
+    ),
+  reservation: (_, { id }, ctx) =>
+    read(
+      ctx,
+      { permission: 'inventory:read', tenant: 'own', kinds: ['SUPPLIER'] },
+      (rx) => reservation(rx, id),
+      () => {
+        throw notFound('Reservation');
+      },
+    ),
+} satisfies Pick<QueryResolvers, 'reservations' | 'reservation'>;
 
 export const reservationMutations = {
-  reserveStock: (
-    _: unknown,
-    { input }: { input: Parameters<typeof reserveStock>[1] },
-    ctx: SupplierContext,
-  ) => payload('reservation', () => reserveStock(ctx, input)),
-  extendReservation: (
-    _: unknown,
-    { input }: { input: Parameters<typeof extendReservation>[1] },
-    ctx: SupplierContext,
-  ) => payload('reservation', () => extendReservation(ctx, input)),
-  releaseReservation: (_: unknown, { input }: { input: { id: string } }, ctx: SupplierContext) =>
-    payload('reservation', () => releaseReservation(ctx, input)),
-  commitReservation: (_: unknown, { input }: { input: { id: string } }, ctx: SupplierContext) =>
-    payload('reservation', () => commitReservation(ctx, input)),
-};
+  reserveStock: (_, { input }, ctx) =>
+    supplierPayload('reservation', () =>
+      write(
+        ctx,
+        {
+          permission: 'inventory:write',
+          tenant: 'own',
+          kinds: ['SUPPLIER'],
+          // stock writes lose optimistic races under load: the unit runs again on a fresh snapshot
+          attempts: ctx.services.config.STOCK_UPDATE_MAX_ATTEMPTS,
+        },
+        (tx) => reserve(tx, input, actorOf(ctx.principal)),
+      ),
+    ),
+  extendReservation: (_, { input }, ctx) =>
+    supplierPayload('reservation', () =>
+      write(
+        ctx,
+        {
+          permission: 'inventory:write',
+          tenant: 'own',
+          kinds: ['SUPPLIER'],
+          // stock writes lose optimistic races under load: the unit runs again on a fresh snapshot
+          attempts: ctx.services.config.STOCK_UPDATE_MAX_ATTEMPTS,
+        },
+        (tx) => extend(tx, input.id, input.ttlSeconds),
+      ),
+    ),
+  releaseReservation: (_, { input }, ctx) =>
+    supplierPayload('reservation', () =>
+      write(
+        ctx,
+        {
+          permission: 'inventory:write',
+          tenant: 'own',
+          kinds: ['SUPPLIER'],
+          // stock writes lose optimistic races under load: the unit runs again on a fresh snapshot
+          attempts: ctx.services.config.STOCK_UPDATE_MAX_ATTEMPTS,
+        },
+        (tx) => release(tx, input.id, actorOf(ctx.principal)),
+      ),
+    ),
+  commitReservation: (_, { input }, ctx) =>
+    supplierPayload('reservation', () =>
+      write(
+        ctx,
+        {
+          permission: 'inventory:write',
+          tenant: 'own',
+          kinds: ['SUPPLIER'],
+          // stock writes lose optimistic races under load: the unit runs again on a fresh snapshot
+          attempts: ctx.services.config.STOCK_UPDATE_MAX_ATTEMPTS,
+        },
+        (tx) => commit(tx, input.id, actorOf(ctx.principal)),
+      ),
+    ),
+} satisfies Pick<
+  MutationResolvers,
+  'reserveStock' | 'extendReservation' | 'releaseReservation' | 'commitReservation'
+>;
 
-export const reservationTypes = {
-  Reservation: {
-    warehouse: (r: Reservation, _: unknown, ctx: SupplierContext) => warehouseLoader(ctx).load(r.warehouseId),
-    variant: (r: Reservation) => ({ id: r.variantId }),
-  },
-};
+export const Reservation = {
+  warehouse: (r, _, ctx) => warehouseOf(ctx, r.warehouseId),
+  variant: (r) => ({ id: r.variantId }),
+} satisfies ReservationResolvers;
