@@ -3,7 +3,7 @@
  * value a resolver returns for each GraphQL type. Paths are relative to src/generated/resolvers.ts.
  */
 export default {
-  contextType: '../context.ts#IdentityContext',
+  contextType: '../services.ts#IdentityContext',
   mappers: {
     ApiKey: '../entities/api-key.ts#ApiKey',
     Invitation: '../entities/invitation.ts#Invitation',

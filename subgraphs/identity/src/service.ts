@@ -3,15 +3,13 @@ import {
   createLogger,
   forkEm,
   type Logger,
-  type RunningServer,
   sendJson,
+  systemContext,
 } from '@tradegraph/shared';
-import type { EventBus } from '@tradegraph/shared/events';
 // the event contracts: typed payloads, and the registry of versions the bus checks handlers against
 import '@tradegraph/contracts';
 import { startService } from '@tradegraph/shared/service';
 import { type IdentityConfig, loadIdentityConfig } from './config.ts';
-import type { IdentityServices } from './context.ts';
 import { introspectApiKey } from './domain/api-keys.ts';
 import { ensurePlatformAdmin } from './domain/platform.ts';
 import { ensureActiveKey, KeyStore } from './domain/signing-keys.ts';
@@ -19,19 +17,19 @@ import { entities } from './entities/index.ts';
 import { migrations } from './migrations/0001-init.ts';
 import { resolvers } from './resolvers/index.ts';
 import { sdl } from './schema/index.ts';
+import type { IdentityServices } from './services.ts';
 
-export interface IdentityService extends RunningServer {
-  services: IdentityServices;
-  bus: EventBus;
-}
-
-/** Wires the identity subgraph: database, signing keys, GraphQL server, JWKS and API-key introspection. */
-export async function startIdentity(
+/**
+ * Wires the identity subgraph: the service database (no tenant databases:
+ * identity is where organisations come from), signing keys, the outbox relay
+ * (identity consumes no events), the GraphQL server, JWKS and API-key introspection.
+ */
+export function startIdentity(
   config: IdentityConfig = loadIdentityConfig(),
   logger: Logger = createLogger('identity', config.LOG_LEVEL),
   /** Environment the event-bus settings are read from (EVENTS_*, KAFKA_*). */
   source: Record<string, string | undefined> = process.env,
-): Promise<IdentityService> {
+) {
   return startService({
     name: 'identity',
     config,
@@ -41,13 +39,13 @@ export async function startIdentity(
     migrations,
     sdl,
     resolvers,
-    services: async ({ orm, relay }) => {
+    services: async ({ orm, kernel }): Promise<IdentityServices> => {
       await ensureActiveKey(orm, config.KEY_ENCRYPTION_SECRET);
       const keys = new KeyStore(orm, config.KEY_ENCRYPTION_SECRET, logger);
       await keys.reload();
-      const services: IdentityServices = { config, keys, afterCommit: () => relay.notify() };
+      const services: IdentityServices = { config, keys };
       if (config.PLATFORM_ADMIN_EMAIL && config.PLATFORM_ADMIN_PASSWORD) {
-        await ensurePlatformAdmin(orm, services, logger, {
+        await ensurePlatformAdmin(systemContext(kernel, services, 'bootstrap'), logger, {
           email: config.PLATFORM_ADMIN_EMAIL,
           password: config.PLATFORM_ADMIN_PASSWORD,
           name: config.PLATFORM_ADMIN_NAME,
@@ -72,16 +70,18 @@ export async function startIdentity(
           let key: unknown;
           try {
             key = (JSON.parse(body) as { key?: unknown }).key;
-          } catch {
+          } catch (err) {
+            if (!(err instanceof SyntaxError)) throw err;
             return sendJson(res, 400, { error: 'body must be JSON {"key": "..."}' });
           }
           sendJson(res, 200, await introspectApiKey(forkEm(orm), key), { 'cache-control': 'no-store' });
         },
       },
     ],
-    context: (base, services, { orm }) => ({ ...base, em: forkEm(orm), services }),
   });
 }
+
+export type IdentityService = Awaited<ReturnType<typeof startIdentity>>;
 
 /** Uniform entry point every subgraph exports, used by tests that boot the whole graph in-process. */
 export function start(source: Record<string, string | undefined>, logger?: Logger): Promise<IdentityService> {

@@ -4,10 +4,11 @@
  *   npm run keys:rotate -- --retire      drops RETIRING keys once no token they signed can still be valid
  * Running identity instances pick the new key up within a minute.
  */
-import { createLogger, databaseEnv, env, forkEm, loadConfig, openDatabase } from '@tradegraph/shared';
+import { createLogger, databaseEnv, env, loadConfig, openDatabase } from '@tradegraph/shared';
 import { retireSigningKeys, rotateSigningKey } from '../domain/signing-keys.ts';
-import { entities, SigningKey } from '../entities/index.ts';
+import { entities } from '../entities/index.ts';
 import { migrations } from '../migrations/0001-init.ts';
+import { allSigningKeys } from '../store/signing-keys.ts';
 
 const config = loadConfig({
   ...databaseEnv,
@@ -28,7 +29,7 @@ try {
     const kid = await rotateSigningKey(orm, config.KEY_ENCRYPTION_SECRET);
     console.log(`New signing key ${kid} is ACTIVE; previous keys are RETIRING and still verify.`);
   }
-  const keys = await forkEm(orm).find(SigningKey, {}, { orderBy: { createdAt: 'desc' } });
+  const keys = await allSigningKeys(orm);
   for (const k of keys)
     console.log(`  ${k.kid}  ${k.status.padEnd(8)}  created ${k.createdAt.toISOString()}`);
 } finally {

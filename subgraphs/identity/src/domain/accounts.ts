@@ -1,7 +1,9 @@
-import { failWith, newId, type OrganizationKind } from '@tradegraph/shared';
-import { publish } from '@tradegraph/shared/events';
-import { eventContext, type IdentityContext } from '../context.ts';
-import { Membership, User } from '../entities/index.ts';
+import { newId, type OrganizationKind, type Role } from '@tradegraph/shared';
+import type { Membership, User } from '../entities/index.ts';
+import { membershipCreated } from '../events/publish.ts';
+import type { IdentityTx } from '../services.ts';
+import { emailTaken, insertMembership, insertUser, userByEmail } from '../store/accounts.ts';
+import { fail, type Refusal, refuse } from './errors.ts';
 import { createOrganization, requireOrganizationKind } from './organizations.ts';
 import {
   burnPasswordCheck,
@@ -14,75 +16,63 @@ import {
 import { type Session, startSession } from './sessions.ts';
 import { clearFailures, isLocked, recordFailure } from './throttle.ts';
 
-const policy = (ctx: IdentityContext) => ({
-  memoryCost: ctx.services.config.ARGON2_MEMORY_KIB,
-  timeCost: ctx.services.config.ARGON2_ITERATIONS,
+const policy = (tx: IdentityTx) => ({
+  memoryCost: tx.services.config.ARGON2_MEMORY_KIB,
+  timeCost: tx.services.config.ARGON2_ITERATIONS,
 });
 
-export async function emailTaken(ctx: IdentityContext, email: string): Promise<boolean> {
-  return (await ctx.em.count(User, { email })) > 0;
-}
-
-/** Creates a user row and publishes its event (inside a transaction). */
+/** Creates a user row and publishes its event. */
 export async function createUser(
-  ctx: IdentityContext,
+  tx: IdentityTx,
   input: { email: string; name: string; password: string; kind: 'MEMBER' | 'CUSTOMER' },
-) {
+): Promise<User> {
   const now = new Date();
-  const user = ctx.em.create(User, {
+  const user = insertUser(tx, {
     id: newId(input.kind === 'CUSTOMER' ? 'cus' : 'usr'),
     email: input.email,
     name: input.name,
     kind: input.kind,
-    passwordHash: await hashPassword(input.password, policy(ctx)),
+    passwordHash: await hashPassword(input.password, policy(tx)),
     status: 'ACTIVE',
     lastLoginAt: null,
     createdAt: now,
     updatedAt: now,
   });
+  const profile = { email: user.email, name: user.name };
   if (input.kind === 'CUSTOMER') {
-    publish(ctx.em, eventContext(ctx), 'identity.customer.registered', {
+    tx.publish('identity.customer.registered', {
       aggregateId: user.id,
       orgId: null,
-      payload: { customerId: user.id, email: user.email, name: user.name },
+      payload: { customerId: user.id, ...profile },
     });
   } else {
-    publish(ctx.em, eventContext(ctx), 'identity.user.registered', {
+    tx.publish('identity.user.registered', {
       aggregateId: user.id,
       orgId: null,
-      payload: { userId: user.id, email: user.email, name: user.name },
+      payload: { userId: user.id, ...profile },
     });
   }
   return user;
 }
 
+/** Makes the user a member of the organisation with the role, and publishes it. */
 export function addMembership(
-  ctx: IdentityContext,
-  input: { organizationId: string; userId: string; role: Membership['role'] },
-) {
+  tx: IdentityTx,
+  input: { organizationId: string; userId: string; role: Role },
+): Membership {
   const now = new Date();
-  const membership = ctx.em.create(Membership, {
-    id: newId('mem'),
-    ...input,
-    createdAt: now,
-    updatedAt: now,
-  });
-  publish(ctx.em, eventContext(ctx), 'identity.membership.created', {
+  const membership = insertMembership(tx, { id: newId('mem'), ...input, createdAt: now, updatedAt: now });
+  tx.publish('identity.membership.created', {
     aggregateId: input.organizationId,
     orgId: input.organizationId,
-    payload: {
-      membershipId: membership.id,
-      organizationId: input.organizationId,
-      userId: input.userId,
-      role: input.role,
-    },
+    payload: membershipCreated(membership),
   });
   return membership;
 }
 
 /** Sign-up of a business: a user, a new organisation of the chosen kind, the user as its OWNER, and a session. */
 export async function signUp(
-  ctx: IdentityContext,
+  tx: IdentityTx,
   input: {
     email: string;
     password: string;
@@ -95,53 +85,50 @@ export async function signUp(
   const name = requireName(input.name);
   const orgName = requireName(input.organization?.name, 'organization.name');
   const kind = requireOrganizationKind(input.organization?.kind, 'organization.kind');
-  if (await emailTaken(ctx, email))
-    failWith('EMAIL_TAKEN', 'An account with this email already exists', 'email');
-  const user = await createUser(ctx, { email, name, password, kind: 'MEMBER' });
-  const org = await createOrganization(ctx, { name: orgName, kind, createdByUserId: user.id });
-  addMembership(ctx, { organizationId: org.id, userId: user.id, role: 'OWNER' });
-  await ctx.em.flush();
-  return startSession(ctx, user, org.id);
+  if (await emailTaken(tx, email)) fail('EMAIL_TAKEN', 'An account with this email already exists', 'email');
+  const user = await createUser(tx, { email, name, password, kind: 'MEMBER' });
+  const org = await createOrganization(tx, { name: orgName, kind, createdByUserId: user.id });
+  addMembership(tx, { organizationId: org.id, userId: user.id, role: 'OWNER' });
+  await tx.em.flush();
+  return startSession(tx, user, org.id);
 }
 
 /** Registration of a shopper account (no organisation). */
 export async function registerCustomer(
-  ctx: IdentityContext,
+  tx: IdentityTx,
   input: { email: string; password: string; name: string },
 ): Promise<Session> {
   const email = normaliseEmail(input.email);
   const password = checkPasswordStrength(input.password);
   const name = requireName(input.name);
-  if (await emailTaken(ctx, email))
-    failWith('EMAIL_TAKEN', 'An account with this email already exists', 'email');
-  const user = await createUser(ctx, { email, name, password, kind: 'CUSTOMER' });
-  await ctx.em.flush();
-  return startSession(ctx, user, null);
+  if (await emailTaken(tx, email)) fail('EMAIL_TAKEN', 'An account with this email already exists', 'email');
+  const user = await createUser(tx, { email, name, password, kind: 'CUSTOMER' });
+  await tx.em.flush();
+  return startSession(tx, user, null);
 }
-
-export type LoginOutcome = { session: Session } | { failure: 'INVALID_CREDENTIALS' | 'TOO_MANY_ATTEMPTS' };
 
 /**
  * Password login. Unknown email and wrong password give the same answer and
  * take the same time; repeated failures lock the account for a while. A
- * failure is returned (not thrown) so the caller commits the failure count.
+ * failure is returned (not thrown) so the unit commits the failure count.
  */
 export async function login(
-  ctx: IdentityContext,
+  tx: IdentityTx,
   input: { email: string; password: string; organizationId?: string | null },
-): Promise<LoginOutcome> {
+): Promise<Session | Refusal> {
   const email = typeof input.email === 'string' ? input.email.trim().toLowerCase() : '';
   const password = typeof input.password === 'string' ? input.password : '';
-  if (await isLocked(ctx, email)) return { failure: 'TOO_MANY_ATTEMPTS' };
-  const user = email ? await ctx.em.findOne(User, { email }) : null;
+  if (await isLocked(tx, email))
+    return refuse('TOO_MANY_ATTEMPTS', 'Too many failed sign-in attempts; try again later');
+  const user = email ? await userByEmail(tx, email) : null;
   let ok = false;
   if (user) ok = await verifyPassword(user.passwordHash, password);
-  else await burnPasswordCheck(password, policy(ctx));
+  else await burnPasswordCheck(password, policy(tx));
   if (!ok || !user || user.status !== 'ACTIVE') {
-    await recordFailure(ctx, email);
-    return { failure: 'INVALID_CREDENTIALS' };
+    await recordFailure(tx, email);
+    return refuse('INVALID_CREDENTIALS', 'Invalid email or password');
   }
-  await clearFailures(ctx, email);
+  await clearFailures(tx, email);
   user.lastLoginAt = new Date();
-  return { session: await startSession(ctx, user, input.organizationId ?? null) };
+  return startSession(tx, user, input.organizationId ?? null);
 }

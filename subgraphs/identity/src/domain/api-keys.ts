@@ -5,19 +5,22 @@ import {
   type ApiKeyIntrospection,
   type ApiKeyScope,
   type EntityManager,
-  failWith,
   newId,
   notFound,
-  type PageArgs,
-  pageArgs,
-  requirePermission,
-  toConnection,
 } from '@tradegraph/shared';
-import { publish } from '@tradegraph/shared/events';
-import { eventContext, type IdentityContext } from '../context.ts';
-import { ApiKey, Organization } from '../entities/index.ts';
+import type { ApiKey } from '../entities/index.ts';
+import { apiKeyCreated } from '../events/publish.ts';
+import { actingOrganization, type IdentityTx } from '../services.ts';
+import {
+  apiKeyBySecretHash,
+  apiKeyOf,
+  insertApiKey,
+  organizationOfKey,
+  touchApiKey,
+} from '../store/api-keys.ts';
+import { fail } from './errors.ts';
 import { permissionsForScopes } from './roles.ts';
-import { sha256 } from './sessions.ts';
+import { sha256 } from './tokens.ts';
 
 /**
  * API keys for partner apps: `tgk_<key id>_<secret>`. The secret has 256 bits
@@ -26,56 +29,71 @@ import { sha256 } from './sessions.ts';
  * caches the answer briefly, so a revocation takes effect within that cache time.
  */
 
-function requireScopes(scopes: unknown): ApiKeyScope[] {
+/** The scopes, checked (at least one, all known) and in canonical order without duplicates. */
+export function requireScopes(scopes: unknown): ApiKeyScope[] {
   if (!Array.isArray(scopes) || scopes.length === 0)
-    failWith('SCOPES_REQUIRED', 'Choose at least one scope', 'scopes');
+    return fail('SCOPES_REQUIRED', 'Choose at least one scope', 'scopes');
   for (const s of scopes as unknown[]) {
     if (!API_KEY_SCOPES.includes(s as ApiKeyScope))
-      failWith('INVALID_SCOPE', `Unknown scope ${String(s)}`, 'scopes');
+      fail('INVALID_SCOPE', `Unknown scope ${String(s)}`, 'scopes');
   }
   return API_KEY_SCOPES.filter((s) => (scopes as unknown[]).includes(s));
 }
 
+/** A key's display name: trimmed, 1 to 120 characters. */
+export function requireKeyName(name: unknown): string {
+  const trimmed = typeof name === 'string' ? name.trim() : '';
+  if (!trimmed || trimmed.length > 120) fail('INVALID_NAME', 'Name must be 1 to 120 characters', 'name');
+  return trimmed;
+}
+
+export interface CreatedApiKey {
+  apiKey: ApiKey;
+  /** `tgk_…`: returned once, never stored. */
+  secret: string;
+}
+
+/** Creates a key for the acting organisation with the chosen scopes; publishes `identity.api-key.created`. */
 export async function createApiKey(
-  ctx: IdentityContext,
+  tx: IdentityTx,
   input: { name: string; scopes: ApiKeyScope[]; expiresAt?: Date | null },
-) {
-  const { organizationId } = requirePermission(ctx.principal, 'apikeys:manage');
-  const name = typeof input.name === 'string' ? input.name.trim() : '';
-  if (!name || name.length > 120) failWith('INVALID_NAME', 'Name must be 1 to 120 characters', 'name');
+): Promise<CreatedApiKey> {
+  const { organizationId } = actingOrganization(tx);
+  const name = requireKeyName(input.name);
   const scopes = requireScopes(input.scopes);
   if (input.expiresAt && input.expiresAt <= new Date())
-    failWith('INVALID_EXPIRY', 'Expiry must be in the future', 'expiresAt');
+    fail('INVALID_EXPIRY', 'Expiry must be in the future', 'expiresAt');
   const id = newId('apk');
   const secret = `${API_KEY_PREFIX}${id.slice(4)}_${randomBytes(32).toString('base64url')}`;
-  const key = ctx.em.create(ApiKey, {
+  const apiKey = insertApiKey(tx, {
     id,
     organizationId,
     name,
     secretHash: sha256(secret),
     lastFour: secret.slice(-4),
     scopes,
-    createdByUserId: ctx.principal.kind === 'user' ? ctx.principal.userId : null,
+    createdByUserId: tx.principal.kind === 'user' ? tx.principal.userId : null,
     lastUsedAt: null,
     expiresAt: input.expiresAt ?? null,
     revokedAt: null,
     createdAt: new Date(),
   });
-  publish(ctx.em, eventContext(ctx), 'identity.api-key.created', {
-    aggregateId: key.id,
+  tx.publish('identity.api-key.created', {
+    aggregateId: apiKey.id,
     orgId: organizationId,
-    payload: { apiKeyId: key.id, organizationId, name, scopes, createdByUserId: key.createdByUserId ?? null },
+    payload: apiKeyCreated(apiKey),
   });
-  return { apiKey: key, secret };
+  return { apiKey, secret };
 }
 
-export async function revokeApiKey(ctx: IdentityContext, input: { id: string }) {
-  const { organizationId } = requirePermission(ctx.principal, 'apikeys:manage');
-  const key = await ctx.em.findOne(ApiKey, { id: String(input.id), organizationId });
+/** Revokes one of the acting organisation's keys (idempotent); NOT_FOUND for another organisation's. */
+export async function revokeApiKey(tx: IdentityTx, input: { id: string }): Promise<ApiKey> {
+  const { organizationId } = actingOrganization(tx);
+  const key = await apiKeyOf(tx, organizationId, String(input.id));
   if (!key) throw notFound('API key');
   if (key.revokedAt) return key;
   key.revokedAt = new Date();
-  publish(ctx.em, eventContext(ctx), 'identity.api-key.revoked', {
+  tx.publish('identity.api-key.revoked', {
     aggregateId: key.id,
     orgId: organizationId,
     payload: { apiKeyId: key.id, organizationId },
@@ -83,34 +101,17 @@ export async function revokeApiKey(ctx: IdentityContext, input: { id: string }) 
   return key;
 }
 
-export async function listApiKeys(ctx: IdentityContext, args: PageArgs) {
-  const { organizationId } = requirePermission(ctx.principal, 'apikeys:read');
-  const page = pageArgs<string>(args);
-  const where = { organizationId };
-  const rows = await ctx.em.find(ApiKey, page.after ? { ...where, id: { $lt: page.after } } : where, {
-    orderBy: { id: 'desc' },
-    limit: page.limit,
-  });
-  return toConnection(
-    rows,
-    page,
-    (k) => k.id,
-    () => ctx.em.count(ApiKey, where),
-  );
-}
-
 /** Answers the router's introspection of a presented key. */
 export async function introspectApiKey(em: EntityManager, presented: unknown): Promise<ApiKeyIntrospection> {
   if (typeof presented !== 'string' || !presented.startsWith(API_KEY_PREFIX) || presented.length > 200)
     return { active: false };
-  const key = await em.findOne(ApiKey, { secretHash: sha256(presented) });
+  const key = await apiKeyBySecretHash(em, sha256(presented));
   if (!key || key.revokedAt || (key.expiresAt && key.expiresAt <= new Date())) return { active: false };
-  const org = await em.findOne(Organization, { id: key.organizationId });
-  if (!org || org.status !== 'ACTIVE') return { active: false };
+  const org = await organizationOfKey(em, key);
+  if (org?.status !== 'ACTIVE') return { active: false };
   // Coarse last-use tracking: at most one write a minute per key.
-  if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > 60_000) {
-    await em.nativeUpdate(ApiKey, { id: key.id }, { lastUsedAt: new Date() });
-  }
+  if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > 60_000)
+    await touchApiKey(em, key.id, new Date());
   return {
     active: true,
     principal: {

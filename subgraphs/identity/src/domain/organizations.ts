@@ -1,18 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { newId, ORGANIZATION_KINDS, type OrganizationKind, type Principal } from '@tradegraph/shared';
+import type { Organization } from '../entities/index.ts';
+import { organizationCreated, organizationUpdated } from '../events/publish.ts';
+import { actingOrganization, type IdentityContext, type IdentityTx } from '../services.ts';
 import {
-  byKeys,
-  failWith,
-  newId,
-  ORGANIZATION_KINDS,
-  type OrganizationKind,
-  type PageArgs,
-  pageArgs,
-  requirePermission,
-  toConnection,
-} from '@tradegraph/shared';
-import { publish } from '@tradegraph/shared/events';
-import { eventContext, type IdentityContext } from '../context.ts';
-import { Organization } from '../entities/index.ts';
+  insertOrganization,
+  organizationById,
+  organizationLoader,
+  slugTaken,
+} from '../store/organizations.ts';
+import { fail } from './errors.ts';
 
 export function requireOrganizationKind(
   kind: unknown,
@@ -23,12 +20,13 @@ export function requireOrganizationKind(
     ? ORGANIZATION_KINDS
     : ORGANIZATION_KINDS.filter((k) => k !== 'PLATFORM');
   if (!allowed.includes(kind as OrganizationKind)) {
-    failWith('INVALID_KIND', `Organisation kind must be one of ${allowed.join(', ')}`, field);
+    fail('INVALID_KIND', `Organisation kind must be one of ${allowed.join(', ')}`, field);
   }
   return kind as OrganizationKind;
 }
 
-function slugify(name: string): string {
+/** The URL-safe base of an organisation's slug: ASCII, lower case, dashes, at most 60 characters. */
+export function slugify(name: string): string {
   const base = name
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
@@ -39,15 +37,15 @@ function slugify(name: string): string {
   return base || 'org';
 }
 
-/** Creates an organisation with a unique slug and publishes `identity.organization.created` (inside a transaction). */
+/** Creates an organisation with a unique slug and publishes `identity.organization.created`. */
 export async function createOrganization(
-  ctx: IdentityContext,
+  tx: IdentityTx,
   input: { name: string; kind: OrganizationKind; createdByUserId: string | null },
 ): Promise<Organization> {
   let slug = slugify(input.name);
-  if (await ctx.em.count(Organization, { slug })) slug = `${slug}-${randomBytes(3).toString('hex')}`;
+  if (await slugTaken(tx, slug)) slug = `${slug}-${randomBytes(3).toString('hex')}`;
   const now = new Date();
-  const org = ctx.em.create(Organization, {
+  const org = insertOrganization(tx, {
     id: newId('org'),
     name: input.name,
     slug,
@@ -59,26 +57,19 @@ export async function createOrganization(
     createdAt: now,
     updatedAt: now,
   });
-  publish(ctx.em, eventContext(ctx), 'identity.organization.created', {
+  tx.publish('identity.organization.created', {
     aggregateId: org.id,
     orgId: org.id,
-    payload: {
-      organizationId: org.id,
-      name: org.name,
-      kind: org.kind,
-      slug: org.slug,
-      createdByUserId: input.createdByUserId,
-    },
+    payload: organizationCreated(org, input.createdByUserId),
   });
   return org;
 }
 
-/** Batched lookup of organisations by id for this request (public profile fields only are exposed). */
-export function organizationLoader(ctx: IdentityContext) {
-  return ctx.loaders.get<string, Organization | null>('organizationById', async (ids) => {
-    const rows = await ctx.em.find(Organization, { id: { $in: [...ids] } });
-    return byKeys(ids, rows, (o) => o.id);
-  });
+/** Whether the principal may see a suspended organisation: its own members and keys, and platform staff. */
+export function seesSuspended(principal: Principal, organizationId: string): boolean {
+  const own = principal.kind === 'user' || principal.kind === 'apiKey' ? principal.organizationId : null;
+  const staff = principal.kind === 'user' && principal.permissions.includes('platform:admin');
+  return own === organizationId || staff;
 }
 
 /** A visible organisation by id: suspended organisations are hidden from everyone but themselves. */
@@ -86,49 +77,23 @@ export async function findOrganization(ctx: IdentityContext, id: string): Promis
   if (typeof id !== 'string' || !id.startsWith('org_')) return null;
   const org = await organizationLoader(ctx).load(id);
   if (!org) return null;
-  if (org.status !== 'ACTIVE') {
-    const own =
-      ctx.principal.kind === 'user' || ctx.principal.kind === 'apiKey' ? ctx.principal.organizationId : null;
-    const staff = ctx.principal.kind === 'user' && ctx.principal.permissions.includes('platform:admin');
-    if (own !== org.id && !staff) return null;
-  }
+  if (org.status !== 'ACTIVE' && !seesSuspended(ctx.principal, org.id)) return null;
   return org;
 }
 
-/** The partner directory: active organisations by kind and name, name-ordered, cursor-paginated. */
-export async function listOrganizations(
-  ctx: IdentityContext,
+/** The partner directory's filter, checked: a known kind, a search term of at most 100 characters. */
+export function directoryFilter(
   filter: { kind?: OrganizationKind | null; nameContains?: string | null } | null | undefined,
-  args: PageArgs,
-) {
-  const page = pageArgs<[string, string]>(args);
-  const where: Record<string, unknown> = { status: 'ACTIVE' };
-  if (filter?.kind) where.kind = requireOrganizationKind(filter.kind, 'filter.kind', true);
-  if (filter?.nameContains) {
-    const term = String(filter.nameContains)
-      .slice(0, 100)
-      .replace(/[\\%_]/g, (c) => `\\${c}`);
-    where.name = { $like: `%${term}%` };
-  }
-  const cursorWhere = page.after
-    ? { $or: [{ name: { $gt: page.after[0] } }, { name: page.after[0], id: { $gt: page.after[1] } }] }
-    : {};
-  const rows = await ctx.em.find(
-    Organization,
-    { ...where, ...cursorWhere },
-    { orderBy: { name: 'asc', id: 'asc' }, limit: page.limit },
-  );
-  return toConnection(
-    rows,
-    page,
-    (o) => [o.name, o.id] as [string, string],
-    () => ctx.em.count(Organization, where),
-  );
+): { kind: OrganizationKind | null; nameContains: string | null } {
+  return {
+    kind: filter?.kind ? requireOrganizationKind(filter.kind, 'filter.kind', true) : null,
+    nameContains: filter?.nameContains ? String(filter.nameContains).slice(0, 100) : null,
+  };
 }
 
 /** Updates the acting organisation's public profile. */
 export async function updateOrganization(
-  ctx: IdentityContext,
+  tx: IdentityTx,
   input: {
     name?: string | null;
     description?: string | null;
@@ -136,33 +101,34 @@ export async function updateOrganization(
     country?: string | null;
   },
 ): Promise<Organization> {
-  const { organizationId } = requirePermission(ctx.principal, 'org:manage');
-  const org = await ctx.em.findOneOrFail(Organization, { id: organizationId });
+  const { organizationId } = actingOrganization(tx);
+  const org = await organizationById(tx, organizationId);
+  if (!org) throw new Error(`acting organisation ${organizationId} does not exist`);
   if (input.name != null) {
     const name = input.name.trim();
-    if (!name || name.length > 200) failWith('INVALID_NAME', 'Name must be 1 to 200 characters', 'name');
+    if (!name || name.length > 200) fail('INVALID_NAME', 'Name must be 1 to 200 characters', 'name');
     org.name = name;
   }
   if (input.description !== undefined) {
     if (input.description && input.description.length > 5000)
-      failWith('TOO_LONG', 'Description is too long', 'description');
+      fail('TOO_LONG', 'Description is too long', 'description');
     org.description = input.description;
   }
   if (input.website !== undefined) {
     if (input.website && !/^https?:\/\/[^\s]{1,490}$/.test(input.website))
-      failWith('INVALID_URL', 'Website must be an http(s) URL', 'website');
+      fail('INVALID_URL', 'Website must be an http(s) URL', 'website');
     org.website = input.website;
   }
   if (input.country !== undefined) {
     if (input.country && !/^[A-Z]{2}$/.test(input.country))
-      failWith('INVALID_COUNTRY', 'Country must be an ISO 3166-1 alpha-2 code', 'country');
+      fail('INVALID_COUNTRY', 'Country must be an ISO 3166-1 alpha-2 code', 'country');
     org.country = input.country;
   }
   org.updatedAt = new Date();
-  publish(ctx.em, eventContext(ctx), 'identity.organization.updated', {
+  tx.publish('identity.organization.updated', {
     aggregateId: org.id,
     orgId: org.id,
-    payload: { organizationId: org.id, name: org.name, kind: org.kind, status: org.status },
+    payload: organizationUpdated(org),
   });
   return org;
 }

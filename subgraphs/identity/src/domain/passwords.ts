@@ -1,5 +1,5 @@
-import { failWith } from '@tradegraph/shared';
 import argon2 from 'argon2';
+import { fail } from './errors.ts';
 
 export interface PasswordPolicy {
   memoryCost: number;
@@ -19,8 +19,10 @@ export function hashPassword(password: string, policy: PasswordPolicy): Promise<
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
   try {
     return await argon2.verify(hash, password);
-  } catch {
-    return false;
+  } catch (err) {
+    // argon2 rejects a stored hash it cannot parse (not a database error): no password matches it.
+    if (err instanceof Error) return false;
+    throw err;
   }
 }
 
@@ -34,12 +36,12 @@ export async function burnPasswordCheck(password: string, policy: PasswordPolicy
 /** NIST 800-63B style: length over composition rules. */
 export function checkPasswordStrength(password: unknown, field = 'password'): string {
   if (typeof password !== 'string' || password.length < 10) {
-    failWith('WEAK_PASSWORD', 'Password must be at least 10 characters long', field);
+    fail('WEAK_PASSWORD', 'Password must be at least 10 characters long', field);
   }
   const pw = password as string;
-  if (pw.length > 256) failWith('WEAK_PASSWORD', 'Password must be at most 256 characters long', field);
+  if (pw.length > 256) fail('WEAK_PASSWORD', 'Password must be at most 256 characters long', field);
   if (/^(.)\1+$/.test(pw) || /^(0123456789|1234567890|password)/i.test(pw)) {
-    failWith('WEAK_PASSWORD', 'Password is too easy to guess', field);
+    fail('WEAK_PASSWORD', 'Password is too easy to guess', field);
   }
   return pw;
 }
@@ -47,13 +49,13 @@ export function checkPasswordStrength(password: unknown, field = 'password'): st
 export function normaliseEmail(email: unknown, field = 'email'): string {
   const e = typeof email === 'string' ? email.trim().toLowerCase() : '';
   if (e.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(e))
-    failWith('INVALID_EMAIL', 'Enter a valid email address', field);
+    fail('INVALID_EMAIL', 'Enter a valid email address', field);
   return e;
 }
 
 export function requireName(name: unknown, field = 'name', max = 200): string {
   const n = typeof name === 'string' ? name.trim() : '';
-  if (!n) failWith('REQUIRED', 'Name is required', field);
-  if (n.length > max) failWith('TOO_LONG', `Name must be at most ${max} characters`, field);
+  if (!n) fail('REQUIRED', 'Name is required', field);
+  if (n.length > max) fail('TOO_LONG', `Name must be at most ${max} characters`, field);
   return n;
 }

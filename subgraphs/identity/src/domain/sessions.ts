@@ -1,10 +1,18 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { LockMode } from '@mikro-orm/core';
-import { type AccessTokenClaims, type EntityManager, failWith, newId } from '@tradegraph/shared';
-import { publish } from '@tradegraph/shared/events';
-import { eventContext, type IdentityContext } from '../context.ts';
-import { Membership, Organization, RefreshToken, User } from '../entities/index.ts';
+import { randomBytes } from 'node:crypto';
+import { type AccessTokenClaims, newId, UserErrors } from '@tradegraph/shared';
+import type { Membership, Organization, User } from '../entities/index.ts';
+import type { IdentityTx } from '../services.ts';
+import { membershipsByUser, userById } from '../store/accounts.ts';
+import { organizationById } from '../store/organizations.ts';
+import {
+  insertRefreshToken,
+  lockRefreshToken,
+  refreshTokenByHash,
+  revokeRefreshFamily,
+} from '../store/sessions.ts';
+import { fail, type Refusal, refuse } from './errors.ts';
 import { permissionsFor } from './roles.ts';
+import { sha256 } from './tokens.ts';
 
 /**
  * Sessions: a short-lived RS256 access token plus a rotating refresh token.
@@ -21,39 +29,32 @@ export interface Session {
   organizationId: string | null;
 }
 
-export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+type ActingMembership = { membership: Membership; org: Organization };
 
 /** The organisation a token acts for: the requested one (must be a member), else the first membership. */
 async function actingMembership(
-  em: EntityManager,
+  tx: IdentityTx,
   user: User,
   organizationId?: string | null,
-): Promise<(Membership & { org: Organization }) | null> {
+): Promise<ActingMembership | null> {
   if (user.kind === 'CUSTOMER') return null;
-  const memberships = await em.find(
-    Membership,
-    { userId: user.id },
-    { orderBy: { createdAt: 'asc', id: 'asc' } },
-  );
+  const memberships = await membershipsByUser(tx, user.id);
   const chosen = organizationId
     ? memberships.find((m) => m.organizationId === organizationId)
     : memberships[0];
   if (organizationId && !chosen)
-    failWith('NOT_A_MEMBER', 'You are not a member of that organisation', 'organizationId');
+    fail('NOT_A_MEMBER', 'You are not a member of that organisation', 'organizationId');
   if (!chosen) return null;
-  const org = await em.findOneOrFail(Organization, { id: chosen.organizationId });
+  const org = await organizationById(tx, chosen.organizationId);
+  if (!org)
+    throw new Error(`organisation ${chosen.organizationId} of membership ${chosen.id} does not exist`);
   if (org.status !== 'ACTIVE')
-    failWith('ORGANIZATION_SUSPENDED', 'That organisation is suspended', 'organizationId');
-  return Object.assign(chosen, { org });
+    fail('ORGANIZATION_SUSPENDED', 'That organisation is suspended', 'organizationId');
+  return { membership: chosen, org };
 }
 
-async function accessToken(
-  ctx: IdentityContext,
-  user: User,
-  membership: (Membership & { org: Organization }) | null,
-  familyId: string,
-) {
-  const cfg = ctx.services.config;
+async function accessToken(tx: IdentityTx, user: User, acting: ActingMembership | null, familyId: string) {
+  const cfg = tx.services.config;
   const claims: AccessTokenClaims =
     user.kind === 'CUSTOMER'
       ? { typ: 'customer', sub: user.id, sid: familyId }
@@ -61,13 +62,13 @@ async function accessToken(
           typ: 'user',
           sub: user.id,
           sid: familyId,
-          perms: membership ? permissionsFor(membership.role, membership.org.kind) : [],
-          ...(membership
-            ? { org: membership.organizationId, okd: membership.org.kind, role: membership.role }
+          perms: acting ? permissionsFor(acting.membership.role, acting.org.kind) : [],
+          ...(acting
+            ? { org: acting.membership.organizationId, okd: acting.org.kind, role: acting.membership.role }
             : {}),
         };
   const { sub: _sub, ...rest } = claims;
-  return ctx.services.keys.sign(rest, {
+  return tx.services.keys.sign(rest, {
     subject: user.id,
     issuer: cfg.ACCESS_TOKEN_ISSUER,
     audience: cfg.ACCESS_TOKEN_AUDIENCE,
@@ -76,7 +77,7 @@ async function accessToken(
 }
 
 function newRefreshToken(
-  ctx: IdentityContext,
+  tx: IdentityTx,
   familyId: string,
   userId: string,
   organizationId: string | null,
@@ -84,9 +85,9 @@ function newRefreshToken(
 ) {
   const secret = `rt_${randomBytes(32).toString('base64url')}`;
   const expiresAt = new Date(
-    Math.min(Date.now() + ctx.services.config.REFRESH_TOKEN_TTL_SECONDS * 1000, familyExpiresAt.getTime()),
+    Math.min(Date.now() + tx.services.config.REFRESH_TOKEN_TTL_SECONDS * 1000, familyExpiresAt.getTime()),
   );
-  ctx.em.create(RefreshToken, {
+  insertRefreshToken(tx, {
     id: newId('rtk'),
     familyId,
     userId,
@@ -101,89 +102,86 @@ function newRefreshToken(
   return secret;
 }
 
-/** Starts a new session family for `user` (call inside a transaction). */
+/** Starts a new session family for `user` (inside the unit that signed them in). */
 export async function startSession(
-  ctx: IdentityContext,
+  tx: IdentityTx,
   user: User,
   organizationId?: string | null,
 ): Promise<Session> {
-  const membership = await actingMembership(ctx.em, user, organizationId);
+  const acting = await actingMembership(tx, user, organizationId);
   const familyId = newId('ses');
-  const familyExpiresAt = new Date(Date.now() + ctx.services.config.SESSION_MAX_AGE_SECONDS * 1000);
-  const orgId = membership?.organizationId ?? null;
-  const refreshToken = newRefreshToken(ctx, familyId, user.id, orgId, familyExpiresAt);
-  const { token, expiresAt } = await accessToken(ctx, user, membership, familyId);
+  const familyExpiresAt = new Date(Date.now() + tx.services.config.SESSION_MAX_AGE_SECONDS * 1000);
+  const orgId = acting?.membership.organizationId ?? null;
+  const refreshToken = newRefreshToken(tx, familyId, user.id, orgId, familyExpiresAt);
+  const { token, expiresAt } = await accessToken(tx, user, acting, familyId);
   return { accessToken: token, refreshToken, expiresAt, user, organizationId: orgId };
 }
 
 async function revokeFamily(
-  ctx: IdentityContext,
+  tx: IdentityTx,
   familyId: string,
   userId: string,
   reason: 'logout' | 'reuse-detected',
 ) {
-  await ctx.em.nativeUpdate(RefreshToken, { familyId, status: { $ne: 'REVOKED' } }, { status: 'REVOKED' });
-  publish(ctx.em, eventContext(ctx), 'identity.session.revoked', {
+  await revokeRefreshFamily(tx, familyId);
+  tx.publish('identity.session.revoked', {
     aggregateId: userId,
     orgId: null,
     payload: { subjectId: userId, familyId, reason },
   });
 }
 
-export type RefreshOutcome = { session: Session } | { reuseDetected: true };
+const invalidRefreshToken = (): never =>
+  fail('INVALID_REFRESH_TOKEN', 'The refresh token is invalid or expired', 'refreshToken');
 
 /**
- * Rotates `presented` (call inside a transaction; the row is locked so two
- * concurrent refreshes with one token cannot both succeed). Returns
- * `reuseDetected` when a rotated token is replayed: the caller must commit
- * that outcome (the family revocation) and then report the failure.
+ * Rotates `presented`. The row is locked, so two concurrent refreshes with one
+ * token cannot both succeed. A replayed (already rotated) token revokes its
+ * whole family: that is returned as a refusal, not thrown, so the revocation
+ * commits before the caller reports the failure.
  */
-export async function refreshSession(ctx: IdentityContext, presented: string): Promise<RefreshOutcome> {
+export async function refreshSession(tx: IdentityTx, presented: string): Promise<Session | Refusal> {
   if (typeof presented !== 'string' || !presented.startsWith('rt_') || presented.length > 100) {
-    failWith('INVALID_REFRESH_TOKEN', 'The refresh token is invalid or expired', 'refreshToken');
+    return invalidRefreshToken();
   }
-  const row = await ctx.em.findOne(
-    RefreshToken,
-    { tokenHash: sha256(presented) },
-    { lockMode: LockMode.PESSIMISTIC_WRITE },
-  );
-  if (!row || row.status === 'REVOKED') {
-    failWith('INVALID_REFRESH_TOKEN', 'The refresh token is invalid or expired', 'refreshToken');
-  }
-  const token = row!;
+  const token = await lockRefreshToken(tx, sha256(presented));
+  if (!token || token.status === 'REVOKED') return invalidRefreshToken();
   if (token.status === 'ROTATED') {
-    ctx.logger.warn(
+    tx.logger.warn(
       { familyId: token.familyId, userId: token.userId },
       'refresh token reuse detected; revoking family',
     );
-    await revokeFamily(ctx, token.familyId, token.userId, 'reuse-detected');
-    return { reuseDetected: true };
+    await revokeFamily(tx, token.familyId, token.userId, 'reuse-detected');
+    return refuse(
+      'REFRESH_TOKEN_REUSED',
+      'This refresh token was already used; the session has been ended',
+      'refreshToken',
+    );
   }
   const now = new Date();
-  if (token.expiresAt <= now)
-    failWith('INVALID_REFRESH_TOKEN', 'The refresh token is invalid or expired', 'refreshToken');
-  const user = await ctx.em.findOne(User, { id: token.userId });
-  if (!user || user.status !== 'ACTIVE')
-    failWith('INVALID_REFRESH_TOKEN', 'The refresh token is invalid or expired', 'refreshToken');
+  if (token.expiresAt <= now) return invalidRefreshToken();
+  const user = await userById(tx, token.userId);
+  if (user?.status !== 'ACTIVE') return invalidRefreshToken();
   token.status = 'ROTATED';
   token.usedAt = now;
   // The membership may have changed since the last token: re-read it; if it is gone, fall back to another.
-  let membership: Awaited<ReturnType<typeof actingMembership>>;
+  let acting: ActingMembership | null;
   try {
-    membership = await actingMembership(ctx.em, user!, token.organizationId);
-  } catch {
-    membership = await actingMembership(ctx.em, user!, null);
+    acting = await actingMembership(tx, user, token.organizationId);
+  } catch (err) {
+    if (!(err instanceof UserErrors)) throw err;
+    acting = await actingMembership(tx, user, null);
   }
-  const orgId = membership?.organizationId ?? null;
-  const refreshToken = newRefreshToken(ctx, token.familyId, user!.id, orgId, token.familyExpiresAt);
-  const { token: access, expiresAt } = await accessToken(ctx, user!, membership, token.familyId);
-  return { session: { accessToken: access, refreshToken, expiresAt, user: user!, organizationId: orgId } };
+  const orgId = acting?.membership.organizationId ?? null;
+  const refreshToken = newRefreshToken(tx, token.familyId, user.id, orgId, token.familyExpiresAt);
+  const { token: access, expiresAt } = await accessToken(tx, user, acting, token.familyId);
+  return { accessToken: access, refreshToken, expiresAt, user, organizationId: orgId };
 }
 
 /** Ends the session the refresh token belongs to. Unknown tokens are ignored (logout is idempotent). */
-export async function endSession(ctx: IdentityContext, presented: string): Promise<void> {
+export async function endSession(tx: IdentityTx, presented: string): Promise<void> {
   if (typeof presented !== 'string' || presented.length > 100) return;
-  const row = await ctx.em.findOne(RefreshToken, { tokenHash: sha256(presented) });
+  const row = await refreshTokenByHash(tx, sha256(presented));
   if (!row || row.status === 'REVOKED') return;
-  await revokeFamily(ctx, row.familyId, row.userId, 'logout');
+  await revokeFamily(tx, row.familyId, row.userId, 'logout');
 }

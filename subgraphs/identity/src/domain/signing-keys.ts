@@ -1,7 +1,14 @@
 import { createCipheriv, createDecipheriv, generateKeyPairSync, randomBytes, scryptSync } from 'node:crypto';
-import { type EntityManager, forkEm, type Logger, newId, type Orm } from '@tradegraph/shared';
+import { type EntityManager, type Logger, newId, type Orm } from '@tradegraph/shared';
 import { type CryptoKey, exportJWK, importPKCS8, type JWK, SignJWT } from 'jose';
-import { SigningKey } from '../entities/index.ts';
+import type { SigningKey } from '../entities/index.ts';
+import {
+  inKeyTransaction,
+  insertSigningKey,
+  signingKeysWithStatus,
+  verifyingSigningKeys,
+  withSigningKeyLock,
+} from '../store/signing-keys.ts';
 
 /**
  * RS256 signing keys, persisted so every identity instance signs with the same
@@ -39,7 +46,7 @@ async function createKey(em: EntityManager, secret: string | undefined): Promise
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const kid = newId('key');
   const jwk = await exportJWK(publicKey);
-  return em.create(SigningKey, {
+  return insertSigningKey(em, {
     kid,
     alg: ALG,
     privateKey: sealPrivateKey(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), secret),
@@ -50,42 +57,18 @@ async function createKey(em: EntityManager, secret: string | undefined): Promise
   });
 }
 
-/**
- * Runs `fn` in a transaction holding a named lock, so identity instances
- * starting together create one key, not several. The lock is taken on the
- * transaction's own connection (GET_LOCK is per connection). The lock is released
- * just before commit, so a race can still yield a second ACTIVE key: harmless, as
- * both are published and the newest signs.
- */
-async function withKeyLock<T>(orm: Orm, fn: (tx: EntityManager) => Promise<T>): Promise<T> {
-  return forkEm(orm).transactional(async (tx) => {
-    const em = tx as EntityManager;
-    const [row] = await em.execute<{ got: number }[]>(
-      "select get_lock('tradegraph_signing_keys', 10) as got",
-    );
-    if (!row || Number(row.got) !== 1) throw new Error('could not acquire the signing-key lock');
-    try {
-      const result = await fn(em);
-      await em.flush();
-      return result;
-    } finally {
-      await em.execute("select release_lock('tradegraph_signing_keys')");
-    }
-  });
-}
-
 /** Makes sure an ACTIVE key exists (first start). */
 export async function ensureActiveKey(orm: Orm, secret: string | undefined): Promise<void> {
-  await withKeyLock(orm, async (em) => {
-    if (await em.count(SigningKey, { status: 'ACTIVE' })) return;
+  await withSigningKeyLock(orm, async (em) => {
+    if ((await signingKeysWithStatus(em, 'ACTIVE')).length) return;
     await createKey(em, secret);
   });
 }
 
 /** Adds a new ACTIVE key; the previous ACTIVE keys keep verifying as RETIRING. */
 export async function rotateSigningKey(orm: Orm, secret: string | undefined): Promise<string> {
-  return withKeyLock(orm, async (em) => {
-    const current = await em.find(SigningKey, { status: 'ACTIVE' });
+  return withSigningKeyLock(orm, async (em) => {
+    const current = await signingKeysWithStatus(em, 'ACTIVE');
     for (const k of current) k.status = 'RETIRING';
     const key = await createKey(em, secret);
     return key.kid;
@@ -94,13 +77,12 @@ export async function rotateSigningKey(orm: Orm, secret: string | undefined): Pr
 
 /** Drops RETIRING keys older than `olderThanSeconds` (longer than an access token lives) from the JWKS. */
 export async function retireSigningKeys(orm: Orm, olderThanSeconds: number): Promise<string[]> {
-  const em = forkEm(orm);
-  return em.transactional(async (tx) => {
+  return inKeyTransaction(orm, async (em) => {
     const cutoff = new Date(Date.now() - olderThanSeconds * 1000);
     // A RETIRING key stopped signing when its successor was created.
-    const active = await tx.findOne(SigningKey, { status: 'ACTIVE' }, { orderBy: { createdAt: 'desc' } });
+    const [active] = await signingKeysWithStatus(em, 'ACTIVE');
     if (!active || active.createdAt > cutoff) return [];
-    const retiring = await tx.find(SigningKey, { status: 'RETIRING' });
+    const retiring = await signingKeysWithStatus(em, 'RETIRING');
     for (const k of retiring) {
       k.status = 'RETIRED';
       k.retiredAt = new Date();
@@ -128,11 +110,7 @@ export class KeyStore {
     if (!force && this.#signing && Date.now() - this.#loadedAt < REFRESH_MS) return;
     this.#loading ??= (async () => {
       try {
-        const keys = await forkEm(this.#orm).find(
-          SigningKey,
-          { status: { $in: ['ACTIVE', 'RETIRING'] } },
-          { orderBy: { createdAt: 'desc' } },
-        );
+        const keys = await verifyingSigningKeys(this.#orm);
         const active = keys.find((k) => k.status === 'ACTIVE');
         if (!active) throw new Error('no ACTIVE signing key (run identity once to create one)');
         if (this.#signing?.kid !== active.kid) {

@@ -1,6 +1,6 @@
-import type { IdentityContext } from '../context.ts';
-import { LoginAttempt } from '../entities/index.ts';
-import { sha256 } from './sessions.ts';
+import type { IdentityTx } from '../services.ts';
+import { clearLoginFailures, loginAttempts, recordLoginFailure } from '../store/accounts.ts';
+import { sha256 } from './tokens.ts';
 
 /**
  * Per-account login throttling: after LOGIN_MAX_FAILURES failures within
@@ -9,34 +9,24 @@ import { sha256 } from './sessions.ts';
  * does not reveal which emails are registered.
  */
 
-export async function isLocked(ctx: IdentityContext, email: string): Promise<boolean> {
-  const row = await ctx.em.findOne(LoginAttempt, { subjectHash: sha256(`login:${email}`) });
+const subjectOf = (email: string) => sha256(`login:${email}`);
+
+export async function isLocked(tx: IdentityTx, email: string): Promise<boolean> {
+  const row = await loginAttempts(tx, subjectOf(email));
   return !!row?.lockedUntil && row.lockedUntil > new Date();
 }
 
-export async function recordFailure(ctx: IdentityContext, email: string): Promise<void> {
-  const cfg = ctx.services.config;
+export async function recordFailure(tx: IdentityTx, email: string): Promise<void> {
+  const cfg = tx.services.config;
   const now = new Date();
-  const subjectHash = sha256(`login:${email}`);
-  // One upsert, so concurrent failures all count. MySQL applies the assignments
-  // left to right, so `failures` in the last one is already the new count.
-  await ctx.em.execute(
-    `insert into login_attempts (subject_hash, failures, window_started_at, locked_until) values (?, 1, ?, null)
-     on duplicate key update
-       failures = if(window_started_at < ? , 1, failures + 1),
-       window_started_at = if(window_started_at < ?, values(window_started_at), window_started_at),
-       locked_until = if(failures >= ?, ?, locked_until)`,
-    [
-      subjectHash,
-      now,
-      new Date(now.getTime() - cfg.LOGIN_WINDOW_SECONDS * 1000),
-      new Date(now.getTime() - cfg.LOGIN_WINDOW_SECONDS * 1000),
-      cfg.LOGIN_MAX_FAILURES,
-      new Date(now.getTime() + cfg.LOGIN_LOCK_SECONDS * 1000),
-    ],
-  );
+  await recordLoginFailure(tx, subjectOf(email), {
+    now,
+    windowStart: new Date(now.getTime() - cfg.LOGIN_WINDOW_SECONDS * 1000),
+    lockUntil: new Date(now.getTime() + cfg.LOGIN_LOCK_SECONDS * 1000),
+    maxFailures: cfg.LOGIN_MAX_FAILURES,
+  });
 }
 
-export async function clearFailures(ctx: IdentityContext, email: string): Promise<void> {
-  await ctx.em.nativeDelete(LoginAttempt, { subjectHash: sha256(`login:${email}`) });
+export function clearFailures(tx: IdentityTx, email: string): Promise<void> {
+  return clearLoginFailures(tx, subjectOf(email));
 }

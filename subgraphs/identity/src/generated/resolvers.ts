@@ -6,7 +6,7 @@ import type { Invitation as InvitationModel } from '../entities/invitation.ts';
 import type { Membership as MembershipModel, User as UserModel } from '../entities/user.ts';
 import type { Organization as OrganizationModel } from '../entities/organization.ts';
 import type { PartnerConnection as PartnerConnectionModel } from '../entities/partner-connection.ts';
-import type { IdentityContext } from '../context.ts';
+import type { IdentityContext } from '../services.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
 export type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
@@ -43,7 +43,7 @@ export type AcceptInvitationPayload = {
   organization?: Maybe<Organization>;
   refreshToken?: Maybe<Scalars['String']['output']>;
   user?: Maybe<User>;
-  userErrors: Array<UserError>;
+  userErrors: Array<IdentityUserError>;
 };
 
 /** A postal address. */
@@ -109,7 +109,7 @@ export type ChangeMemberRoleInput = {
 export type ChangeMemberRolePayload = {
   __typename?: 'ChangeMemberRolePayload';
   membership?: Maybe<Membership>;
-  userErrors: Array<UserError>;
+  userErrors: Array<IdentityUserError>;
 };
 
 export type ConnectionDirection =
@@ -146,7 +146,90 @@ export type CreateApiKeyPayload = {
   apiKey?: Maybe<ApiKey>;
   /** Send as `Authorization: Bearer <secret>`. Shown once. */
   secret?: Maybe<Scalars['String']['output']>;
-  userErrors: Array<UserError>;
+  userErrors: Array<IdentityUserError>;
+};
+
+/**
+ * Why an identity mutation did not do what was asked: every code an identity
+ * payload's `userErrors` can carry. Codes shared with other subgraphs keep the
+ * same name and meaning there (REQUIRED, TOO_LONG). Only TOO_MANY_ATTEMPTS is
+ * temporary (it clears after the lock time); EMAIL_TAKEN, ALREADY_MEMBER,
+ * ALREADY_CONNECTED, NOT_PENDING, NOT_OPEN and LAST_OWNER depend on the current
+ * state; the others need a changed input.
+ */
+export type IdentityErrorCode =
+  /** A pending or active connection between the two organisations already exists. */
+  | 'ALREADY_CONNECTED'
+  /** The person is already a member of the organisation. */
+  | 'ALREADY_MEMBER'
+  /** The invited email belongs to a shopper account, which cannot join an organisation. */
+  | 'CUSTOMER_ACCOUNT'
+  /** An account with this email address already exists (sign in instead). */
+  | 'EMAIL_TAKEN'
+  /** Organisations of these two kinds cannot connect (e.g. a brand with a brand). */
+  | 'INCOMPATIBLE_PARTNER'
+  /** The country is not an ISO 3166-1 alpha-2 code. */
+  | 'INVALID_COUNTRY'
+  /** The email or password is wrong (the same answer for an unknown email), or the account is disabled. */
+  | 'INVALID_CREDENTIALS'
+  /** The email address is not a valid address (or is longer than 254 characters). */
+  | 'INVALID_EMAIL'
+  /** The expiry is not in the future. */
+  | 'INVALID_EXPIRY'
+  /** The invitation token is unknown, already used, revoked or expired. */
+  | 'INVALID_INVITATION'
+  /** The organisation kind is not one that may be chosen here (PLATFORM cannot sign up). */
+  | 'INVALID_KIND'
+  /** A name is blank or longer than allowed (the message names the limit). */
+  | 'INVALID_NAME'
+  /** The refresh token is unknown, expired, revoked, or its user is disabled: sign in again. */
+  | 'INVALID_REFRESH_TOKEN'
+  /** The role is not one of OWNER, ADMIN, MANAGER, STAFF or VIEWER. */
+  | 'INVALID_ROLE'
+  /** A scope is unknown or not available between these kinds of organisation (the message lists the allowed ones). */
+  | 'INVALID_SCOPE'
+  /** The website is not an http(s) URL. */
+  | 'INVALID_URL'
+  /** The change would leave the organisation without an OWNER. */
+  | 'LAST_OWNER'
+  /** The user is not a member of the requested organisation. */
+  | 'NOT_A_MEMBER'
+  /** The connection is already declined or revoked. */
+  | 'NOT_OPEN'
+  /** The invitation or connection is no longer pending. */
+  | 'NOT_PENDING'
+  /** Only the invited partner (not the requester) can respond to a connection request. */
+  | 'NOT_RECIPIENT'
+  /** The requested organisation is suspended. */
+  | 'ORGANIZATION_SUSPENDED'
+  /** The partner id names no active organisation. */
+  | 'PARTNER_NOT_FOUND'
+  /** The refresh token was already exchanged; its whole session has been ended for safety: sign in again. */
+  | 'REFRESH_TOKEN_REUSED'
+  /** A required value is missing or blank. */
+  | 'REQUIRED'
+  /** The acting member's role may not grant this role or change this member (only roles below one's own; an OWNER may do anything). */
+  | 'ROLE_NOT_ALLOWED'
+  /** No scope was chosen; at least one is needed. */
+  | 'SCOPES_REQUIRED'
+  /** An organisation cannot connect to itself. */
+  | 'SELF_CONNECTION'
+  /** A text is longer than allowed; the message names the limit. */
+  | 'TOO_LONG'
+  /** Too many failed sign-ins for this email address. Temporary: the account is locked for a while, then sign-in works again. */
+  | 'TOO_MANY_ATTEMPTS'
+  /** The password is shorter than 10 or longer than 256 characters, or too easy to guess. */
+  | 'WEAK_PASSWORD';
+
+/** An expected failure of an identity mutation: what went wrong, on which input field. */
+export type IdentityUserError = {
+  __typename?: 'IdentityUserError';
+  /** What went wrong, for clients to switch on. */
+  code: IdentityErrorCode;
+  /** Path of the input field at fault below `input`, e.g. ["organization", "name"]; null when not about one field. */
+  field?: Maybe<Array<Scalars['String']['output']>>;
+  /** A human-readable explanation, in English, safe to show to the user. */
+  message: Scalars['String']['output'];
 };
 
 export type Invitation = {
@@ -200,7 +283,7 @@ export type InviteMemberInput = {
 export type InviteMemberPayload = {
   __typename?: 'InviteMemberPayload';
   invitation?: Maybe<Invitation>;
-  userErrors: Array<UserError>;
+  userErrors: Array<IdentityUserError>;
 };
 
 export type LoginInput = {
@@ -216,7 +299,7 @@ export type LoginPayload = {
   organization?: Maybe<Organization>;
   refreshToken?: Maybe<Scalars['String']['output']>;
   user?: Maybe<User>;
-  userErrors: Array<UserError>;
+  userErrors: Array<IdentityUserError>;
 };
 
 export type LogoutInput = {
@@ -226,7 +309,7 @@ export type LogoutInput = {
 export type LogoutPayload = {
   __typename?: 'LogoutPayload';
   success: Scalars['Boolean']['output'];
-  userErrors: Array<UserError>;
+  userErrors: Array<IdentityUserError>;
 };
 
 export type Membership = {
@@ -544,7 +627,7 @@ export type RefreshTokenPayload = {
   organization?: Maybe<Organization>;
   refreshToken?: Maybe<Scalars['String']['output']>;
   user?: Maybe<User>;
-  userErrors: Array<UserError>;
+  userErrors: Array<IdentityUserError>;
 };
 
 export type RegisterCustomerInput = {
@@ -559,7 +642,7 @@ export type RegisterCustomerPayload = {
   expiresAt?: Maybe<Scalars['DateTime']['output']>;
   refreshToken?: Maybe<Scalars['String']['output']>;
   user?: Maybe<User>;
-  userErrors: Array<UserError>;
+  userErrors: Array<IdentityUserError>;
 };
 
 export type RemoveMemberInput = {
@@ -569,7 +652,7 @@ export type RemoveMemberInput = {
 export type RemoveMemberPayload = {
   __typename?: 'RemoveMemberPayload';
   membership?: Maybe<Membership>;
-  userErrors: Array<UserError>;
+  userErrors: Array<IdentityUserError>;
 };
 
 export type RequestConnectionInput = {
@@ -581,7 +664,7 @@ export type RequestConnectionInput = {
 export type RequestConnectionPayload = {
   __typename?: 'RequestConnectionPayload';
   connection?: Maybe<PartnerConnection>;
-  userErrors: Array<UserError>;
+  userErrors: Array<IdentityUserError>;
 };
 
 export type RespondToConnectionInput = {
@@ -592,7 +675,7 @@ export type RespondToConnectionInput = {
 export type RespondToConnectionPayload = {
   __typename?: 'RespondToConnectionPayload';
   connection?: Maybe<PartnerConnection>;
-  userErrors: Array<UserError>;
+  userErrors: Array<IdentityUserError>;
 };
 
 export type RevokeApiKeyInput = {
@@ -602,7 +685,7 @@ export type RevokeApiKeyInput = {
 export type RevokeApiKeyPayload = {
   __typename?: 'RevokeApiKeyPayload';
   apiKey?: Maybe<ApiKey>;
-  userErrors: Array<UserError>;
+  userErrors: Array<IdentityUserError>;
 };
 
 export type RevokeConnectionInput = {
@@ -612,7 +695,7 @@ export type RevokeConnectionInput = {
 export type RevokeConnectionPayload = {
   __typename?: 'RevokeConnectionPayload';
   connection?: Maybe<PartnerConnection>;
-  userErrors: Array<UserError>;
+  userErrors: Array<IdentityUserError>;
 };
 
 export type RevokeInvitationInput = {
@@ -622,7 +705,7 @@ export type RevokeInvitationInput = {
 export type RevokeInvitationPayload = {
   __typename?: 'RevokeInvitationPayload';
   invitation?: Maybe<Invitation>;
-  userErrors: Array<UserError>;
+  userErrors: Array<IdentityUserError>;
 };
 
 export type Role =
@@ -651,7 +734,7 @@ export type SignUpPayload = {
   organization?: Maybe<Organization>;
   refreshToken?: Maybe<Scalars['String']['output']>;
   user?: Maybe<User>;
-  userErrors: Array<UserError>;
+  userErrors: Array<IdentityUserError>;
 };
 
 export type UpdateOrganizationInput = {
@@ -664,7 +747,7 @@ export type UpdateOrganizationInput = {
 export type UpdateOrganizationPayload = {
   __typename?: 'UpdateOrganizationPayload';
   organization?: Maybe<Organization>;
-  userErrors: Array<UserError>;
+  userErrors: Array<IdentityUserError>;
 };
 
 export type User = {
@@ -811,6 +894,8 @@ export type ResolversTypes = {
   CreateApiKeyPayload: ResolverTypeWrapper<Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversTypes['ApiKey']> }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
+  IdentityErrorCode: IdentityErrorCode;
+  IdentityUserError: ResolverTypeWrapper<IdentityUserError>;
   Invitation: ResolverTypeWrapper<InvitationModel>;
   InvitationConnection: ResolverTypeWrapper<Connection<ResolversTypes['Invitation']>>;
   InvitationEdge: ResolverTypeWrapper<Omit<InvitationEdge, 'node'> & { node: ResolversTypes['Invitation'] }>;
@@ -885,6 +970,7 @@ export type ResolversParentTypes = {
   CreateApiKeyPayload: Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversParentTypes['ApiKey']> };
   DateTime: Scalars['DateTime']['output'];
   Decimal: Scalars['Decimal']['output'];
+  IdentityUserError: IdentityUserError;
   Invitation: InvitationModel;
   InvitationConnection: Connection<ResolversTypes['Invitation']>;
   InvitationEdge: Omit<InvitationEdge, 'node'> & { node: ResolversParentTypes['Invitation'] };
@@ -976,7 +1062,7 @@ export type AcceptInvitationPayloadResolvers<ContextType = IdentityContext, Pare
   organization?: Resolver<Maybe<ResolversTypes['Organization']>, ParentType, ContextType>;
   refreshToken?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['IdentityUserError']>, ParentType, ContextType>;
 };
 
 export type ApiKeyResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = {
@@ -1004,13 +1090,13 @@ export type ApiKeyEdgeResolvers<ContextType = IdentityContext, ParentType extend
 
 export type ChangeMemberRolePayloadResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['ChangeMemberRolePayload'] = ResolversParentTypes['ChangeMemberRolePayload']> = {
   membership?: Resolver<Maybe<ResolversTypes['Membership']>, ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['IdentityUserError']>, ParentType, ContextType>;
 };
 
 export type CreateApiKeyPayloadResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['CreateApiKeyPayload'] = ResolversParentTypes['CreateApiKeyPayload']> = {
   apiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType>;
   secret?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['IdentityUserError']>, ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -1020,6 +1106,12 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 export interface DecimalScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Decimal'], any> {
   name: 'Decimal';
 }
+
+export type IdentityUserErrorResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['IdentityUserError'] = ResolversParentTypes['IdentityUserError']> = {
+  code?: Resolver<ResolversTypes['IdentityErrorCode'], ParentType, ContextType>;
+  field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
 
 export type InvitationResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['Invitation'] = ResolversParentTypes['Invitation']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1054,7 +1146,7 @@ export type InvitationPreviewResolvers<ContextType = IdentityContext, ParentType
 
 export type InviteMemberPayloadResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['InviteMemberPayload'] = ResolversParentTypes['InviteMemberPayload']> = {
   invitation?: Resolver<Maybe<ResolversTypes['Invitation']>, ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['IdentityUserError']>, ParentType, ContextType>;
 };
 
 export type LoginPayloadResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['LoginPayload'] = ResolversParentTypes['LoginPayload']> = {
@@ -1063,12 +1155,12 @@ export type LoginPayloadResolvers<ContextType = IdentityContext, ParentType exte
   organization?: Resolver<Maybe<ResolversTypes['Organization']>, ParentType, ContextType>;
   refreshToken?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['IdentityUserError']>, ParentType, ContextType>;
 };
 
 export type LogoutPayloadResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['LogoutPayload'] = ResolversParentTypes['LogoutPayload']> = {
   success?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['IdentityUserError']>, ParentType, ContextType>;
 };
 
 export type MembershipResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['Membership'] = ResolversParentTypes['Membership']> = {
@@ -1191,7 +1283,7 @@ export type RefreshTokenPayloadResolvers<ContextType = IdentityContext, ParentTy
   organization?: Resolver<Maybe<ResolversTypes['Organization']>, ParentType, ContextType>;
   refreshToken?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['IdentityUserError']>, ParentType, ContextType>;
 };
 
 export type RegisterCustomerPayloadResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['RegisterCustomerPayload'] = ResolversParentTypes['RegisterCustomerPayload']> = {
@@ -1199,37 +1291,37 @@ export type RegisterCustomerPayloadResolvers<ContextType = IdentityContext, Pare
   expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   refreshToken?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['IdentityUserError']>, ParentType, ContextType>;
 };
 
 export type RemoveMemberPayloadResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['RemoveMemberPayload'] = ResolversParentTypes['RemoveMemberPayload']> = {
   membership?: Resolver<Maybe<ResolversTypes['Membership']>, ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['IdentityUserError']>, ParentType, ContextType>;
 };
 
 export type RequestConnectionPayloadResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['RequestConnectionPayload'] = ResolversParentTypes['RequestConnectionPayload']> = {
   connection?: Resolver<Maybe<ResolversTypes['PartnerConnection']>, ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['IdentityUserError']>, ParentType, ContextType>;
 };
 
 export type RespondToConnectionPayloadResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['RespondToConnectionPayload'] = ResolversParentTypes['RespondToConnectionPayload']> = {
   connection?: Resolver<Maybe<ResolversTypes['PartnerConnection']>, ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['IdentityUserError']>, ParentType, ContextType>;
 };
 
 export type RevokeApiKeyPayloadResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['RevokeApiKeyPayload'] = ResolversParentTypes['RevokeApiKeyPayload']> = {
   apiKey?: Resolver<Maybe<ResolversTypes['ApiKey']>, ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['IdentityUserError']>, ParentType, ContextType>;
 };
 
 export type RevokeConnectionPayloadResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['RevokeConnectionPayload'] = ResolversParentTypes['RevokeConnectionPayload']> = {
   connection?: Resolver<Maybe<ResolversTypes['PartnerConnection']>, ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['IdentityUserError']>, ParentType, ContextType>;
 };
 
 export type RevokeInvitationPayloadResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['RevokeInvitationPayload'] = ResolversParentTypes['RevokeInvitationPayload']> = {
   invitation?: Resolver<Maybe<ResolversTypes['Invitation']>, ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['IdentityUserError']>, ParentType, ContextType>;
 };
 
 export type SignUpPayloadResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['SignUpPayload'] = ResolversParentTypes['SignUpPayload']> = {
@@ -1238,12 +1330,12 @@ export type SignUpPayloadResolvers<ContextType = IdentityContext, ParentType ext
   organization?: Resolver<Maybe<ResolversTypes['Organization']>, ParentType, ContextType>;
   refreshToken?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['IdentityUserError']>, ParentType, ContextType>;
 };
 
 export type UpdateOrganizationPayloadResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['UpdateOrganizationPayload'] = ResolversParentTypes['UpdateOrganizationPayload']> = {
   organization?: Resolver<Maybe<ResolversTypes['Organization']>, ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['IdentityUserError']>, ParentType, ContextType>;
 };
 
 export type UserResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = {
@@ -1271,6 +1363,7 @@ export type PartialResolvers<ContextType = IdentityContext> = {
   CreateApiKeyPayload?: CreateApiKeyPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Decimal?: GraphQLScalarType;
+  IdentityUserError?: IdentityUserErrorResolvers<ContextType>;
   Invitation?: InvitationResolvers<ContextType>;
   InvitationConnection?: InvitationConnectionResolvers<ContextType>;
   InvitationEdge?: InvitationEdgeResolvers<ContextType>;

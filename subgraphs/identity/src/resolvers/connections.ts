@@ -1,31 +1,44 @@
-import { payload } from '@tradegraph/shared';
-import { inTransaction } from '../context.ts';
+import { read, write } from '@tradegraph/shared';
 import {
-  findConnection,
-  listConnections,
+  connectionOfParty,
   requestConnection,
   respondToConnection,
   revokeConnection,
 } from '../domain/connections.ts';
+import { identityPayload } from '../domain/errors.ts';
 import type {
   MutationResolvers,
   PartnerConnectionResolvers,
   QueryResolvers,
 } from '../generated/resolvers.ts';
+import { actingOrganization } from '../services.ts';
+import { listConnectionsOf } from '../store/connections.ts';
 import { referencedOrganization } from './references.ts';
 
+const READ = { permission: 'connections:read', tenant: 'service' } as const;
+const MANAGE = { permission: 'connections:manage', tenant: 'service' } as const;
+
 export const connectionQueries = {
-  connections: (_, args, ctx) => listConnections(ctx, args.filter, args),
-  connection: (_, { id }, ctx) => findConnection(ctx, id),
+  connections: (_, args, ctx) =>
+    read(ctx, READ, (rx) =>
+      listConnectionsOf(
+        rx,
+        actingOrganization(rx).organizationId,
+        { status: args.filter?.status ?? null, direction: args.filter?.direction ?? null },
+        args,
+      ),
+    ),
+  connection: (_, { id }, ctx) =>
+    read(ctx, READ, (rx) => connectionOfParty(rx, id, actingOrganization(rx).organizationId)),
 } satisfies Pick<QueryResolvers, 'connections' | 'connection'>;
 
 export const connectionMutations = {
   requestConnection: (_, { input }, ctx) =>
-    payload('connection', () => inTransaction(ctx, (tx) => requestConnection(tx, input))),
+    identityPayload('connection', () => write(ctx, MANAGE, (tx) => requestConnection(tx, input))),
   respondToConnection: (_, { input }, ctx) =>
-    payload('connection', () => inTransaction(ctx, (tx) => respondToConnection(tx, input))),
+    identityPayload('connection', () => write(ctx, MANAGE, (tx) => respondToConnection(tx, input))),
   revokeConnection: (_, { input }, ctx) =>
-    payload('connection', () => inTransaction(ctx, (tx) => revokeConnection(tx, input))),
+    identityPayload('connection', () => write(ctx, MANAGE, (tx) => revokeConnection(tx, input))),
 } satisfies Pick<MutationResolvers, 'requestConnection' | 'respondToConnection' | 'revokeConnection'>;
 
 export const partnerConnectionResolvers = {

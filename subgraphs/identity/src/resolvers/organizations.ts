@@ -1,12 +1,7 @@
-import { payload } from '@tradegraph/shared';
-import { inTransaction } from '../context.ts';
-import { listMembers, membershipsOfUser, userLoader } from '../domain/members.ts';
-import {
-  findOrganization,
-  listOrganizations,
-  organizationLoader,
-  updateOrganization,
-} from '../domain/organizations.ts';
+import { read, write } from '@tradegraph/shared';
+import { identityPayload } from '../domain/errors.ts';
+import { requireOwnOrganization } from '../domain/members.ts';
+import { directoryFilter, findOrganization, updateOrganization } from '../domain/organizations.ts';
 import { permissionsFor } from '../domain/roles.ts';
 import type {
   MembershipResolvers,
@@ -15,6 +10,8 @@ import type {
   QueryResolvers,
   UserResolvers,
 } from '../generated/resolvers.ts';
+import { listMemberships, membershipsOfUser, userLoader } from '../store/accounts.ts';
+import { listActiveOrganizations, organizationLoader } from '../store/organizations.ts';
 import { referencedOrganization, referencedUser } from './references.ts';
 
 export const organizationQueries = {
@@ -30,17 +27,23 @@ export const organizationQueries = {
     return id ? findOrganization(ctx, id) : null;
   },
   organization: (_, { id }, ctx) => findOrganization(ctx, id),
-  organizations: (_, args, ctx) => listOrganizations(ctx, args.filter, args),
+  organizations: (_, args, ctx) => listActiveOrganizations(ctx, directoryFilter(args.filter), args),
 } satisfies Pick<QueryResolvers, 'me' | 'currentOrganization' | 'organization' | 'organizations'>;
 
 export const organizationMutations = {
   updateOrganization: (_, { input }, ctx) =>
-    payload('organization', () => inTransaction(ctx, (tx) => updateOrganization(tx, input))),
+    identityPayload('organization', () =>
+      write(ctx, { permission: 'org:manage', tenant: 'service' }, (tx) => updateOrganization(tx, input)),
+    ),
 } satisfies Pick<MutationResolvers, 'updateOrganization'>;
 
 export const organizationResolvers = {
   __resolveReference: (ref, ctx) => findOrganization(ctx, ref.id),
-  members: (org, args, ctx) => listMembers(ctx, org.id, args),
+  members: (org, args, ctx) =>
+    read(ctx, { permission: 'members:read', tenant: 'service' }, (rx) => {
+      requireOwnOrganization(rx, org.id);
+      return listMemberships(rx, org.id, args);
+    }),
 } satisfies OrganizationResolvers;
 
 export const userResolvers = {

@@ -1,7 +1,7 @@
-import type { IdentityContext } from '../context.ts';
-import { userLoader } from '../domain/members.ts';
-import { organizationLoader } from '../domain/organizations.ts';
 import type { Organization, User } from '../entities/index.ts';
+import type { IdentityContext } from '../services.ts';
+import { userLoader } from '../store/accounts.ts';
+import { organizationLoader } from '../store/organizations.ts';
 
 /**
  * The row behind a non-null reference field (e.g. `Membership.organization`). Identity keeps
