@@ -1,46 +1,31 @@
-import {
-  type AccessTokenClaims,
-  type DatabaseConfig,
-  graphqlRequest,
-  type Principal,
-  principalFromAccessClaims,
-} from '@tradegraph/shared';
-import { dropTestDatabases, testDatabaseConfig, testInternalKeys } from '@tradegraph/shared/testing';
+import { type AccessTokenClaims, type Principal, principalFromAccessClaims } from '@tradegraph/shared';
+import { ANONYMOUS, startHarness as startServiceHarness } from '@tradegraph/testing';
 import { decodeJwt } from 'jose';
-import { type IdentityService, start } from '../src/service.ts';
+import { start } from '../src/service.ts';
 
-/** Boots identity on a fresh database and calls it as the router would, with a signed internal token. */
+/**
+ * Identity's test harness on @tradegraph/testing: the identity service on a
+ * fresh database, plus what only identity tests need: calling with an access
+ * token identity issued (as the router would verify it) and signing up.
+ */
+
+/** The principal the router would derive from this access token. */
+export function principalOf(accessToken: string): Principal {
+  const claims: AccessTokenClaims = decodeJwt<AccessTokenClaims>(accessToken);
+  return principalFromAccessClaims(claims);
+}
+
+/** Boots identity on a fresh database (see @tradegraph/testing) with identity's own helpers. */
 export async function startHarness(env: Record<string, string> = {}) {
-  const db: DatabaseConfig = testDatabaseConfig();
-  const keys = testInternalKeys();
-  const service: IdentityService = await start({
-    ...Object.fromEntries(Object.entries(db).map(([k, v]) => [k, String(v)])),
-    INTERNAL_TOKEN_PUBLIC_KEY: keys.publicKey,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    NODE_ENV: 'test',
-    ...env,
-  });
-  const base = service.url.replace('/graphql', '');
+  const h = await startServiceHarness({ name: 'identity', start, env });
+  /** The server's root (JWKS, health, metrics, introspection). */
+  const base = h.service.url.replace('/graphql', '');
 
-  /** The principal the router would derive from this access token. */
-  const principalOf = (accessToken: string): Principal => {
-    const claims = decodeJwt(accessToken) as unknown as AccessTokenClaims;
-    return principalFromAccessClaims(claims);
-  };
+  /** Calls as a principal, or as the holder of an access token identity issued. */
+  const call = (query: string, variables: Record<string, unknown> = {}, as: Principal | string = ANONYMOUS) =>
+    h.call(query, variables, typeof as === 'string' ? principalOf(as) : as);
 
-  const call = async (
-    query: string,
-    variables: Record<string, unknown> = {},
-    as: Principal | string = { kind: 'anonymous' },
-  ) => {
-    const principal = typeof as === 'string' ? principalOf(as) : as;
-    return graphqlRequest(service.url, query, variables, {
-      headers: { 'x-tradegraph-internal-token': await keys.sign('identity', principal) },
-    });
-  };
-
+  /** A new member and organisation of `kind` with the member as OWNER, signed in. */
   const signUp = async (
     email: string,
     kind: 'BRAND' | 'SUPPLIER' | 'RETAILER',
@@ -67,35 +52,7 @@ export async function startHarness(env: Record<string, string> = {}) {
     };
   };
 
-  return {
-    db,
-    keys,
-    service,
-    base,
-    call,
-    signUp,
-    principalOf,
-    sql: async (query: string, params: unknown[] = []) => {
-      const { createConnection } = await import('mysql2/promise');
-      const conn = await createConnection({
-        host: db.DB_HOST,
-        port: db.DB_PORT,
-        user: db.DB_USER,
-        password: db.DB_PASSWORD,
-        database: `${db.DB_PREFIX}identity`,
-      });
-      try {
-        const [rows] = await conn.query(query, params);
-        return rows as Record<string, any>[];
-      } finally {
-        await conn.end();
-      }
-    },
-    async stop() {
-      await service.stop();
-      await dropTestDatabases(db);
-    },
-  };
+  return { ...h, base, call, signUp, principalOf };
 }
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
