@@ -1,10 +1,11 @@
 import {
   createLogger,
   databaseName,
-  forkEm,
+  type Kernel,
   type Logger,
   type Orm,
   type RunningServer,
+  systemContext,
   type TenantRegistry,
 } from '@tradegraph/shared';
 import type { EventBus, OutboxRelay, Subscription } from '@tradegraph/shared/events';
@@ -12,7 +13,6 @@ import type { EventBus, OutboxRelay, Subscription } from '@tradegraph/shared/eve
 import '@tradegraph/contracts';
 import { startService } from '@tradegraph/shared/service';
 import { loadRetailerConfig, type RetailerConfig } from './config.ts';
-import type { RetailerServices } from './context.ts';
 import { purgeExpiredCarts } from './domain/carts.ts';
 import { retailerHandlers } from './domain/consumers.ts';
 import { StorefrontDirectory } from './domain/directory.ts';
@@ -21,9 +21,11 @@ import { serviceMigrations } from './migrations/0001-service.ts';
 import { tenantMigrations } from './migrations/tenant-0001.ts';
 import { resolvers } from './resolvers/index.ts';
 import { sdl } from './schema/index.ts';
+import type { RetailerServices } from './services.ts';
 
 export interface RetailerService extends RunningServer {
   services: RetailerServices;
+  kernel: Kernel;
   orm: Orm;
   registry: TenantRegistry;
   bus: EventBus;
@@ -53,31 +55,20 @@ export async function startRetailer(
     tenants: { entities: tenantEntities, migrations: tenantMigrations },
     sdl,
     resolvers,
-    services: ({ orm, registry, relay }): RetailerServices => ({
+    services: (): RetailerServices => ({
       config,
-      orm,
-      registry,
-      serviceDb,
       directory: new StorefrontDirectory(serviceDb, config.STOREFRONT_CACHE_TTL_MS),
-      afterCommit: () => relay.notify(),
     }),
-    handlers: (_services, { registry }) => retailerHandlers({ serviceDb, registry, logger }),
-    background: (services) => {
+    handlers: (_services, { registry, kernel }) => retailerHandlers({ serviceDb, registry, logger, kernel }),
+    background: (services, { kernel }) => {
       const purge = setInterval(() => {
-        purgeExpiredCarts({ services })
+        purgeExpiredCarts(systemContext(kernel, services, 'cart-purge'))
           .then((n) => n && logger.info({ carts: n }, 'expired carts purged'))
           .catch((err) => logger.error({ err }, 'cart purge failed'));
       }, config.CART_PURGE_INTERVAL_MS);
       purge.unref();
       return [{ stop: async () => clearInterval(purge) }];
     },
-    context: (base, services, { orm, kernel }) => ({
-      ...base,
-      em: forkEm(orm),
-      services,
-      kernel,
-      tenantEms: new Map(),
-    }),
   });
   // The `retailer` consumer group is always subscribed (handlers are given above).
   return { ...running, subscription: running.subscription! };

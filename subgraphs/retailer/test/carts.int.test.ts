@@ -189,7 +189,8 @@ describe('guest carts', () => {
     const add = await h.call(ADD, { i: { cartId: id, listingId: listings[0], quantity: 1 } });
     expect(add.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const { purgeExpiredCarts } = await import('../src/domain/carts.ts');
-    expect(await purgeExpiredCarts({ services: h.service.services })).toBe(1);
+    const { systemContext } = await import('@tradegraph/shared');
+    expect(await purgeExpiredCarts(systemContext(h.service.kernel, h.service.services))).toBe(1);
     expect(await h.sql(`select id from \`${t!.db_name}\`.carts where id = ?`, [id])).toEqual([]);
   });
 });

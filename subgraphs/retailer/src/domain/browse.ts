@@ -6,12 +6,16 @@ import {
   forkEm,
   type PageArgs,
   parseId,
+  placeholders,
+  qualified,
+  registryOf,
+  rows,
   toMinorUnits,
 } from '@tradegraph/shared';
-import { qualified, type RetailerContext } from '../context.ts';
 import type { ListingStatus, PriceBasis, PricingMode } from '../entities/index.ts';
-import { isOwner, placeholders, rows } from './access.ts';
+import type { RetailerContext } from '../services.ts';
 import type { StorefrontView } from './directory.ts';
+import { isOwner } from './ownership.ts';
 import { storefrontBatch } from './storefronts.ts';
 
 /**
@@ -158,14 +162,14 @@ export async function storefrontListings(
   const sort: ListingSort = args.sort ?? 'NEWEST';
   const order = SORT_SQL[sort];
   if (!order) throw badInput('unknown sort', 'sort');
-  const tenant = await ctx.services.registry.byOrganization(sf.retailerId);
+  const tenant = await registryOf(ctx).byOrganization(sf.retailerId);
   if (!tenant) return emptyConnection();
   const filter = args.filter ?? {};
   const owner = isOwner(ctx.principal, sf.retailerId);
   const hidden = owner && filter.includeHidden === true;
 
   const L = qualified(tenant.dbName, 'listings');
-  const PA = qualified(ctx.services.serviceDb, 'partner_access');
+  const PA = qualified(ctx.kernel.serviceDb, 'partner_access');
   const where: string[] = ['l.storefront_id = ?', "l.status = 'ACTIVE'"];
   const params: unknown[] = [sf.retailerId, sf.id];
   if (!hidden) where.push('l.variant_active = 1', 'l.priced = 1', 'pa.can_sell = 1');
@@ -286,7 +290,7 @@ export function listingLoader(ctx: RetailerContext) {
       list.push(id);
       byKey.set(parsed.tenantKey, list);
     }
-    const tenants = await ctx.services.registry.byKeys([...byKey.keys()]);
+    const tenants = await registryOf(ctx).byKeys([...byKey.keys()]);
     const found = new Map<string, ListingView>();
     await Promise.all(
       [...byKey].map(async ([key, keyIds]) => {
@@ -294,9 +298,9 @@ export function listingLoader(ctx: RetailerContext) {
         if (!tenant) return;
         const L = qualified(tenant.dbName, 'listings');
         const S = qualified(tenant.dbName, 'storefronts');
-        const PA = qualified(ctx.services.serviceDb, 'partner_access');
+        const PA = qualified(ctx.kernel.serviceDb, 'partner_access');
         const list = await rows<ListingRow>(
-          forkEm(ctx.services.orm),
+          forkEm(ctx.kernel.orm),
           `select ${LISTING_COLUMNS}, ${VISIBLE_SQL} as visible
            from ${L} l join ${S} s on s.id = l.storefront_id
            left join ${PA} pa on pa.retailer_id = ? and pa.brand_id = l.brand_id

@@ -1,8 +1,20 @@
 import { LockMode } from '@mikro-orm/core';
-import { badInput, failWith, newId, notFound, type TenantInfo } from '@tradegraph/shared';
-import { inTenantTransaction, qualified, type RetailerContext, tenantEm } from '../context.ts';
+import {
+  badInput,
+  failWith,
+  newId,
+  notFound,
+  onTenant,
+  parseId,
+  qualified,
+  registryOf,
+  rows,
+  type TenantInfo,
+  tenantOfId,
+  write,
+} from '@tradegraph/shared';
 import { Cart, CartLine } from '../entities/index.ts';
-import { rows, tenantOfId } from './access.ts';
+import type { RetailerContext } from '../services.ts';
 import { type ListingView, listingLoader } from './browse.ts';
 
 /**
@@ -104,13 +116,10 @@ function toCartView(c: Cart, tenant: TenantInfo, lines: CartLineView[]): CartVie
 
 /** cart(id): the cart with its lines, or null when it does not exist, expired or is someone else's. */
 export async function findCart(ctx: RetailerContext, id: unknown): Promise<CartView | null> {
-  let tenant: TenantInfo;
-  try {
-    tenant = await tenantOfId(ctx, id, 'crt', 'Cart');
-  } catch {
-    return null;
-  }
-  const cart = await tenantEm(ctx, tenant).findOne(Cart, { id: id as string });
+  const key = parseId(id, 'crt')?.tenantKey;
+  const tenant = key ? await registryOf(ctx).byKey(key) : null;
+  if (!tenant) return null;
+  const cart = await onTenant(ctx, tenant).em.findOne(Cart, { id: id as string });
   if (!cart || !mayUse(ctx, cart)) return null;
   return toCartView(cart, tenant, await loadLines(ctx, tenant, cart.id));
 }
@@ -122,11 +131,11 @@ export async function createCart(ctx: RetailerContext, input: { storefrontSlug: 
   if (!sf?.published) {
     return failWith('STOREFRONT_NOT_FOUND', 'No published storefront has this slug', 'storefrontSlug');
   }
-  const tenant = await ctx.services.registry.byOrganization(sf.retailerId);
+  const tenant = await registryOf(ctx).byOrganization(sf.retailerId);
   if (!tenant)
     return failWith('STOREFRONT_NOT_FOUND', 'No published storefront has this slug', 'storefrontSlug');
   const now = new Date();
-  const cart = await inTenantTransaction(ctx, tenant, async (tx) =>
+  const cart = await write(ctx, { permission: 'public', tenant }, async (tx) =>
     tx.em.create(Cart, {
       id: newId('crt', tenant.tenantKey),
       storefrontId: sf.id,
@@ -147,7 +156,7 @@ async function changeCart(
   change: (tx: RetailerContext, cart: Cart, tenant: TenantInfo) => Promise<void>,
 ): Promise<CartView> {
   const tenant = await tenantOfId(ctx, cartId, 'crt', 'Cart');
-  const cart = await inTenantTransaction(ctx, tenant, async (tx) => {
+  const cart = await write(ctx, { permission: 'public', tenant }, async (tx) => {
     const c = await tx.em.findOne(Cart, { id: cartId as string }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (!c || !mayUse(ctx, c)) throw notFound('Cart');
     await change(tx, c, tenant);
@@ -252,8 +261,8 @@ export function subtotalMinor(cart: CartView): number {
 }
 
 /** Deletes expired carts and their lines in every tenant database (runs on a timer). */
-export async function purgeExpiredCarts(ctx: Pick<RetailerContext, 'services'>): Promise<number> {
-  const { orm, serviceDb } = ctx.services;
+export async function purgeExpiredCarts(ctx: RetailerContext): Promise<number> {
+  const { orm, serviceDb } = ctx.kernel;
   const em = orm.em.fork();
   const tenants = (await em.execute(
     `select db_name from ${qualified(serviceDb, 'tenants')} where kind = 'RETAILER'`,

@@ -1,8 +1,15 @@
-import { type EntityManager, type Logger, supersedes, type TenantRegistry } from '@tradegraph/shared';
+import {
+  type EntityManager,
+  type Kernel,
+  type Logger,
+  placeholders,
+  provisionTenantOn,
+  qualified,
+  supersedes,
+  type TenantRegistry,
+} from '@tradegraph/shared';
 import type { HandlerMap, PublishContext, TypedEnvelope } from '@tradegraph/shared/events';
-import { qualified } from '../context.ts';
-import { placeholders } from './access.ts';
-import { republishListings } from './events.ts';
+import { handlerPublisher, republishListings } from './events.ts';
 import { displayNameOf } from './projections.ts';
 import { refreshBrandListings, refreshVariantListings } from './refresh.ts';
 
@@ -16,6 +23,7 @@ import { refreshBrandListings, refreshVariantListings } from './refresh.ts';
  */
 
 export interface ConsumerDeps {
+  kernel: Kernel;
   serviceDb: string;
   registry: TenantRegistry;
   logger: Logger;
@@ -131,7 +139,7 @@ export function retailerHandlers(deps: ConsumerDeps): HandlerMap {
     if (before === canSellNow) return;
     const tenant = await deps.registry.byOrganization(retailerId);
     if (!tenant) return;
-    const n = await republishListings(em, ectx(e), {
+    const n = await republishListings(em, handlerPublisher(em, ectx(e)), {
       serviceDb: svc,
       tenantDb: tenant.dbName,
       retailerId,
@@ -141,10 +149,7 @@ export function retailerHandlers(deps: ConsumerDeps): HandlerMap {
   }
 
   return {
-    'identity.organization.created': async (_em, e) => {
-      if (e.payload.kind !== 'RETAILER') return;
-      await deps.registry.ensure(e.payload.organizationId, 'RETAILER');
-    },
+    'identity.organization.created': provisionTenantOn(deps, ['RETAILER']),
     'identity.connection.accepted': onConnection,
     'identity.connection.declined': onConnection,
     'identity.connection.revoked': onConnection,

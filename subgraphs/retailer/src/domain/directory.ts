@@ -1,6 +1,4 @@
-import type { EntityManager } from '@tradegraph/shared';
-import { qualified } from '../context.ts';
-import { placeholders, rows } from './access.ts';
+import { type EntityManager, placeholders, qualified, rows } from '@tradegraph/shared';
 
 /**
  * The storefront directory: one row per storefront in the service database

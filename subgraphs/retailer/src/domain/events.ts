@@ -1,12 +1,21 @@
-import type { EntityManager } from '@tradegraph/shared';
+import type { UnitContext } from '@tradegraph/shared';
+import { type EntityManager, qualified, rows } from '@tradegraph/shared';
 import { type PublishContext, publish } from '@tradegraph/shared/events';
-import { qualified } from '../context.ts';
-import { rows } from './access.ts';
 import type { StorefrontView } from './directory.ts';
 
+/** Where events go: a unit of work's outbox (`tx.publish`), or an event handler's (`handlerPublisher`). */
+export type Publisher = Pick<UnitContext, 'publish'>;
+
+/** The outbox of an event handler's transaction (handlers run outside the unit of work). */
+export function handlerPublisher(em: EntityManager, ectx: PublishContext): Publisher {
+  return {
+    publish: (type, event) => publish(em, ectx, type, { ...event, orgId: event.orgId ?? null }),
+  };
+}
+
 /** retailer.storefront.changed: after every storefront change. */
-export function storefrontChanged(em: EntityManager, ectx: PublishContext, s: StorefrontView): void {
-  publish(em, ectx, 'retailer.storefront.changed', {
+export function storefrontChanged(out: Publisher, s: StorefrontView): void {
+  out.publish('retailer.storefront.changed', {
     aggregateId: s.id,
     orgId: s.retailerId,
     payload: {
@@ -31,8 +40,8 @@ export interface ListingEventFacts {
 }
 
 /** retailer.listing.changed: `visible` = active listing on a published storefront of a brand the retailer may sell. */
-export function listingChanged(em: EntityManager, ectx: PublishContext, f: ListingEventFacts): void {
-  publish(em, ectx, 'retailer.listing.changed', {
+export function listingChanged(out: Publisher, f: ListingEventFacts): void {
+  out.publish('retailer.listing.changed', {
     aggregateId: f.listingId,
     orgId: f.retailerId,
     payload: f,
@@ -46,7 +55,7 @@ export function listingChanged(em: EntityManager, ectx: PublishContext, f: Listi
  */
 export async function republishListings(
   em: EntityManager,
-  ectx: PublishContext,
+  out: Publisher,
   opts: {
     serviceDb: string;
     tenantDb: string;
@@ -75,7 +84,7 @@ export async function republishListings(
     [opts.retailerId, 'storefrontId' in opts.where ? opts.where.storefrontId : opts.where.brandId],
   );
   for (const r of found) {
-    listingChanged(em, ectx, {
+    listingChanged(out, {
       listingId: r.id,
       retailerId: opts.retailerId,
       storefrontId: r.storefront_id,

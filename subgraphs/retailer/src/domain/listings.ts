@@ -1,8 +1,19 @@
 import { LockMode } from '@mikro-orm/core';
-import { badInput, failWith, type Money, newId, notFound } from '@tradegraph/shared';
-import { eventContext, inTenantTransaction, qualified, type RetailerContext, tenantEm } from '../context.ts';
+import {
+  badInput,
+  failWith,
+  isDuplicateKey,
+  type Money,
+  newId,
+  notFound,
+  qualified,
+  read,
+  requireOwnId,
+  type UnitSpec,
+  write,
+} from '@tradegraph/shared';
 import { Listing, type PriceBasis, type PricingMode, Storefront } from '../entities/index.ts';
-import { isDuplicateKey, ownTenantOfId, requireRetailer } from './access.ts';
+import type { RetailerContext } from '../services.ts';
 import type { ListingView } from './browse.ts';
 import { listingChanged } from './events.ts';
 import { computePrice, parseFixedPrice, parseMarkupPercent } from './pricing.ts';
@@ -17,6 +28,9 @@ import { canSell, loadFacts, loadVariants, pricingFacts } from './projections.ts
  */
 
 const PRICE_BASES: PriceBasis[] = ['MSRP', 'WHOLESALE'];
+
+/** Every listing write: the acting retailer's own tenant database. */
+const OWN_LISTINGS: UnitSpec = { permission: 'storefronts:write', tenant: 'own', kinds: ['RETAILER'] };
 
 interface PricingInput {
   price?: Money | null;
@@ -134,7 +148,7 @@ async function writeIndex(
   active: boolean,
 ) {
   await ctx.em.execute(
-    `insert into ${qualified(ctx.services.serviceDb, 'listing_index')}
+    `insert into ${qualified(ctx.kernel.serviceDb, 'listing_index')}
      (listing_id, retailer_id, storefront_id, variant_id, brand_id, active) values (?, ?, ?, ?, ?, ?)
      on duplicate key update active = values(active)`,
     [l.id, retailerId, l.storefrontId, l.variantId, l.brandId, active ? 1 : 0],
@@ -150,16 +164,24 @@ export async function createListing(
     description?: string | null;
   },
 ): Promise<ListingView> {
-  const retailerId = requireRetailer(ctx, 'storefronts:write');
-  const tenant = await ownTenantOfId(ctx, retailerId, input.storefrontId, 'sfr', 'Storefront');
-  if (!(await tenantEm(ctx, tenant).count(Storefront, { id: input.storefrontId })))
-    throw notFound('Storefront');
+  const { retailerId, tenant } = await read(
+    ctx,
+    OWN_LISTINGS,
+    async (rx) => {
+      requireOwnId(rx.tenant!, input.storefrontId, 'sfr', 'Storefront');
+      if (!(await rx.em.count(Storefront, { id: input.storefrontId }))) throw notFound('Storefront');
+      return { retailerId: rx.actor!.organizationId, tenant: rx.tenant! };
+    },
+    () => {
+      throw notFound('Storefront');
+    },
+  );
   const titleOverride = optionalText(input.title, 'title', 300);
   const description = optionalText(input.description, 'description', 5000);
   const variantId = typeof input.variantId === 'string' ? input.variantId.trim() : '';
   if (!variantId || variantId.length > 80)
     failWith('VARIANT_NOT_FOUND', 'No such product variant', 'variantId');
-  const svc = ctx.services.serviceDb;
+  const svc = ctx.kernel.serviceDb;
   const listable = async () => {
     const variant = (await loadVariants(ctx.em, svc, [variantId])).get(variantId);
     const sellable = variant ? await canSell(ctx.em, svc, retailerId, variant.brandId) : false;
@@ -187,7 +209,7 @@ export async function createListing(
   }
 
   try {
-    const view = await inTenantTransaction(ctx, tenant, async (tx) => {
+    const view = await write(ctx, { ...OWN_LISTINGS, tenant }, async (tx) => {
       const sf = await tx.em.findOne(
         Storefront,
         { id: input.storefrontId },
@@ -239,7 +261,7 @@ export async function createListing(
         updatedAt: now,
         removedAt: null,
       });
-      listingChanged(tx.em, eventContext(ctx), {
+      listingChanged(tx, {
         listingId: l.id,
         retailerId,
         storefrontId: sf.id,
@@ -272,11 +294,10 @@ export async function updateListing(
   ctx: RetailerContext,
   input: PricingInput & { id: string; title?: string | null; description?: string | null },
 ): Promise<ListingView> {
-  const retailerId = requireRetailer(ctx, 'storefronts:write');
-  const tenant = await ownTenantOfId(ctx, retailerId, input.id, 'lst', 'Listing');
-  const svc = ctx.services.serviceDb;
-  return inTenantTransaction(ctx, tenant, async (tx) => {
-    const { l, sf } = await lockOwnListing(tx, input.id);
+  const svc = ctx.kernel.serviceDb;
+  return write(ctx, OWN_LISTINGS, async (tx) => {
+    const retailerId = tx.actor!.organizationId;
+    const { l, sf } = await lockOwnListing(tx, requireOwnId(tx.tenant!, input.id, 'lst', 'Listing'));
     const current: PricingChoice = {
       pricingMode: l.pricingMode,
       priceBasis: l.priceBasis ?? null,
@@ -303,7 +324,7 @@ export async function updateListing(
     l.available = facts.stocked.has(l.variantId);
     l.updatedAt = new Date();
     const sellable = await canSell(tx.em, svc, retailerId, l.brandId);
-    listingChanged(tx.em, eventContext(ctx), {
+    listingChanged(tx, {
       listingId: l.id,
       retailerId,
       storefrontId: sf.id,
@@ -317,17 +338,16 @@ export async function updateListing(
 }
 
 export async function removeListing(ctx: RetailerContext, input: { id: string }): Promise<ListingView> {
-  const retailerId = requireRetailer(ctx, 'storefronts:write');
-  const tenant = await ownTenantOfId(ctx, retailerId, input.id, 'lst', 'Listing');
-  return inTenantTransaction(ctx, tenant, async (tx) => {
-    const { l, sf } = await lockOwnListing(tx, input.id);
+  return write(ctx, OWN_LISTINGS, async (tx) => {
+    const retailerId = tx.actor!.organizationId;
+    const { l, sf } = await lockOwnListing(tx, requireOwnId(tx.tenant!, input.id, 'lst', 'Listing'));
     const now = new Date();
     l.status = 'REMOVED';
     l.activeKey = null;
     l.removedAt = now;
     l.updatedAt = now;
     await writeIndex(tx, l, retailerId, false);
-    listingChanged(tx.em, eventContext(ctx), {
+    listingChanged(tx, {
       listingId: l.id,
       retailerId,
       storefrontId: sf.id,

@@ -1,7 +1,12 @@
-import type { EntityManager, Logger, TenantRegistry } from '@tradegraph/shared';
-import { qualified } from '../context.ts';
+import {
+  type EntityManager,
+  type Logger,
+  placeholders,
+  qualified,
+  rows,
+  type TenantRegistry,
+} from '@tradegraph/shared';
 import type { PriceBasis, PricingMode } from '../entities/index.ts';
-import { placeholders, rows } from './access.ts';
 import { computePrice } from './pricing.ts';
 import { loadFacts, type ProjectionFacts, pricingFacts } from './projections.ts';
 
@@ -79,6 +84,7 @@ export async function refreshTenantListings(
   filter: { variantIds: readonly string[] } | { storefrontId: string },
   given?: ProjectionFacts,
 ): Promise<number> {
+  if ('variantIds' in filter && !filter.variantIds.length) return 0;
   const L = qualified(tenantDb, 'listings');
   const S = qualified(tenantDb, 'storefronts');
   const where =
@@ -86,7 +92,6 @@ export async function refreshTenantListings(
       ? `l.variant_id in (${placeholders(filter.variantIds.length)})`
       : 'l.storefront_id = ?';
   const params = 'variantIds' in filter ? [...filter.variantIds] : [filter.storefrontId];
-  if ('variantIds' in filter && !filter.variantIds.length) return 0;
   const found = await rows<RefreshRow>(
     em,
     `select l.id, l.variant_id, l.pricing_mode, l.price_basis, l.fixed_price_minor, l.markup_bp, l.currency_code,

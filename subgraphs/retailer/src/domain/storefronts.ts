@@ -3,17 +3,22 @@ import {
   badInput,
   failWith,
   forkEm,
+  isDuplicateKey,
   newId,
   notFound,
   type PageArgs,
   pageArgs,
+  read,
+  requireOwnId,
   toConnection,
+  type UnitSpec,
+  write,
 } from '@tradegraph/shared';
-import { eventContext, inTenantTransaction, type RetailerContext } from '../context.ts';
 import { Storefront } from '../entities/index.ts';
-import { ensureOwnTenant, isDuplicateKey, isOwner, ownTenantOfId, requireRetailer } from './access.ts';
+import type { RetailerContext } from '../services.ts';
 import type { StorefrontView } from './directory.ts';
 import { republishListings, storefrontChanged } from './events.ts';
+import { isOwner } from './ownership.ts';
 import { markupPercentOf, parseMarkupPercent } from './pricing.ts';
 import { refreshTenantListings } from './refresh.ts';
 
@@ -37,6 +42,9 @@ const RESERVED_SLUGS = new Set([
   'login',
 ]);
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
+/** Every storefront write: the acting retailer's own tenant database (provisioned on its first write). */
+const OWN_STOREFRONTS: UnitSpec = { permission: 'storefronts:write', tenant: 'own', kinds: ['RETAILER'] };
 
 export function normaliseSlug(value: unknown, field = 'slug'): string {
   const slug = typeof value === 'string' ? value.trim().toLowerCase() : '';
@@ -110,7 +118,6 @@ export async function createStorefront(
     description?: string | null;
   },
 ): Promise<StorefrontView> {
-  const retailerId = requireRetailer(ctx, 'storefronts:write');
   const name = normaliseName(input.name);
   const slug = normaliseSlug(input.slug);
   const currencyCode = normaliseCurrency(input.currencyCode);
@@ -119,11 +126,12 @@ export async function createStorefront(
       ? 0
       : parseMarkupPercent(input.defaultMarkupPercent, 'defaultMarkupPercent');
   const description = normaliseDescription(input.description);
-  if (await slugTaken(ctx, slug)) slugTakenError();
-  const tenant = await ensureOwnTenant(ctx, retailerId);
   const now = new Date();
   try {
-    const view = await inTenantTransaction(ctx, tenant, async (tx) => {
+    const view = await write(ctx, OWN_STOREFRONTS, async (tx) => {
+      if (await slugTaken(tx, slug)) slugTakenError();
+      const retailerId = tx.actor!.organizationId;
+      const tenant = tx.tenant!;
       const s = tx.em.create(Storefront, {
         id: newId('sfr', tenant.tenantKey),
         name,
@@ -143,7 +151,7 @@ export async function createStorefront(
         [slug, s.id, retailerId, name, description, currencyCode, defaultMarkupBp, now, now],
       );
       const v = viewOf(s, retailerId);
-      storefrontChanged(tx.em, eventContext(ctx), v);
+      storefrontChanged(tx, v);
       return v;
     });
     ctx.services.directory.evict(slug);
@@ -152,12 +160,6 @@ export async function createStorefront(
     if (isDuplicateKey(err)) return slugTakenError();
     throw err;
   }
-}
-
-/** The acting retailer's storefront by id (for writes), or NOT_FOUND. */
-async function ownStorefront(ctx: RetailerContext, id: unknown, retailerId: string) {
-  const tenant = await ownTenantOfId(ctx, retailerId, id, 'sfr', 'Storefront');
-  return tenant;
 }
 
 async function writeDirectory(ctx: RetailerContext, s: Storefront, previousSlug: string) {
@@ -180,8 +182,6 @@ export async function updateStorefront(
     defaultMarkupPercent?: string | null;
   },
 ): Promise<StorefrontView> {
-  const retailerId = requireRetailer(ctx, 'storefronts:write');
-  const tenant = await ownStorefront(ctx, input.id, retailerId);
   const name = input.name === undefined || input.name === null ? undefined : normaliseName(input.name);
   const slug = input.slug === undefined || input.slug === null ? undefined : normaliseSlug(input.slug);
   const description = input.description === undefined ? undefined : normaliseDescription(input.description);
@@ -189,11 +189,12 @@ export async function updateStorefront(
     input.defaultMarkupPercent === undefined || input.defaultMarkupPercent === null
       ? undefined
       : parseMarkupPercent(input.defaultMarkupPercent, 'defaultMarkupPercent');
-  if (slug !== undefined && (await slugTaken(ctx, slug, input.id))) slugTakenError();
   let previousSlug = '';
   try {
-    const view = await inTenantTransaction(ctx, tenant, async (tx) => {
-      const s = await tx.em.findOne(Storefront, { id: input.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    const view = await write(ctx, OWN_STOREFRONTS, async (tx) => {
+      const id = requireOwnId(tx.tenant!, input.id, 'sfr', 'Storefront');
+      if (slug !== undefined && (await slugTaken(tx, slug, id))) slugTakenError();
+      const s = await tx.em.findOne(Storefront, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!s) throw notFound('Storefront');
       previousSlug = s.slug;
       const markupChanged = markup !== undefined && markup !== s.defaultMarkupBp;
@@ -205,10 +206,10 @@ export async function updateStorefront(
       await tx.em.flush();
       await writeDirectory(tx, s, previousSlug);
       if (markupChanged) {
-        await refreshTenantListings(tx.em, ctx.services.serviceDb, tenant.dbName, { storefrontId: s.id });
+        await refreshTenantListings(tx.em, ctx.kernel.serviceDb, tx.tenant!.dbName, { storefrontId: s.id });
       }
-      const v = viewOf(s, retailerId);
-      storefrontChanged(tx.em, eventContext(ctx), v);
+      const v = viewOf(s, tx.actor!.organizationId);
+      storefrontChanged(tx, v);
       return v;
     });
     ctx.services.directory.evict(previousSlug, view.slug);
@@ -225,10 +226,10 @@ export async function setPublished(
   input: { id: string },
   published: boolean,
 ): Promise<StorefrontView> {
-  const retailerId = requireRetailer(ctx, 'storefronts:write');
-  const tenant = await ownStorefront(ctx, input.id, retailerId);
-  const view = await inTenantTransaction(ctx, tenant, async (tx) => {
-    const s = await tx.em.findOne(Storefront, { id: input.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  const view = await write(ctx, OWN_STOREFRONTS, async (tx) => {
+    const retailerId = tx.actor!.organizationId;
+    const id = requireOwnId(tx.tenant!, input.id, 'sfr', 'Storefront');
+    const s = await tx.em.findOne(Storefront, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (!s) throw notFound('Storefront');
     if (s.published === published) return viewOf(s, retailerId);
     const now = new Date();
@@ -238,10 +239,10 @@ export async function setPublished(
     await tx.em.flush();
     await writeDirectory(tx, s, s.slug);
     const v = viewOf(s, retailerId);
-    storefrontChanged(tx.em, eventContext(ctx), v);
-    await republishListings(tx.em, eventContext(ctx), {
-      serviceDb: ctx.services.serviceDb,
-      tenantDb: tenant.dbName,
+    storefrontChanged(tx, v);
+    await republishListings(tx.em, tx, {
+      serviceDb: ctx.kernel.serviceDb,
+      tenantDb: tx.tenant!.dbName,
       retailerId,
       where: { storefrontId: s.id },
     });
@@ -266,7 +267,7 @@ export function storefrontLoader(ctx: RetailerContext) {
 
 export function storefrontBatch(ctx: RetailerContext) {
   return async (ids: readonly string[]) => {
-    const found = await ctx.services.directory.byIds(forkEm(ctx.services.orm), ids);
+    const found = await ctx.services.directory.byIds(forkEm(ctx.kernel.orm), ids);
     const byId = new Map(found.map((s) => [s.id, s]));
     return ids.map((id) => {
       const s = byId.get(id);
@@ -279,14 +280,18 @@ export function storefrontBatch(ctx: RetailerContext) {
 export function storefrontsOfOrganization(ctx: RetailerContext) {
   return ctx.loaders.get<string, StorefrontView[]>('storefronts-by-org', async (orgIds) => {
     const own = new Set(orgIds.filter((id) => isOwner(ctx.principal, id)));
-    const found = await ctx.services.directory.byRetailers(forkEm(ctx.services.orm), orgIds, own);
+    const found = await ctx.services.directory.byRetailers(forkEm(ctx.kernel.orm), orgIds, own);
     return orgIds.map((id) => found.filter((s) => s.retailerId === id));
   });
 }
 
 /** The acting retailer's storefronts (drafts included), oldest first. */
 export async function myStorefronts(ctx: RetailerContext, args: PageArgs) {
-  const retailerId = requireRetailer(ctx, 'storefronts:read');
+  const retailerId = await read(
+    ctx,
+    { permission: 'storefronts:read', tenant: 'service', kinds: ['RETAILER'] },
+    async (rx) => rx.actor!.organizationId,
+  );
   const page = pageArgs<[string, string]>(args);
   if (page.after && (!Array.isArray(page.after) || page.after.length !== 2)) {
     throw badInput('after is not a valid cursor', 'after');

@@ -1,5 +1,4 @@
 import { payload } from '@tradegraph/shared';
-import type { RetailerContext } from '../context.ts';
 import {
   addCartLine,
   type CartLineView,
@@ -14,6 +13,7 @@ import {
 } from '../domain/carts.ts';
 import { money } from '../domain/pricing.ts';
 import { storefrontLoader } from '../domain/storefronts.ts';
+import type { RetailerContext } from '../services.ts';
 
 type Input<F extends (ctx: RetailerContext, input: never) => unknown> = Parameters<F>[1];
 

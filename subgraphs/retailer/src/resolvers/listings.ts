@@ -1,10 +1,10 @@
 import { payload } from '@tradegraph/shared';
-import type { RetailerContext } from '../context.ts';
-import { isOwner } from '../domain/access.ts';
 import { type ListingView, visibleListing } from '../domain/browse.ts';
 import { createListing, removeListing, updateListing } from '../domain/listings.ts';
+import { isOwner } from '../domain/ownership.ts';
 import { markupPercentOf, money } from '../domain/pricing.ts';
 import { storefrontLoader } from '../domain/storefronts.ts';
+import type { RetailerContext } from '../services.ts';
 
 type Input<F extends (ctx: RetailerContext, input: never) => unknown> = Parameters<F>[1];
 

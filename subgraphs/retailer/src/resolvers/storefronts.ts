@@ -1,5 +1,4 @@
 import { payload } from '@tradegraph/shared';
-import type { RetailerContext } from '../context.ts';
 import { type ListingFilter, type ListingSort, storefrontListings } from '../domain/browse.ts';
 import type { StorefrontView } from '../domain/directory.ts';
 import { markupPercentOf } from '../domain/pricing.ts';
@@ -12,6 +11,7 @@ import {
   storefrontsOfOrganization,
   updateStorefront,
 } from '../domain/storefronts.ts';
+import type { RetailerContext } from '../services.ts';
 
 type Input<F extends (ctx: RetailerContext, input: never, ...rest: never[]) => unknown> = Parameters<F>[1];
 
