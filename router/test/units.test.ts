@@ -5,6 +5,7 @@ import { createApiKeyVerifier } from '../src/auth/api-keys.ts';
 import { AuthenticationError, AuthUnavailableError } from '../src/auth/errors.ts';
 import { createJwtVerifier } from '../src/auth/jwt.ts';
 import { requestIdFrom, validTraceparent } from '../src/context.ts';
+import { representationKey } from '../src/execution/executor.ts';
 import { createSubgraphAgent } from '../src/fetcher.ts';
 import { SupergraphError, subgraphEndpoints, subgraphUrlEnvName } from '../src/supergraph.ts';
 import { newSigningKey, recordingLogger, signAccessToken } from './helpers.ts';
@@ -159,5 +160,20 @@ describe('API-key verifier', () => {
       server.close();
       server.closeAllConnections();
     }
+  });
+});
+
+describe('representationKey (deduplication of entity representations)', () => {
+  it('is equal only for equal representations, whatever the values contain', () => {
+    const key = (o: Record<string, unknown>) => representationKey(o);
+    expect(key({ __typename: 'P', upc: '1' })).toBe(key({ __typename: 'P', upc: '1' }));
+    expect(key({ __typename: 'P', upc: '1' })).not.toBe(key({ __typename: 'P', upc: 1 }));
+    expect(key({ __typename: 'P', upc: 'null' })).not.toBe(key({ __typename: 'P', upc: null }));
+    // A crafted value cannot imitate another field.
+    expect(key({ __typename: 'P', id: 'a', upc: 'b1:upc2:sc' })).not.toBe(
+      key({ __typename: 'P', id: 'a', upc: 'b' }),
+    );
+    expect(key({ id: '2:id', x: '' })).not.toBe(key({ id: '', x: '2:id' }));
+    expect(key({ __typename: 'P', dims: { w: 1 } })).not.toBe(key({ __typename: 'P', dims: { w: 2 } }));
   });
 });

@@ -255,7 +255,7 @@ export function createPlanExecutor(opts: PlanExecutorOptions): GatewayExecutor {
     const uniqueOf: number[] = [];
     const seen = new Map<string, number>();
     for (const representation of representations) {
-      const key = JSON.stringify(representation);
+      const key = representationKey(representation);
       let at = seen.get(key);
       if (at === undefined) {
         at = unique.push(representation) - 1;
@@ -409,14 +409,32 @@ function moveIntoCursor(cursor: Cursor, pathInCursor: Path): Cursor | undefined 
   return data ? { path: cursor.path.concat(pathInCursor), data, fullResult: cursor.fullResult } : undefined;
 }
 
-function flattenResultsAtPath(value: any, path: Path): any {
-  if (path.length === 0) return value;
+function flattenResultsAtPath(value: any, path: Path, from = 0): any {
+  if (from === path.length) return value;
   if (value === undefined || value === null) return value;
-  const [current, ...rest] = path;
-  if (current === '@') return (value as unknown[]).flatMap((element) => flattenResultsAtPath(element, rest));
+  const current = path[from];
+  if (current === '@') {
+    return (value as unknown[]).flatMap((element) => flattenResultsAtPath(element, path, from + 1));
+  }
   assert(typeof current === 'string', () => `Unexpected ${typeof current} found in path`);
   assert(!Array.isArray(value), () => `Unexpected array in result for path element ${current}`);
-  return flattenResultsAtPath(Object.hasOwn(value, current) ? value[current] : undefined, rest);
+  return flattenResultsAtPath(Object.hasOwn(value, current) ? value[current] : undefined, path, from + 1);
+}
+
+/**
+ * An identity key for a representation: flat ones (the usual case) without JSON.
+ * Every part is length-prefixed, so no value (client-chosen ids included) can
+ * make two different representations share a key.
+ */
+export function representationKey(representation: Data): string {
+  let key = '';
+  for (const name in representation) {
+    const value = representation[name];
+    if (value !== null && typeof value === 'object') return `j${JSON.stringify(representation)}`;
+    const text = typeof value === 'string' ? `s${value}` : `o${String(value)}`;
+    key += `${name.length}:${name}${text.length}:${text}`;
+  }
+  return key;
 }
 
 function downstreamServiceError(
