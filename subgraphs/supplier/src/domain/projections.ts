@@ -10,8 +10,12 @@ import type { CatalogVariantRecord, PartnerAccessRecord } from '../store/project
  * projection reaches the same state whatever order its events arrive in.
  */
 
-/** Tie-break of two states of one connection at the same instant: a closed connection is never reopened by its predecessor. */
-const CONNECTION_RANK: Record<AccessStatus, number> = { PENDING: 0, ACTIVE: 1, DECLINED: 2, REVOKED: 2 };
+/**
+ * Tie-break of two states of one connection at the same instant, in the
+ * order a connection's life moves: a closed connection is never reopened by
+ * its predecessor.
+ */
+const CONNECTION_RANK: Record<AccessStatus, number> = { PENDING: 0, ACTIVE: 1, DECLINED: 2, REVOKED: 3 };
 /** Tie-break of two product states at the same instant, in the order a product's life moves. */
 const VARIANT_RANK: Record<VariantStatus, number> = { DRAFT: 0, ACTIVE: 1, ARCHIVED: 2, REMOVED: 3 };
 

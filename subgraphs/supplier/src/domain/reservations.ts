@@ -99,7 +99,10 @@ export function nextStatus(
 }
 
 /** The life of a reservation in seconds: the configured default, or 1 … the configured maximum. */
-export function ttlSeconds(config: SupplierConfig, requested: number | null | undefined): number {
+export function ttlSeconds(
+  config: Pick<SupplierConfig, 'RESERVATION_DEFAULT_TTL_SECONDS' | 'RESERVATION_MAX_TTL_SECONDS'>,
+  requested: number | null | undefined,
+): number {
   if (requested === null || requested === undefined) return config.RESERVATION_DEFAULT_TTL_SECONDS;
   return requireInt(requested, 'ttlSeconds', {
     min: 1,
