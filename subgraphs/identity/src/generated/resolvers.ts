@@ -30,19 +30,30 @@ export type Scalars = {
   _FieldSet: { input: string; output: string; }
 };
 
+/** Accepting an invitation. */
 export type AcceptInvitationInput = {
+  /** The new account's display name; required when no account has the invited email. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** The existing account's password, or the new account's (10 to 256 characters). */
   password: Scalars['String']['input'];
+  /** The invitation token (inv_…). */
   token: Scalars['String']['input'];
 };
 
+/** The result of acceptInvitation: a session acting for the inviting organisation, or userErrors. */
 export type AcceptInvitationPayload = {
   __typename?: 'AcceptInvitationPayload';
+  /** Bearer token for the router (RS256 JWT, short-lived); null when userErrors is not empty. */
   accessToken?: Maybe<Scalars['String']['output']>;
+  /** When accessToken expires. */
   expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The organisation joined; the token acts for it. */
   organization?: Maybe<Organization>;
+  /** Exchange it with refreshToken for a new pair; used once. Null when userErrors is not empty. */
   refreshToken?: Maybe<Scalars['String']['output']>;
+  /** The (possibly new) member. */
   user?: Maybe<User>;
+  /** Why accepting failed; empty on success. */
   userErrors: Array<IdentityUserError>;
 };
 
@@ -64,63 +75,101 @@ export type AddressInput = {
   region?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** An API key of the caller's organisation, for a partner app. The secret itself is never shown again after creation. */
 export type ApiKey = {
   __typename?: 'ApiKey';
+  /** When the key was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** After this instant the key is refused; null when it does not expire. */
   expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Opaque id (apk_…). */
   id: Scalars['ID']['output'];
   /** Last four characters of the secret, to recognise it. */
   lastFour: Scalars['String']['output'];
+  /** When the key was last used, to the minute (approximate); null when never. */
   lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Display name, 1 to 120 characters. */
   name: Scalars['String']['output'];
+  /** When the key was revoked (refused from then on, after the router's short cache); null while it works. */
   revokedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** What the key may do. */
   scopes: Array<ApiKeyScope>;
 };
 
+/** A page of API keys. */
 export type ApiKeyConnection = {
   __typename?: 'ApiKeyConnection';
+  /** The keys of this page with their cursors. */
   edges: Array<ApiKeyEdge>;
+  /** The keys of this page. */
   nodes: Array<ApiKey>;
+  /** Where this page sits in the whole list. */
   pageInfo: PageInfo;
+  /** How many keys the organisation has (revoked ones included). */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One API key of a page. */
 export type ApiKeyEdge = {
   __typename?: 'ApiKeyEdge';
+  /** Cursor of this item, to pass as `after`. */
   cursor: Scalars['String']['output'];
+  /** The key. */
   node: ApiKey;
 };
 
+/** What a partner app's API key may do for its organisation (each scope maps to permissions; write scopes include their reads). */
 export type ApiKeyScope =
+  /** Read the organisation's catalog. */
   | 'CATALOG_READ'
+  /** Read and change the organisation's catalog. */
   | 'CATALOG_WRITE'
+  /** Read stock levels. */
   | 'INVENTORY_READ'
+  /** Read and change stock levels and offers. */
   | 'INVENTORY_WRITE'
+  /** Read orders. */
   | 'ORDERS_READ'
+  /** Read and manage orders. */
   | 'ORDERS_WRITE'
+  /** Read storefronts and listings. */
   | 'STOREFRONTS_READ'
+  /** Read and change storefronts and listings. */
   | 'STOREFRONTS_WRITE';
 
+/** A role change. */
 export type ChangeMemberRoleInput = {
+  /** The membership's id (mem_…) in the caller's organisation. */
   membershipId: Scalars['ID']['input'];
+  /** The new role. */
   role: Role;
 };
 
+/** The result of changeMemberRole. */
 export type ChangeMemberRolePayload = {
   __typename?: 'ChangeMemberRolePayload';
+  /** The membership with its new role (existing tokens keep their permissions until refreshed); null when userErrors is not empty. */
   membership?: Maybe<Membership>;
+  /** Why the change was refused; empty on success. */
   userErrors: Array<IdentityUserError>;
 };
 
+/** Which side of a connection the caller's organisation is on. */
 export type ConnectionDirection =
+  /** Requested by another organisation (the caller is the partner). */
   | 'INCOMING'
+  /** Requested by the caller's organisation. */
   | 'OUTGOING';
 
+/** Narrows a connections list; absent fields do not filter. */
 export type ConnectionFilter = {
+  /** Only incoming or only outgoing connections. */
   direction?: InputMaybe<ConnectionDirection>;
+  /** Only connections with this status. */
   status?: InputMaybe<ConnectionStatus>;
 };
 
+/** What a partner may do with the other side's data once a connection is ACTIVE. */
 export type ConnectionScope =
   /** See the brand's ACTIVE catalog. */
   | 'CATALOG_READ'
@@ -129,23 +178,35 @@ export type ConnectionScope =
   /** Retailer: list and sell the brand's products. */
   | 'SELL_PRODUCTS';
 
+/** Where a partner connection is in its life. */
 export type ConnectionStatus =
+  /** Accepted: the scopes apply. */
   | 'ACTIVE'
+  /** The partner declined; a new request may be made. */
   | 'DECLINED'
+  /** Requested; waiting for the partner to respond. Grants nothing yet. */
   | 'PENDING'
+  /** Ended (or a request withdrawn) by either side; a new request may be made. */
   | 'REVOKED';
 
+/** A new API key. */
 export type CreateApiKeyInput = {
+  /** When the key stops working; must be in the future (INVALID_EXPIRY). Never when absent. */
   expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Display name, 1 to 120 characters after trimming (INVALID_NAME). */
   name: Scalars['String']['input'];
+  /** At least one scope (SCOPES_REQUIRED). */
   scopes: Array<ApiKeyScope>;
 };
 
+/** The result of createApiKey. */
 export type CreateApiKeyPayload = {
   __typename?: 'CreateApiKeyPayload';
+  /** The new key; null when userErrors is not empty. */
   apiKey?: Maybe<ApiKey>;
   /** Send as `Authorization: Bearer <secret>`. Shown once. */
   secret?: Maybe<Scalars['String']['output']>;
+  /** Why the key was not created; empty on success. */
   userErrors: Array<IdentityUserError>;
 };
 
@@ -232,30 +293,46 @@ export type IdentityUserError = {
   message: Scalars['String']['output'];
 };
 
+/** An invitation to join an organisation with a role, sent to an email address. */
 export type Invitation = {
   __typename?: 'Invitation';
+  /** When it was sent. */
   createdAt: Scalars['DateTime']['output'];
+  /** The invitee's email address, lower case. */
   email: Scalars['String']['output'];
+  /** After this instant the invitation cannot be accepted. */
   expiresAt: Scalars['DateTime']['output'];
+  /** Opaque id (inv_…). */
   id: Scalars['ID']['output'];
+  /** The inviting organisation. */
   organization: Organization;
+  /** The role the invitee gets on accepting. */
   role: Role;
+  /** Whether it is pending, accepted or revoked (a PENDING one past expiresAt can no longer be accepted). */
   status: InvitationStatus;
   /** Only returned by inviteMember, once: deliver it to the invitee. */
   token?: Maybe<Scalars['String']['output']>;
 };
 
+/** A page of invitations. */
 export type InvitationConnection = {
   __typename?: 'InvitationConnection';
+  /** The invitations of this page with their cursors. */
   edges: Array<InvitationEdge>;
+  /** The invitations of this page. */
   nodes: Array<Invitation>;
+  /** Where this page sits in the whole list. */
   pageInfo: PageInfo;
+  /** How many invitations match in all pages. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One invitation of a page. */
 export type InvitationEdge = {
   __typename?: 'InvitationEdge';
+  /** Cursor of this item, to pass as `after`. */
   cursor: Scalars['String']['output'];
+  /** The invitation. */
   node: Invitation;
 };
 
@@ -264,76 +341,120 @@ export type InvitationPreview = {
   __typename?: 'InvitationPreview';
   /** When true, accepting needs the existing account's password. */
   accountExists: Scalars['Boolean']['output'];
+  /** The invited email address. */
   email: Scalars['String']['output'];
+  /** After this instant the invitation cannot be accepted. */
   expiresAt: Scalars['DateTime']['output'];
+  /** The inviting organisation. */
   organization: Organization;
+  /** The role the invitee gets on accepting. */
   role: Role;
 };
 
+/** Where an invitation is in its life. */
 export type InvitationStatus =
+  /** Accepted: the invitee became a member. */
   | 'ACCEPTED'
+  /** Sent and not yet accepted; acceptable until it expires. */
   | 'PENDING'
+  /** Withdrawn by the organisation, or replaced by a newer invitation to the same email. */
   | 'REVOKED';
 
+/** Who to invite. */
 export type InviteMemberInput = {
+  /** The invitee's email address (an existing account joins with its password). */
   email: Scalars['String']['input'];
+  /** The role on accepting; must be below the caller's own unless the caller is an OWNER (ROLE_NOT_ALLOWED). */
   role: Role;
 };
 
+/** The result of inviteMember. */
 export type InviteMemberPayload = {
   __typename?: 'InviteMemberPayload';
+  /** The invitation, with its token (shown only here); null when userErrors is not empty. */
   invitation?: Maybe<Invitation>;
+  /** Why the invitation was refused; empty on success. */
   userErrors: Array<IdentityUserError>;
 };
 
+/** Credentials to sign in with. */
 export type LoginInput = {
+  /** The account's email address (case-insensitive). */
   email: Scalars['String']['input'];
+  /** The organisation the token should act for (NOT_A_MEMBER when the user is not a member); the first membership when absent. */
   organizationId?: InputMaybe<Scalars['ID']['input']>;
+  /** The account's password. */
   password: Scalars['String']['input'];
 };
 
+/** The result of login: a session, or userErrors (INVALID_CREDENTIALS; TOO_MANY_ATTEMPTS is temporary). */
 export type LoginPayload = {
   __typename?: 'LoginPayload';
+  /** Bearer token for the router (RS256 JWT, short-lived); null when userErrors is not empty. */
   accessToken?: Maybe<Scalars['String']['output']>;
+  /** When accessToken expires. */
   expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The organisation the token acts for; null for customers and members of none. */
   organization?: Maybe<Organization>;
+  /** Exchange it with refreshToken for a new pair; used once. Null when userErrors is not empty. */
   refreshToken?: Maybe<Scalars['String']['output']>;
+  /** The signed-in user. */
   user?: Maybe<User>;
+  /** Why sign-in failed; empty on success. */
   userErrors: Array<IdentityUserError>;
 };
 
+/** The session to end. */
 export type LogoutInput = {
+  /** A refresh token of the session (rt_…). */
   refreshToken: Scalars['String']['input'];
 };
 
+/** The result of logout. */
 export type LogoutPayload = {
   __typename?: 'LogoutPayload';
+  /** Always true: the session is over (or was not known). */
   success: Scalars['Boolean']['output'];
+  /** Always empty (logout cannot fail for a client). */
   userErrors: Array<IdentityUserError>;
 };
 
+/** A user's place in one organisation. */
 export type Membership = {
   __typename?: 'Membership';
+  /** When the user joined. */
   createdAt: Scalars['DateTime']['output'];
+  /** Opaque id (mem_…). */
   id: Scalars['ID']['output'];
+  /** The organisation. */
   organization: Organization;
-  /** What this role may do, e.g. catalog:write. */
+  /** What this role may do in this organisation, e.g. catalog:write (tokens carry them at issue). */
   permissions: Array<Scalars['String']['output']>;
+  /** The member's role in the organisation. */
   role: Role;
+  /** The member. */
   user: User;
 };
 
+/** A page of memberships. */
 export type MembershipConnection = {
   __typename?: 'MembershipConnection';
+  /** The memberships of this page with their cursors. */
   edges: Array<MembershipEdge>;
+  /** The memberships of this page. */
   nodes: Array<Membership>;
+  /** Where this page sits in the whole list. */
   pageInfo: PageInfo;
+  /** How many memberships the organisation has. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One membership of a page. */
 export type MembershipEdge = {
   __typename?: 'MembershipEdge';
+  /** Cursor of this item, to pass as `after`. */
   cursor: Scalars['String']['output'];
+  /** The membership. */
   node: Membership;
 };
 
@@ -354,109 +475,135 @@ export type MoneyInput = {
   currencyCode: Scalars['String']['input'];
 };
 
+/** Entry points for changes: identity's fields on the graph's Mutation type. Expected failures come back in each payload's userErrors. */
 export type Mutation = {
   __typename?: 'Mutation';
   /** Accepts an invitation: creates the account if the email is new (name required), else checks its password; signs in. */
   acceptInvitation: AcceptInvitationPayload;
+  /** Changes a member's role (needs members:manage; members only); only for members and roles below the caller's own. */
   changeMemberRole: ChangeMemberRolePayload;
-  /** Creates an API key for the caller's organisation; the secret is returned only here. */
+  /** Creates an API key for the caller's organisation (needs apikeys:manage); the secret is returned only here. */
   createApiKey: CreateApiKeyPayload;
+  /** Invites someone by email with a role below the caller's own (needs members:invite; members only, not API keys). Replaces a pending invitation to the same email. */
   inviteMember: InviteMemberPayload;
-  /** Signs in; the token acts for organizationId (must be a member), else the first membership. */
+  /** Signs in; the token acts for organizationId (must be a member), else the first membership (public). */
   login: LoginPayload;
-  /** Ends the session of this refresh token. */
+  /** Ends the session of this refresh token (idempotent: an unknown token is ignored). */
   logout: LogoutPayload;
   /** Exchanges a refresh token for a new access token and refresh token. A reused refresh token revokes its session. */
   refreshToken: RefreshTokenPayload;
-  /** Creates a shopper account and signs in. */
+  /** Creates a shopper account and signs in (public). */
   registerCustomer: RegisterCustomerPayload;
+  /** Removes a member of the caller's organisation (needs members:manage; members only): one whose role is below the caller's, or the caller themselves; the last OWNER stays. */
   removeMember: RemoveMemberPayload;
+  /** Asks another organisation for a connection with scopes (needs connections:manage); it starts PENDING. */
   requestConnection: RequestConnectionPayload;
+  /** The partner accepts (ACTIVE) or declines (DECLINED) a pending request (needs connections:manage); NOT_FOUND error when the caller is not a party. */
   respondToConnection: RespondToConnectionPayload;
+  /** Revokes one of the caller's organisation's keys (needs apikeys:manage; idempotent); NOT_FOUND error for another organisation's key. */
   revokeApiKey: RevokeApiKeyPayload;
+  /** Either side ends an ACTIVE connection or withdraws a PENDING request (needs connections:manage); NOT_FOUND error when the caller is not a party. */
   revokeConnection: RevokeConnectionPayload;
+  /** Withdraws a pending invitation of the caller's organisation (needs members:invite); NOT_FOUND error for another organisation's. */
   revokeInvitation: RevokeInvitationPayload;
-  /** Creates a user and a new organisation (BRAND, SUPPLIER or RETAILER) with the user as OWNER, and signs in. */
+  /** Creates a user and a new organisation (BRAND, SUPPLIER or RETAILER) with the user as OWNER, and signs in (public). */
   signUp: SignUpPayload;
+  /** Changes the caller's organisation's public profile (needs org:manage). */
   updateOrganization: UpdateOrganizationPayload;
 };
 
 
+/** Entry points for changes: identity's fields on the graph's Mutation type. Expected failures come back in each payload's userErrors. */
 export type MutationAcceptInvitationArgs = {
   input: AcceptInvitationInput;
 };
 
 
+/** Entry points for changes: identity's fields on the graph's Mutation type. Expected failures come back in each payload's userErrors. */
 export type MutationChangeMemberRoleArgs = {
   input: ChangeMemberRoleInput;
 };
 
 
+/** Entry points for changes: identity's fields on the graph's Mutation type. Expected failures come back in each payload's userErrors. */
 export type MutationCreateApiKeyArgs = {
   input: CreateApiKeyInput;
 };
 
 
+/** Entry points for changes: identity's fields on the graph's Mutation type. Expected failures come back in each payload's userErrors. */
 export type MutationInviteMemberArgs = {
   input: InviteMemberInput;
 };
 
 
+/** Entry points for changes: identity's fields on the graph's Mutation type. Expected failures come back in each payload's userErrors. */
 export type MutationLoginArgs = {
   input: LoginInput;
 };
 
 
+/** Entry points for changes: identity's fields on the graph's Mutation type. Expected failures come back in each payload's userErrors. */
 export type MutationLogoutArgs = {
   input: LogoutInput;
 };
 
 
+/** Entry points for changes: identity's fields on the graph's Mutation type. Expected failures come back in each payload's userErrors. */
 export type MutationRefreshTokenArgs = {
   input: RefreshTokenInput;
 };
 
 
+/** Entry points for changes: identity's fields on the graph's Mutation type. Expected failures come back in each payload's userErrors. */
 export type MutationRegisterCustomerArgs = {
   input: RegisterCustomerInput;
 };
 
 
+/** Entry points for changes: identity's fields on the graph's Mutation type. Expected failures come back in each payload's userErrors. */
 export type MutationRemoveMemberArgs = {
   input: RemoveMemberInput;
 };
 
 
+/** Entry points for changes: identity's fields on the graph's Mutation type. Expected failures come back in each payload's userErrors. */
 export type MutationRequestConnectionArgs = {
   input: RequestConnectionInput;
 };
 
 
+/** Entry points for changes: identity's fields on the graph's Mutation type. Expected failures come back in each payload's userErrors. */
 export type MutationRespondToConnectionArgs = {
   input: RespondToConnectionInput;
 };
 
 
+/** Entry points for changes: identity's fields on the graph's Mutation type. Expected failures come back in each payload's userErrors. */
 export type MutationRevokeApiKeyArgs = {
   input: RevokeApiKeyInput;
 };
 
 
+/** Entry points for changes: identity's fields on the graph's Mutation type. Expected failures come back in each payload's userErrors. */
 export type MutationRevokeConnectionArgs = {
   input: RevokeConnectionInput;
 };
 
 
+/** Entry points for changes: identity's fields on the graph's Mutation type. Expected failures come back in each payload's userErrors. */
 export type MutationRevokeInvitationArgs = {
   input: RevokeInvitationInput;
 };
 
 
+/** Entry points for changes: identity's fields on the graph's Mutation type. Expected failures come back in each payload's userErrors. */
 export type MutationSignUpArgs = {
   input: SignUpInput;
 };
 
 
+/** Entry points for changes: identity's fields on the graph's Mutation type. Expected failures come back in each payload's userErrors. */
 export type MutationUpdateOrganizationArgs = {
   input: UpdateOrganizationInput;
 };
@@ -464,17 +611,25 @@ export type MutationUpdateOrganizationArgs = {
 /** A brand, supplier, retailer or the platform operator. Profile fields are public (the partner directory). */
 export type Organization = {
   __typename?: 'Organization';
-  /** ISO 3166-1 alpha-2 */
+  /** ISO 3166-1 alpha-2 country code, e.g. NL; null when not set. */
   country?: Maybe<Scalars['String']['output']>;
+  /** When the organisation was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** Free-text profile description, at most 5000 characters; null when not set. */
   description?: Maybe<Scalars['String']['output']>;
+  /** Opaque id (org_…). */
   id: Scalars['ID']['output'];
+  /** What the organisation is; fixed at creation. */
   kind: OrganizationKind;
-  /** Members of the organisation; only its own members with members:read may see them. */
+  /** Members of the organisation, oldest first; only its own members with members:read may see them (FORBIDDEN otherwise). */
   members: MembershipConnection;
+  /** Display name, 1 to 200 characters. */
   name: Scalars['String']['output'];
+  /** URL-safe unique name derived from the name at creation (it does not change when the name does). */
   slug: Scalars['String']['output'];
+  /** Whether it is active or suspended (only its members and platform staff see a suspended one). */
   status: OrganizationStatus;
+  /** Website (http or https URL); null when not set. */
   website?: Maybe<Scalars['String']['output']>;
 };
 
@@ -485,33 +640,52 @@ export type OrganizationMembersArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** A page of organisations. */
 export type OrganizationConnection = {
   __typename?: 'OrganizationConnection';
+  /** The organisations of this page with their cursors. */
   edges: Array<OrganizationEdge>;
+  /** The organisations of this page. */
   nodes: Array<Organization>;
+  /** Where this page sits in the whole list. */
   pageInfo: PageInfo;
+  /** How many organisations match in all pages. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One organisation of a page. */
 export type OrganizationEdge = {
   __typename?: 'OrganizationEdge';
+  /** Cursor of this item, to pass as `after`. */
   cursor: Scalars['String']['output'];
+  /** The organisation. */
   node: Organization;
 };
 
+/** Narrows the partner directory; absent fields do not filter. */
 export type OrganizationFilter = {
+  /** Only organisations of this kind. */
   kind?: InputMaybe<OrganizationKind>;
+  /** Only organisations whose name contains this text (case-insensitive; the first 100 characters are used). */
   nameContains?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** What an organisation is on the platform; it decides which partners it may connect to and what it may do. */
 export type OrganizationKind =
+  /** Owns products (the catalog) and decides who may see and sell them. */
   | 'BRAND'
+  /** The platform operator (cannot sign up; bootstrapped at start-up). */
   | 'PLATFORM'
+  /** Sells brands' products to shoppers through storefronts. */
   | 'RETAILER'
+  /** Holds stock of brands' products and fulfils orders. */
   | 'SUPPLIER';
 
+/** Whether an organisation may act on the platform. */
 export type OrganizationStatus =
+  /** Active: visible in the directory; its members and keys work. */
   | 'ACTIVE'
+  /** Suspended by the platform: hidden from everyone but its own members and platform staff; it cannot be signed in to. */
   | 'SUSPENDED';
 
 /** Where a page of a connection sits in the whole list (Relay cursor pagination). */
@@ -527,65 +701,89 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
+/** A partner connection between two organisations of different kinds (brand–retailer, brand–supplier, retailer–supplier). Only the two parties see it. */
 export type PartnerConnection = {
   __typename?: 'PartnerConnection';
+  /** When it was requested. */
   createdAt: Scalars['DateTime']['output'];
+  /** Opaque id (con_…). */
   id: Scalars['ID']['output'];
+  /** The requester's note to the partner, at most 1000 characters; null when none. */
   message?: Maybe<Scalars['String']['output']>;
+  /** The organisation asked; only it can respond. */
   partner: Organization;
+  /** The organisation that asked for the connection. */
   requester: Organization;
+  /** When the partner accepted or declined; null while PENDING. */
   respondedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When it was revoked; null unless REVOKED. */
   revokedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** What the non-brand side may do (canonical order; SELL_PRODUCTS and FULFILL_ORDERS with a brand imply CATALOG_READ). */
   scopes: Array<ConnectionScope>;
+  /** Where the connection is in its life. */
   status: ConnectionStatus;
 };
 
+/** A page of partner connections. */
 export type PartnerConnectionConnection = {
   __typename?: 'PartnerConnectionConnection';
+  /** The connections of this page with their cursors. */
   edges: Array<PartnerConnectionEdge>;
+  /** The connections of this page. */
   nodes: Array<PartnerConnection>;
+  /** Where this page sits in the whole list. */
   pageInfo: PageInfo;
+  /** How many connections match in all pages. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One connection of a page. */
 export type PartnerConnectionEdge = {
   __typename?: 'PartnerConnectionEdge';
+  /** Cursor of this item, to pass as `after`. */
   cursor: Scalars['String']['output'];
+  /** The connection. */
   node: PartnerConnection;
 };
 
+/** Entry points for reading: identity's fields on the graph's Query type. */
 export type Query = {
   __typename?: 'Query';
+  /** The caller's organisation's API keys, newest first, revoked ones included (needs apikeys:read). */
   apiKeys: ApiKeyConnection;
+  /** One connection the caller's organisation is a party to (needs connections:read); null for any other id. */
   connection?: Maybe<PartnerConnection>;
-  /** Connections the caller's organisation is a party to, newest first. */
+  /** Connections the caller's organisation is a party to, newest first (needs connections:read). */
   connections: PartnerConnectionConnection;
-  /** The organisation the caller acts for. */
+  /** The organisation the caller acts for (null when anonymous or a customer). */
   currentOrganization?: Maybe<Organization>;
-  /** Looks up a pending invitation by its token (no sign-in needed). */
+  /** Looks up a pending invitation by its token (no sign-in needed); null when the token is unknown, used, revoked or expired. */
   invitation?: Maybe<InvitationPreview>;
-  /** Invitations of the caller's organisation, newest first. */
+  /** Invitations of the caller's organisation, newest first (needs members:read). */
   invitations: InvitationConnection;
   /** The signed-in user (null when anonymous or signed in with an API key). */
   me?: Maybe<User>;
-  /** Any active organisation's public profile. */
+  /** Any active organisation's public profile; null when unknown, malformed or suspended (unless it is the caller's own). */
   organization?: Maybe<Organization>;
-  /** The partner directory. */
+  /** The partner directory: active organisations, by name (public). */
   organizations: OrganizationConnection;
 };
 
 
+/** Entry points for reading: identity's fields on the graph's Query type. */
 export type QueryApiKeysArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
+/** Entry points for reading: identity's fields on the graph's Query type. */
 export type QueryConnectionArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Entry points for reading: identity's fields on the graph's Query type. */
 export type QueryConnectionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<ConnectionFilter>;
@@ -593,11 +791,13 @@ export type QueryConnectionsArgs = {
 };
 
 
+/** Entry points for reading: identity's fields on the graph's Query type. */
 export type QueryInvitationArgs = {
   token: Scalars['String']['input'];
 };
 
 
+/** Entry points for reading: identity's fields on the graph's Query type. */
 export type QueryInvitationsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -605,158 +805,248 @@ export type QueryInvitationsArgs = {
 };
 
 
+/** Entry points for reading: identity's fields on the graph's Query type. */
 export type QueryOrganizationArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Entry points for reading: identity's fields on the graph's Query type. */
 export type QueryOrganizationsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<OrganizationFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** The refresh token to exchange. */
 export type RefreshTokenInput = {
+  /** The refresh token from the last sign-in or refresh (rt_…). */
   refreshToken: Scalars['String']['input'];
 };
 
+/** The result of refreshToken: a new pair, or userErrors (sign in again after any of them). */
 export type RefreshTokenPayload = {
   __typename?: 'RefreshTokenPayload';
+  /** New bearer token, with the member's current role and permissions; null when userErrors is not empty. */
   accessToken?: Maybe<Scalars['String']['output']>;
+  /** When accessToken expires. */
   expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The organisation the token acts for (another membership if the previous one ended). */
   organization?: Maybe<Organization>;
+  /** The successor refresh token (the presented one is used up). Null when userErrors is not empty. */
   refreshToken?: Maybe<Scalars['String']['output']>;
+  /** The signed-in user. */
   user?: Maybe<User>;
+  /** Why the exchange failed; empty on success. */
   userErrors: Array<IdentityUserError>;
 };
 
+/** A new shopper account. */
 export type RegisterCustomerInput = {
+  /** Sign-in email address; must not be in use (EMAIL_TAKEN). */
   email: Scalars['String']['input'];
+  /** The shopper's display name, 1 to 200 characters. */
   name: Scalars['String']['input'];
+  /** 10 to 256 characters, not trivially guessable (WEAK_PASSWORD). */
   password: Scalars['String']['input'];
 };
 
+/** The result of registerCustomer: a session, or userErrors. */
 export type RegisterCustomerPayload = {
   __typename?: 'RegisterCustomerPayload';
+  /** Bearer token for the router (RS256 JWT, short-lived); null when userErrors is not empty. */
   accessToken?: Maybe<Scalars['String']['output']>;
+  /** When accessToken expires. */
   expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Exchange it with refreshToken for a new pair; used once. Null when userErrors is not empty. */
   refreshToken?: Maybe<Scalars['String']['output']>;
+  /** The new customer account. */
   user?: Maybe<User>;
+  /** Why registration failed; empty on success. */
   userErrors: Array<IdentityUserError>;
 };
 
+/** The membership to end. */
 export type RemoveMemberInput = {
+  /** The membership's id (mem_…) in the caller's organisation. */
   membershipId: Scalars['ID']['input'];
 };
 
+/** The result of removeMember. */
 export type RemoveMemberPayload = {
   __typename?: 'RemoveMemberPayload';
+  /** The membership as it was before removal; null when userErrors is not empty. */
   membership?: Maybe<Membership>;
+  /** Why the removal was refused; empty on success. */
   userErrors: Array<IdentityUserError>;
 };
 
+/** A connection request. */
 export type RequestConnectionInput = {
+  /** A note to the partner, at most 1000 characters. */
   message?: InputMaybe<Scalars['String']['input']>;
+  /** The organisation to connect to (org_…); it must be active and of a compatible kind. */
   partnerId: Scalars['ID']['input'];
+  /** At least one scope allowed between the two kinds (INVALID_SCOPE lists the allowed ones). */
   scopes: Array<ConnectionScope>;
 };
 
+/** The result of requestConnection. */
 export type RequestConnectionPayload = {
   __typename?: 'RequestConnectionPayload';
+  /** The PENDING connection; null when userErrors is not empty. */
   connection?: Maybe<PartnerConnection>;
+  /** Why the request was refused; empty on success. */
   userErrors: Array<IdentityUserError>;
 };
 
+/** The partner's answer to a request. */
 export type RespondToConnectionInput = {
+  /** true accepts (ACTIVE), false declines (DECLINED). */
   accept: Scalars['Boolean']['input'];
+  /** The connection's id (con_…). */
   connectionId: Scalars['ID']['input'];
 };
 
+/** The result of respondToConnection. */
 export type RespondToConnectionPayload = {
   __typename?: 'RespondToConnectionPayload';
+  /** The connection as answered; null when userErrors is not empty. */
   connection?: Maybe<PartnerConnection>;
+  /** Why the answer was refused (NOT_RECIPIENT, NOT_PENDING); empty on success. */
   userErrors: Array<IdentityUserError>;
 };
 
+/** The key to revoke. */
 export type RevokeApiKeyInput = {
+  /** The key's id (apk_…). */
   id: Scalars['ID']['input'];
 };
 
+/** The result of revokeApiKey. */
 export type RevokeApiKeyPayload = {
   __typename?: 'RevokeApiKeyPayload';
+  /** The revoked key; null when userErrors is not empty. */
   apiKey?: Maybe<ApiKey>;
+  /** Always empty today (an unknown key is a NOT_FOUND error). */
   userErrors: Array<IdentityUserError>;
 };
 
+/** The connection to end. */
 export type RevokeConnectionInput = {
+  /** The connection's id (con_…). */
   connectionId: Scalars['ID']['input'];
 };
 
+/** The result of revokeConnection. */
 export type RevokeConnectionPayload = {
   __typename?: 'RevokeConnectionPayload';
+  /** The now REVOKED connection; null when userErrors is not empty. */
   connection?: Maybe<PartnerConnection>;
+  /** Why it could not be ended (NOT_OPEN); empty on success. */
   userErrors: Array<IdentityUserError>;
 };
 
+/** The invitation to withdraw. */
 export type RevokeInvitationInput = {
+  /** The invitation's id (inv_…). */
   id: Scalars['ID']['input'];
 };
 
+/** The result of revokeInvitation. */
 export type RevokeInvitationPayload = {
   __typename?: 'RevokeInvitationPayload';
+  /** The now REVOKED invitation; null when userErrors is not empty. */
   invitation?: Maybe<Invitation>;
+  /** Why it could not be withdrawn (NOT_PENDING); empty on success. */
   userErrors: Array<IdentityUserError>;
 };
 
+/** A member's role in an organisation; it decides their permissions (see Membership.permissions). */
 export type Role =
+  /** Everything but billing. */
   | 'ADMIN'
+  /** Day-to-day business: catalog, stock, offers, storefronts, orders, partner connections, inviting members. */
   | 'MANAGER'
+  /** Everything, including billing; an organisation always keeps at least one. */
   | 'OWNER'
+  /** Catalog, stock, storefront and order work. */
   | 'STAFF'
+  /** Reads only. */
   | 'VIEWER';
 
+/** A new member account with its own new organisation. */
 export type SignUpInput = {
+  /** Sign-in email address; must not be in use (EMAIL_TAKEN). */
   email: Scalars['String']['input'];
+  /** The person's display name, 1 to 200 characters. */
   name: Scalars['String']['input'];
+  /** The organisation to create, with the new user as its OWNER. */
   organization: SignUpOrganizationInput;
+  /** 10 to 256 characters, not trivially guessable (WEAK_PASSWORD). */
   password: Scalars['String']['input'];
 };
 
+/** The organisation created by signUp. */
 export type SignUpOrganizationInput = {
+  /** BRAND, SUPPLIER or RETAILER (PLATFORM is INVALID_KIND). */
   kind: OrganizationKind;
+  /** Display name, 1 to 200 characters. */
   name: Scalars['String']['input'];
 };
 
+/** The result of signUp: a session, or userErrors. */
 export type SignUpPayload = {
   __typename?: 'SignUpPayload';
+  /** Bearer token for the router (RS256 JWT, short-lived); null when userErrors is not empty. */
   accessToken?: Maybe<Scalars['String']['output']>;
+  /** When accessToken expires. */
   expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The new organisation the token acts for. */
   organization?: Maybe<Organization>;
+  /** Exchange it with refreshToken for a new pair; used once. Null when userErrors is not empty. */
   refreshToken?: Maybe<Scalars['String']['output']>;
+  /** The new user. */
   user?: Maybe<User>;
+  /** Why sign-up failed; empty on success. */
   userErrors: Array<IdentityUserError>;
 };
 
+/** Changes to the caller's organisation's profile; absent fields stay as they are. */
 export type UpdateOrganizationInput = {
+  /** ISO 3166-1 alpha-2 code in upper case, e.g. NL; null clears it. */
   country?: InputMaybe<Scalars['String']['input']>;
+  /** At most 5000 characters; null clears it. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** New display name, 1 to 200 characters (the slug does not change). */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** An http(s) URL; null clears it. */
   website?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** The result of updateOrganization. */
 export type UpdateOrganizationPayload = {
   __typename?: 'UpdateOrganizationPayload';
+  /** The organisation as changed; null when userErrors is not empty. */
   organization?: Maybe<Organization>;
+  /** Why the change was refused; empty on success. */
   userErrors: Array<IdentityUserError>;
 };
 
+/** A person's account. Only the person themselves sees it (through `me`, or as a reference from another service). */
 export type User = {
   __typename?: 'User';
+  /** When the account was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** Sign-in email address, lower case. */
   email: Scalars['String']['output'];
+  /** Opaque id (usr_… for members, cus_… for customers). */
   id: Scalars['ID']['output'];
+  /** Member of organisations or shopper. */
   kind: UserKind;
+  /** The organisations the user belongs to, oldest membership first (empty for customers). */
   memberships: Array<Membership>;
+  /** Display name. */
   name: Scalars['String']['output'];
 };
 
@@ -771,6 +1061,7 @@ export type UserError = {
   message: Scalars['String']['output'];
 };
 
+/** What kind of person an account belongs to. */
 export type UserKind =
   /** A shopper of retailer storefronts. */
   | 'CUSTOMER'
