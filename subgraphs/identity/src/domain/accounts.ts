@@ -3,6 +3,7 @@ import type { Membership, User } from '../entities/index.ts';
 import { membershipCreated } from '../events/publish.ts';
 import type { IdentityTx } from '../services.ts';
 import { emailTaken, insertMembership, insertUser, userByEmail } from '../store/accounts.ts';
+import { save } from '../store/save.ts';
 import { fail, type Refusal, refuse } from './errors.ts';
 import { createOrganization, requireOrganizationKind } from './organizations.ts';
 import {
@@ -89,7 +90,7 @@ export async function signUp(
   const user = await createUser(tx, { email, name, password, kind: 'MEMBER' });
   const org = await createOrganization(tx, { name: orgName, kind, createdByUserId: user.id });
   addMembership(tx, { organizationId: org.id, userId: user.id, role: 'OWNER' });
-  await tx.em.flush();
+  await save(tx);
   return startSession(tx, user, org.id);
 }
 
@@ -103,7 +104,7 @@ export async function registerCustomer(
   const name = requireName(input.name);
   if (await emailTaken(tx, email)) fail('EMAIL_TAKEN', 'An account with this email already exists', 'email');
   const user = await createUser(tx, { email, name, password, kind: 'CUSTOMER' });
-  await tx.em.flush();
+  await save(tx);
   return startSession(tx, user, null);
 }
 

@@ -18,6 +18,7 @@ import {
   revokePendingInvitations,
 } from '../store/invitations.ts';
 import { organizationLoader } from '../store/organizations.ts';
+import { save } from '../store/save.ts';
 import { addMembership, createUser } from './accounts.ts';
 import { fail } from './errors.ts';
 import { checkPasswordStrength, normaliseEmail, requireName, verifyPassword } from './passwords.ts';
@@ -155,7 +156,7 @@ export async function acceptInvitation(
     orgId: inv.organizationId,
     payload: { invitationId: inv.id, organizationId: inv.organizationId, userId: user.id, role: inv.role },
   });
-  await tx.em.flush();
+  await save(tx);
   return startSession(tx, user, inv.organizationId);
 }
 
