@@ -10,7 +10,7 @@ import type { TenantInfo } from '../db/tenancy.ts';
 import type { EventType, PayloadOf } from '../events/catalogue.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { publish as writeToOutbox } from '../events/outbox.ts';
-import { forbidden, UserErrors, userError } from '../graphql/errors.ts';
+import { AppError, forbidden, UserErrors, userError } from '../graphql/errors.ts';
 import { type Actor, onService, onTenant, registryOf, type ServiceContext } from './context.ts';
 
 /**
@@ -34,8 +34,12 @@ export type UnitTenant =
   | TenantInfo;
 
 export interface UnitSpec {
-  /** The permission the principal must hold, or 'public' for operations anyone may call. */
-  permission: Permission | 'public';
+  /**
+   * The permission the principal must hold; 'public' for operations anyone may
+   * call; 'system' for work the process does on its own (only `systemContext`,
+   * whose principal is the router, may run it).
+   */
+  permission: Permission | 'public' | 'system';
   tenant: UnitTenant;
   /** Organisation kinds allowed to act (checked with the permission); any kind when omitted. */
   kinds?: readonly OrganizationKind[];
@@ -85,6 +89,10 @@ function isRetryable(err: unknown): boolean {
 
 function actorOf(ctx: ServiceContext<unknown>, spec: Pick<UnitSpec, 'permission' | 'kinds'>): Actor | null {
   if (spec.permission === 'public') return null;
+  if (spec.permission === 'system') {
+    if (ctx.principal.kind !== 'router') throw forbidden();
+    return null;
+  }
   const actor = requirePermission(ctx.principal, spec.permission);
   if (spec.kinds && !spec.kinds.includes(actor.organizationKind)) {
     throw forbidden(`Only ${spec.kinds.map((k) => k.toLowerCase()).join(' or ')} organisations can do this`);
@@ -151,9 +159,15 @@ export async function write<S, T>(
       return result;
     } catch (err) {
       ctx.loaders.clear();
-      if (isRetryable(err) && attempt < attempts) {
-        ctx.logger.warn({ err, attempt }, `${ctx.kernel.name}: unit of work retried after a conflict`);
-        continue;
+      if (isRetryable(err)) {
+        if (attempt < attempts) {
+          ctx.logger.warn({ err, attempt }, `${ctx.kernel.name}: unit of work retried after a conflict`);
+          // a short random pause, so the contenders do not collide again in lockstep
+          await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+          continue;
+        }
+        // still contended after every attempt: temporary, the client may retry
+        throw new AppError('CONFLICT', 'The data changed concurrently; please retry');
       }
       throw mapUniqueViolation(err, spec.uniqueKeys);
     }
