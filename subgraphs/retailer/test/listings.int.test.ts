@@ -201,7 +201,7 @@ describe('listing prices', () => {
       },
       r.user,
     );
-    expect(errorCode(tooPrecise)).toBe('INVALID_PRICE');
+    expect(errorCode(tooPrecise)).toBe('INVALID_MONEY');
     const zero = await h.call(
       CREATE_LISTING,
       { i: { storefrontId: sf, variantId: shoe.variantIds[0], price: { amount: '0', currencyCode: 'EUR' } } },

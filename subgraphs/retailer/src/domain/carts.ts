@@ -1,7 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import {
   badInput,
-  failWith,
   newId,
   notFound,
   onTenant,
@@ -16,6 +15,7 @@ import {
 import { Cart, CartLine } from '../entities/index.ts';
 import type { RetailerContext } from '../services.ts';
 import { type ListingView, listingLoader } from './browse.ts';
+import { fail } from './errors.ts';
 
 /**
  * Carts live in the retailer's tenant database. A guest cart is reached by its
@@ -70,7 +70,7 @@ function quantityOf(value: unknown, allowZero: boolean): number {
   if (typeof value !== 'number' || !Number.isInteger(value))
     throw badInput('quantity must be an integer', 'quantity');
   if (value < (allowZero ? 0 : 1) || value > MAX_QUANTITY) {
-    failWith(
+    fail(
       'INVALID_QUANTITY',
       `The quantity must be between ${allowZero ? 0 : 1} and ${MAX_QUANTITY}`,
       'quantity',
@@ -129,11 +129,10 @@ export async function createCart(ctx: RetailerContext, input: { storefrontSlug: 
   const slug = typeof input.storefrontSlug === 'string' ? input.storefrontSlug.trim().toLowerCase() : '';
   const sf = slug.length <= 64 ? await ctx.services.directory.bySlug(ctx.em, slug) : null;
   if (!sf?.published) {
-    return failWith('STOREFRONT_NOT_FOUND', 'No published storefront has this slug', 'storefrontSlug');
+    return fail('STOREFRONT_NOT_FOUND', 'No published storefront has this slug', 'storefrontSlug');
   }
   const tenant = await registryOf(ctx).byOrganization(sf.retailerId);
-  if (!tenant)
-    return failWith('STOREFRONT_NOT_FOUND', 'No published storefront has this slug', 'storefrontSlug');
+  if (!tenant) return fail('STOREFRONT_NOT_FOUND', 'No published storefront has this slug', 'storefrontSlug');
   const now = new Date();
   const cart = await write(ctx, { permission: 'public', tenant }, async (tx) =>
     tx.em.create(Cart, {
@@ -176,11 +175,10 @@ async function purchasableListing(ctx: RetailerContext, cart: Cart, tenant: Tena
     listing.retailerId !== tenant.organizationId ||
     listing.storefrontId !== cart.storefrontId
   ) {
-    return failWith('LISTING_NOT_FOUND', 'This storefront has no such listing', 'listingId');
+    return fail('LISTING_NOT_FOUND', 'This storefront has no such listing', 'listingId');
   }
-  if (!listing.visible)
-    return failWith('LISTING_UNAVAILABLE', 'This listing is no longer for sale', 'listingId');
-  if (!listing.available) return failWith('OUT_OF_STOCK', 'This item is out of stock', 'listingId');
+  if (!listing.visible) return fail('LISTING_UNAVAILABLE', 'This listing is no longer for sale', 'listingId');
+  if (!listing.available) return fail('OUT_OF_STOCK', 'This item is out of stock', 'listingId');
   return listing;
 }
 
@@ -196,14 +194,14 @@ export function addCartLine(
     if (existing) {
       const total = existing.quantity + quantity;
       if (total > MAX_QUANTITY) {
-        failWith('INVALID_QUANTITY', `At most ${MAX_QUANTITY} of one item per cart`, 'quantity');
+        fail('INVALID_QUANTITY', `At most ${MAX_QUANTITY} of one item per cart`, 'quantity');
       }
       existing.quantity = total;
       existing.updatedAt = now;
       return;
     }
     if ((await tx.em.count(CartLine, { cartId: cart.id })) >= MAX_LINES) {
-      failWith('CART_FULL', `A cart holds at most ${MAX_LINES} different items`, 'listingId');
+      fail('CART_FULL', `A cart holds at most ${MAX_LINES} different items`, 'listingId');
     }
     tx.em.create(CartLine, {
       id: newId('cln', tenant.tenantKey),
@@ -225,7 +223,7 @@ export function updateCartLine(
     const line =
       typeof input.lineId === 'string' ? await tx.em.findOne(CartLine, { id: input.lineId }) : null;
     if (!line || line.cartId !== cart.id)
-      return failWith('LINE_NOT_FOUND', 'This cart has no such line', 'lineId');
+      return fail('LINE_NOT_FOUND', 'This cart has no such line', 'lineId');
     if (quantity === 0) {
       tx.em.remove(line);
       return;
@@ -241,7 +239,7 @@ export function removeCartLine(ctx: RetailerContext, input: { cartId: string; li
     const line =
       typeof input.lineId === 'string' ? await tx.em.findOne(CartLine, { id: input.lineId }) : null;
     if (!line || line.cartId !== cart.id)
-      return failWith('LINE_NOT_FOUND', 'This cart has no such line', 'lineId');
+      return fail('LINE_NOT_FOUND', 'This cart has no such line', 'lineId');
     tx.em.remove(line);
   });
 }

@@ -1,7 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import {
   badInput,
-  failWith,
   isDuplicateKey,
   type Money,
   newId,
@@ -15,6 +14,7 @@ import {
 import { Listing, type PriceBasis, type PricingMode, Storefront } from '../entities/index.ts';
 import type { RetailerContext } from '../services.ts';
 import type { ListingView } from './browse.ts';
+import { fail } from './errors.ts';
 import { listingChanged } from './events.ts';
 import { computePrice, parseFixedPrice, parseMarkupPercent } from './pricing.ts';
 import { canSell, loadFacts, loadVariants, pricingFacts } from './projections.ts';
@@ -58,7 +58,7 @@ function pricingFromCreate(input: PricingInput, currencyCode: string): PricingCh
   const hasPrice = input.price !== null && input.price !== undefined;
   const hasMarkup = input.markupPercent !== null && input.markupPercent !== undefined;
   if (hasPrice && (hasMarkup || basis)) {
-    failWith('PRICE_CONFLICT', 'Give either a fixed price or a markup (with its basis), not both', 'price');
+    fail('PRICE_CONFLICT', 'Give either a fixed price or a markup (with its basis), not both', 'price');
   }
   if (hasPrice) {
     return {
@@ -86,7 +86,7 @@ function pricingFromUpdate(input: PricingInput, current: PricingChoice, currency
   const markupGiven = 'markupPercent' in input;
   const basis = parseBasis(input.priceBasis);
   if (hasPrice && (markupGiven || basis)) {
-    failWith('PRICE_CONFLICT', 'Give either a fixed price or a markup (with its basis), not both', 'price');
+    fail('PRICE_CONFLICT', 'Give either a fixed price or a markup (with its basis), not both', 'price');
   }
   if (hasPrice) return pricingFromCreate({ price: input.price! }, currencyCode);
   if (!markupGiven && !basis) return current;
@@ -109,7 +109,7 @@ function optionalText(value: unknown, field: string, max: number): string | null
   if (value === null || value === undefined) return null;
   if (typeof value !== 'string') throw badInput(`${field} must be a string`, field);
   const text = value.trim();
-  if (text.length > max) failWith('TOO_LONG', `${field} must be at most ${max} characters`, field);
+  if (text.length > max) fail('TOO_LONG', `${field} must be at most ${max} characters`, field);
   return text || null;
 }
 
@@ -179,8 +179,7 @@ export async function createListing(
   const titleOverride = optionalText(input.title, 'title', 300);
   const description = optionalText(input.description, 'description', 5000);
   const variantId = typeof input.variantId === 'string' ? input.variantId.trim() : '';
-  if (!variantId || variantId.length > 80)
-    failWith('VARIANT_NOT_FOUND', 'No such product variant', 'variantId');
+  if (!variantId || variantId.length > 80) fail('VARIANT_NOT_FOUND', 'No such product variant', 'variantId');
   const svc = ctx.kernel.serviceDb;
   const listable = async () => {
     const variant = (await loadVariants(ctx.em, svc, [variantId])).get(variantId);
@@ -192,16 +191,16 @@ export async function createListing(
   // connection been accepted) a moment ago, its event not yet applied here.
   if (!found.ok && (await ctx.kernel.settle())) found = await listable();
   const { variant, sellable } = found;
-  if (!variant) return failWith('VARIANT_NOT_FOUND', 'No such product variant', 'variantId');
+  if (!variant) return fail('VARIANT_NOT_FOUND', 'No such product variant', 'variantId');
   if (!sellable) {
-    failWith(
+    fail(
       'BRAND_NOT_CONNECTED',
       "You need an active connection with SELL_PRODUCTS to this variant's brand",
       'variantId',
     );
   }
   if (variant.status !== 'ACTIVE') {
-    failWith(
+    fail(
       'VARIANT_INACTIVE',
       `The product is ${variant.status}, only ACTIVE products can be listed`,
       'variantId',
@@ -234,10 +233,10 @@ export async function createListing(
         pricingFacts(facts, variantId, sf.currencyCode),
       );
       if (!price.ok)
-        return failWith(price.code, price.message, rule.pricingMode === 'FIXED' ? 'price' : 'markupPercent');
+        return fail(price.code, price.message, rule.pricingMode === 'FIXED' ? 'price' : 'markupPercent');
       const activeKey = `${sf.id}|${variantId}`;
       if (await tx.em.count(Listing, { activeKey })) {
-        failWith('ALREADY_LISTED', 'This variant is already listed on this storefront', 'variantId');
+        fail('ALREADY_LISTED', 'This variant is already listed on this storefront', 'variantId');
       }
       const now = new Date();
       const l = tx.em.create(Listing, {
@@ -275,7 +274,7 @@ export async function createListing(
     return view;
   } catch (err) {
     if (isDuplicateKey(err)) {
-      return failWith('ALREADY_LISTED', 'This variant is already listed on this storefront', 'variantId');
+      return fail('ALREADY_LISTED', 'This variant is already listed on this storefront', 'variantId');
     }
     throw err;
   }
@@ -313,7 +312,7 @@ export async function updateListing(
       pricingFacts(facts, l.variantId, sf.currencyCode),
     );
     if (!price.ok)
-      return failWith(price.code, price.message, rule.pricingMode === 'FIXED' ? 'price' : 'markupPercent');
+      return fail(price.code, price.message, rule.pricingMode === 'FIXED' ? 'price' : 'markupPercent');
     if ('title' in input) l.titleOverride = optionalText(input.title, 'title', 300);
     if ('description' in input) l.description = optionalText(input.description, 'description', 5000);
     Object.assign(l, rule);

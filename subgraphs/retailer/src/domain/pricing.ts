@@ -1,5 +1,7 @@
-import { badInput, failWith, fromMinorUnits, type Money, toMinorUnits } from '@tradegraph/shared';
+import { AppError, badInput, fromMinorUnits, type Money, toMinorUnits } from '@tradegraph/shared';
 import type { PriceBasis, PricingMode } from '../entities/index.ts';
+import type { RetailerErrorCode } from '../generated/resolvers.ts';
+import { fail } from './errors.ts';
 
 /**
  * Listing prices, in integer minor units of the storefront currency.
@@ -35,7 +37,7 @@ export function parseMarkupPercent(value: unknown, field = 'markupPercent'): num
   const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
   const m = /^(-?)(\d{1,4})(?:\.(\d{1,2}))?$/.exec(text);
   if (!m) {
-    return failWith(
+    return fail(
       'INVALID_MARKUP',
       'markupPercent must be a decimal with at most two decimal places, e.g. "25" or "12.5"',
       field,
@@ -43,7 +45,7 @@ export function parseMarkupPercent(value: unknown, field = 'markupPercent'): num
   }
   const bp = (Number(m[2]) * 100 + Number((m[3] ?? '').padEnd(2, '0'))) * (m[1] ? -1 : 1);
   if (bp < MIN_MARKUP_BP || bp > MAX_MARKUP_BP) {
-    failWith('INVALID_MARKUP', 'markupPercent must be between -99.99 and 1000', field);
+    fail('INVALID_MARKUP', 'markupPercent must be between -99.99 and 1000', field);
   }
   return bp;
 }
@@ -61,7 +63,7 @@ export function parseFixedPrice(price: Money, currencyCode: string, field = 'pri
     throw badInput('price needs amount and currencyCode', field);
   }
   if (price.currencyCode !== currencyCode) {
-    failWith(
+    fail(
       'CURRENCY_MISMATCH',
       `The price must be in the storefront currency ${currencyCode}, not ${price.currencyCode}`,
       field,
@@ -71,10 +73,12 @@ export function parseFixedPrice(price: Money, currencyCode: string, field = 'pri
   try {
     minor = toMinorUnits(price, field);
   } catch (err) {
-    return failWith('INVALID_PRICE', (err as Error).message, field);
+    // toMinorUnits refuses a malformed amount or too many decimals with BAD_USER_INPUT
+    if (!(err instanceof AppError)) throw err;
+    return fail('INVALID_MONEY', err.message, field);
   }
-  if (minor <= 0n) failWith('INVALID_PRICE', 'The price must be greater than zero', field);
-  if (minor > BigInt(MAX_PRICE_MINOR)) failWith('INVALID_PRICE', 'The price is too large', field);
+  if (minor <= 0n) fail('INVALID_PRICE', 'The price must be greater than zero', field);
+  if (minor > BigInt(MAX_PRICE_MINOR)) fail('INVALID_PRICE', 'The price is too large', field);
   return Number(minor);
 }
 
@@ -99,7 +103,9 @@ export interface PricingFacts {
   lowestWholesaleMinor: number | null;
 }
 
-export type PriceResult = { ok: true; priceMinor: number } | { ok: false; code: string; message: string };
+export type PriceResult =
+  | { ok: true; priceMinor: number }
+  | { ok: false; code: RetailerErrorCode; message: string };
 
 export function computePrice(
   rule: PricingRule,

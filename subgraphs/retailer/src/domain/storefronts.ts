@@ -1,7 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import {
   badInput,
-  failWith,
   forkEm,
   isDuplicateKey,
   newId,
@@ -17,6 +16,7 @@ import {
 import { Storefront } from '../entities/index.ts';
 import type { RetailerContext } from '../services.ts';
 import type { StorefrontView } from './directory.ts';
+import { fail } from './errors.ts';
 import { republishListings, storefrontChanged } from './events.ts';
 import { isOwner } from './ownership.ts';
 import { markupPercentOf, parseMarkupPercent } from './pricing.ts';
@@ -49,20 +49,20 @@ const OWN_STOREFRONTS: UnitSpec = { permission: 'storefronts:write', tenant: 'ow
 export function normaliseSlug(value: unknown, field = 'slug'): string {
   const slug = typeof value === 'string' ? value.trim().toLowerCase() : '';
   if (!SLUG.test(slug) || slug.includes('--')) {
-    failWith(
+    fail(
       'INVALID_SLUG',
       'The slug must be 3-64 characters: lower-case letters, digits and single hyphens, not at either end',
       field,
     );
   }
-  if (RESERVED_SLUGS.has(slug)) failWith('SLUG_RESERVED', `"${slug}" is reserved`, field);
+  if (RESERVED_SLUGS.has(slug)) fail('SLUG_RESERVED', `"${slug}" is reserved`, field);
   return slug;
 }
 
 function normaliseName(value: unknown, field = 'name'): string {
   const name = typeof value === 'string' ? value.trim() : '';
-  if (!name) failWith('REQUIRED', 'The name is required', field);
-  if (name.length > 120) failWith('TOO_LONG', 'The name must be at most 120 characters', field);
+  if (!name) fail('REQUIRED', 'The name is required', field);
+  if (name.length > 120) fail('TOO_LONG', 'The name must be at most 120 characters', field);
   return name;
 }
 
@@ -70,14 +70,14 @@ function normaliseDescription(value: unknown, field = 'description'): string | n
   if (value === null || value === undefined) return null;
   if (typeof value !== 'string') throw badInput('description must be a string', field);
   const text = value.trim();
-  if (text.length > 5000) failWith('TOO_LONG', 'The description must be at most 5000 characters', field);
+  if (text.length > 5000) fail('TOO_LONG', 'The description must be at most 5000 characters', field);
   return text || null;
 }
 
 export function normaliseCurrency(value: unknown, field = 'currencyCode'): string {
   const code = typeof value === 'string' ? value.trim().toUpperCase() : '';
   if (!/^[A-Z]{3}$/.test(code) || !CURRENCIES.has(code)) {
-    failWith('INVALID_CURRENCY', 'currencyCode must be an ISO 4217 currency code such as "EUR"', field);
+    fail('INVALID_CURRENCY', 'currencyCode must be an ISO 4217 currency code such as "EUR"', field);
   }
   return code;
 }
@@ -105,8 +105,7 @@ async function slugTaken(ctx: RetailerContext, slug: string, exceptId?: string):
   return !!row && row.storefront_id !== exceptId;
 }
 
-const slugTakenError = () =>
-  failWith('SLUG_TAKEN', 'This slug is already used by another storefront', 'slug');
+const slugTakenError = () => fail('SLUG_TAKEN', 'This slug is already used by another storefront', 'slug');
 
 export async function createStorefront(
   ctx: RetailerContext,

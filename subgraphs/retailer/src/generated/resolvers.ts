@@ -30,17 +30,23 @@ export type Scalars = {
   _FieldSet: { input: string; output: string; }
 };
 
+/** Adds a listing to a cart, or more of it to its line. */
 export type AddCartLineInput = {
+  /** The cart (NOT_FOUND error when unknown, expired or another customer's). */
   cartId: Scalars['ID']['input'];
+  /** A purchasable, in-stock listing of the cart's storefront. */
   listingId: Scalars['ID']['input'];
   /** 1-999; added to the quantity already in the cart. */
   quantity: Scalars['Int']['input'];
 };
 
+/** Result of addCartLine. */
 export type AddCartLinePayload = {
   __typename?: 'AddCartLinePayload';
+  /** The cart after the change; null when userErrors is not empty. */
   cart?: Maybe<Cart>;
-  userErrors: Array<UserError>;
+  /** Why nothing changed; empty on success. */
+  userErrors: Array<RetailerUserError>;
 };
 
 /** A postal address. */
@@ -68,20 +74,28 @@ export type AddressInput = {
  */
 export type Cart = {
   __typename?: 'Cart';
+  /** When the cart was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** When the cart expires unless changed before (each change moves it forward). */
   expiresAt: Scalars['DateTime']['output'];
+  /** Opaque id (crt_…); for a guest cart, the only key to it. */
   id: Scalars['ID']['output'];
   /** Number of items (sum of quantities) of the lines still for sale. */
   itemCount: Scalars['Int']['output'];
+  /** The cart's lines, oldest first (also those no longer purchasable). */
   lines: Array<CartLine>;
+  /** The storefront the cart buys from. */
   storefront: Storefront;
   /** Sum of the line totals at the listings' current prices (lines no longer for sale count nothing). */
   subtotal: Money;
+  /** When a line was last added, changed or removed. */
   updatedAt: Scalars['DateTime']['output'];
 };
 
+/** One listing in a cart, with its quantity. */
 export type CartLine = {
   __typename?: 'CartLine';
+  /** Opaque id (cln_…), unique within the cart. */
   id: Scalars['ID']['output'];
   /** Current price × quantity; null when the line is not purchasable. */
   lineTotal?: Maybe<Money>;
@@ -89,17 +103,23 @@ export type CartLine = {
   listing?: Maybe<Listing>;
   /** The listing can still be bought. */
   purchasable: Scalars['Boolean']['output'];
+  /** Number of items, 1-999. */
   quantity: Scalars['Int']['output'];
 };
 
+/** A new empty cart; a signed-in customer's cart is theirs alone, an anonymous one a guest cart. */
 export type CreateCartInput = {
+  /** Slug of a published storefront (STOREFRONT_NOT_FOUND otherwise). */
   storefrontSlug: Scalars['String']['input'];
 };
 
+/** Result of createCart. */
 export type CreateCartPayload = {
   __typename?: 'CreateCartPayload';
+  /** The cart after the change; null when userErrors is not empty. */
   cart?: Maybe<Cart>;
-  userErrors: Array<UserError>;
+  /** Why nothing changed; empty on success. */
+  userErrors: Array<RetailerUserError>;
 };
 
 /**
@@ -108,34 +128,52 @@ export type CreateCartPayload = {
  * markup over `priceBasis`).
  */
 export type CreateListingInput = {
+  /** Up to 5000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** Markup over `priceBasis`, -99.99 to 1000; absent: the storefront default. */
   markupPercent?: InputMaybe<Scalars['Percent']['input']>;
+  /** Fixed price, in the storefront currency (CURRENCY_MISMATCH otherwise). */
   price?: InputMaybe<MoneyInput>;
+  /** What the markup applies to (default MSRP). */
   priceBasis?: InputMaybe<ListingPriceBasis>;
+  /** One of the acting retailer's storefronts. */
   storefrontId: Scalars['ID']['input'];
+  /** The retailer's title (up to 300 characters); absent: product name and option values. */
   title?: InputMaybe<Scalars['String']['input']>;
+  /** The catalog's variant id; its product must be ACTIVE and its brand connected with SELL_PRODUCTS. */
   variantId: Scalars['ID']['input'];
 };
 
+/** Result of createListing. */
 export type CreateListingPayload = {
   __typename?: 'CreateListingPayload';
+  /** The listing as saved; null when userErrors is not empty. */
   listing?: Maybe<Listing>;
-  userErrors: Array<UserError>;
+  /** Why nothing changed; empty on success. */
+  userErrors: Array<RetailerUserError>;
 };
 
+/** A new storefront of the acting retailer (storefronts:write); it starts unpublished. */
 export type CreateStorefrontInput = {
+  /** ISO 4217 code every listing is priced in; cannot change later. */
   currencyCode: Scalars['String']['input'];
   /** Percent over MSRP for listings without their own pricing (default 0). */
   defaultMarkupPercent?: InputMaybe<Scalars['Percent']['input']>;
+  /** Up to 5000 characters. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** Display name, 1-120 characters. */
   name: Scalars['String']['input'];
+  /** 3-64 lower-case letters, digits and single hyphens; unique across all storefronts (SLUG_TAKEN). */
   slug: Scalars['String']['input'];
 };
 
+/** Result of createStorefront. */
 export type CreateStorefrontPayload = {
   __typename?: 'CreateStorefrontPayload';
+  /** The storefront as saved; null when userErrors is not empty. */
   storefront?: Maybe<Storefront>;
-  userErrors: Array<UserError>;
+  /** Why nothing changed; empty on success. */
+  userErrors: Array<RetailerUserError>;
 };
 
 /** A brand variant a retailer sells on one storefront, at the retailer's price. */
@@ -143,9 +181,13 @@ export type Listing = {
   __typename?: 'Listing';
   /** Some supplier has stock of the variant. */
   available: Scalars['Boolean']['output'];
+  /** The organisation id of the variant's brand. */
   brandId: Scalars['ID']['output'];
+  /** When the listing was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** The retailer's description; null when none. */
   description?: Maybe<Scalars['String']['output']>;
+  /** Opaque id (lst_…). */
   id: Scalars['ID']['output'];
   /** Current price in the storefront currency. */
   price: Money;
@@ -153,9 +195,11 @@ export type Listing = {
   pricing?: Maybe<ListingPricing>;
   /** The retailer only (null for others). */
   status?: Maybe<ListingStatus>;
+  /** The storefront the listing is on. */
   storefront: Storefront;
   /** The retailer's title, or the product name and the variant's option values. */
   title: Scalars['String']['output'];
+  /** When the listing was last changed by the retailer or re-priced. */
   updatedAt: Scalars['DateTime']['output'];
   /**
    * The brand's variant this listing sells (owned by the catalog subgraph). Null, with the rest of
@@ -168,26 +212,37 @@ export type Listing = {
   visible?: Maybe<Scalars['Boolean']['output']>;
 };
 
+/** A page of a storefront's listings. */
 export type ListingConnection = {
   __typename?: 'ListingConnection';
+  /** The listings of the page with their cursors. */
   edges: Array<ListingEdge>;
+  /** The listings of the page. */
   nodes: Array<Listing>;
+  /** Whether there are more, and the cursor to continue from. */
   pageInfo: PageInfo;
+  /** Number of listings matching the filter over all pages. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One listing of a page, with its cursor. */
 export type ListingEdge = {
   __typename?: 'ListingEdge';
+  /** Pass as `after` to get the listings after this one. */
   cursor: Scalars['String']['output'];
+  /** The listing. */
   node: Listing;
 };
 
+/** Narrows a storefront's listings; every given condition must hold. */
 export type ListingFilter = {
   /** true: only in stock; false: only out of stock. */
   available?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Only listings of this brand (organisation id). */
   brandId?: InputMaybe<Scalars['ID']['input']>;
   /** The retailer only: also listings shoppers cannot see (brand not sellable, product inactive, no price). */
   includeHidden?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Inclusive upper bound in the storefront currency. */
   priceMax?: InputMaybe<Scalars['Decimal']['input']>;
   /** Inclusive bounds in the storefront currency, e.g. "10.00". */
   priceMin?: InputMaybe<Scalars['Decimal']['input']>;
@@ -195,16 +250,21 @@ export type ListingFilter = {
   search?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** What a markup is applied to. */
 export type ListingPriceBasis =
+  /** The brand's manufacturer's suggested retail price (must be in the storefront currency). */
   | 'MSRP'
+  /** The lowest active supplier offer for the variant in the storefront currency. */
   | 'WHOLESALE';
 
+/** How a listing is priced (the retailer only). */
 export type ListingPricing = {
   __typename?: 'ListingPricing';
-  /** For MARKUP. */
+  /** For MARKUP: the price the markup applies to; null for FIXED. */
   basis?: Maybe<ListingPriceBasis>;
   /** For MARKUP: the listing's own markup; null when it follows the storefront default. */
   markupPercent?: Maybe<Scalars['Percent']['output']>;
+  /** Fixed price or markup. */
   mode: ListingPricingMode;
   /** For MARKUP: true when it follows the storefront default markup. */
   usesStorefrontDefault: Scalars['Boolean']['output'];
@@ -212,17 +272,27 @@ export type ListingPricing = {
 
 /** FIXED: the retailer's price; MARKUP: a percentage over MSRP or over the lowest wholesale offer. */
 export type ListingPricingMode =
+  /** The retailer's own price in the storefront currency. */
   | 'FIXED'
+  /** A percentage over a basis price (MSRP or the lowest wholesale offer), re-computed when the basis changes. */
   | 'MARKUP';
 
+/** Order of a storefront's listings (ties broken by id). */
 export type ListingSort =
+  /** Most recently created first. */
   | 'NEWEST'
+  /** Cheapest first. */
   | 'PRICE_ASC'
+  /** Most expensive first. */
   | 'PRICE_DESC'
+  /** By title, A to Z. */
   | 'TITLE';
 
+/** Whether a listing is still on its storefront. */
 export type ListingStatus =
+  /** On the storefront (shoppers see it when it is also visible). */
   | 'ACTIVE'
+  /** Removed by the retailer; kept for carts and history, never shown to shoppers. */
   | 'REMOVED';
 
 /** An amount of money: a decimal string and an ISO 4217 currency code. */
@@ -242,78 +312,103 @@ export type MoneyInput = {
   currencyCode: Scalars['String']['input'];
 };
 
+/** Writes of the retailer subgraph: all need a retailer member or API key with storefronts:write. */
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Adds a listing to a cart. */
   addCartLine: AddCartLinePayload;
+  /** Creates an empty cart on a published storefront. */
   createCart: CreateCartPayload;
+  /** Lists a brand variant on a storefront. */
   createListing: CreateListingPayload;
+  /** Creates an unpublished storefront. */
   createStorefront: CreateStorefrontPayload;
+  /** Publishes a storefront to shoppers. */
   publishStorefront: PublishStorefrontPayload;
+  /** Removes a line from a cart. */
   removeCartLine: RemoveCartLinePayload;
+  /** Removes a listing from its storefront. */
   removeListing: RemoveListingPayload;
+  /** Hides a storefront from shoppers. */
   unpublishStorefront: UnpublishStorefrontPayload;
+  /** Changes a line's quantity (0 removes it). */
   updateCartLine: UpdateCartLinePayload;
+  /** Changes a listing's price rule, title or description. */
   updateListing: UpdateListingPayload;
+  /** Changes a storefront's name, slug, description or default markup. */
   updateStorefront: UpdateStorefrontPayload;
 };
 
 
+/** Writes of the retailer subgraph: all need a retailer member or API key with storefronts:write. */
 export type MutationAddCartLineArgs = {
   input: AddCartLineInput;
 };
 
 
+/** Writes of the retailer subgraph: all need a retailer member or API key with storefronts:write. */
 export type MutationCreateCartArgs = {
   input: CreateCartInput;
 };
 
 
+/** Writes of the retailer subgraph: all need a retailer member or API key with storefronts:write. */
 export type MutationCreateListingArgs = {
   input: CreateListingInput;
 };
 
 
+/** Writes of the retailer subgraph: all need a retailer member or API key with storefronts:write. */
 export type MutationCreateStorefrontArgs = {
   input: CreateStorefrontInput;
 };
 
 
+/** Writes of the retailer subgraph: all need a retailer member or API key with storefronts:write. */
 export type MutationPublishStorefrontArgs = {
   input: PublishStorefrontInput;
 };
 
 
+/** Writes of the retailer subgraph: all need a retailer member or API key with storefronts:write. */
 export type MutationRemoveCartLineArgs = {
   input: RemoveCartLineInput;
 };
 
 
+/** Writes of the retailer subgraph: all need a retailer member or API key with storefronts:write. */
 export type MutationRemoveListingArgs = {
   input: RemoveListingInput;
 };
 
 
+/** Writes of the retailer subgraph: all need a retailer member or API key with storefronts:write. */
 export type MutationUnpublishStorefrontArgs = {
   input: UnpublishStorefrontInput;
 };
 
 
+/** Writes of the retailer subgraph: all need a retailer member or API key with storefronts:write. */
 export type MutationUpdateCartLineArgs = {
   input: UpdateCartLineInput;
 };
 
 
+/** Writes of the retailer subgraph: all need a retailer member or API key with storefronts:write. */
 export type MutationUpdateListingArgs = {
   input: UpdateListingInput;
 };
 
 
+/** Writes of the retailer subgraph: all need a retailer member or API key with storefronts:write. */
 export type MutationUpdateStorefrontArgs = {
   input: UpdateStorefrontInput;
 };
 
+/** An organisation (profile in the identity subgraph); the retailer subgraph adds a retailer's storefronts. */
 export type Organization = {
   __typename?: 'Organization';
+  /** The organisation's id, as the identity subgraph gives it. */
   id: Scalars['ID']['output'];
   /** Published storefronts for anyone; all of them (drafts too) for the organisation itself. */
   storefronts: Array<Storefront>;
@@ -332,21 +427,29 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
+/** A brand's product variant (owned by the catalog subgraph); a listing names the one it sells. */
 export type ProductVariant = {
   __typename?: 'ProductVariant';
+  /** The variant's id, as the catalog subgraph gives it. */
   id: Scalars['ID']['output'];
 };
 
+/** Makes a storefront and its visible listings public. */
 export type PublishStorefrontInput = {
+  /** The acting retailer's storefront. */
   id: Scalars['ID']['input'];
 };
 
+/** Result of publishStorefront. */
 export type PublishStorefrontPayload = {
   __typename?: 'PublishStorefrontPayload';
+  /** The storefront as saved; null when userErrors is not empty. */
   storefront?: Maybe<Storefront>;
-  userErrors: Array<UserError>;
+  /** Why nothing changed; empty on success. */
+  userErrors: Array<RetailerUserError>;
 };
 
+/** Reads of the retailer subgraph. */
 export type Query = {
   __typename?: 'Query';
   /** A cart by id; null when unknown, expired, or a signed-in customer's cart of someone else. */
@@ -360,64 +463,162 @@ export type Query = {
 };
 
 
+/** Reads of the retailer subgraph. */
 export type QueryCartArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Reads of the retailer subgraph. */
 export type QueryListingArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/** Reads of the retailer subgraph. */
 export type QueryMyStorefrontsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
+/** Reads of the retailer subgraph. */
 export type QueryStorefrontArgs = {
   slug: Scalars['String']['input'];
 };
 
+/** Removes one line from a cart. */
 export type RemoveCartLineInput = {
+  /** The cart (NOT_FOUND error when unknown, expired or another customer's). */
   cartId: Scalars['ID']['input'];
+  /** A line of that cart. */
   lineId: Scalars['ID']['input'];
 };
 
+/** Result of removeCartLine. */
 export type RemoveCartLinePayload = {
   __typename?: 'RemoveCartLinePayload';
+  /** The cart after the change; null when userErrors is not empty. */
   cart?: Maybe<Cart>;
-  userErrors: Array<UserError>;
+  /** Why nothing changed; empty on success. */
+  userErrors: Array<RetailerUserError>;
 };
 
+/** Takes a listing off its storefront (status REMOVED); cart lines of it stop being purchasable. */
 export type RemoveListingInput = {
+  /** The acting retailer's active listing. */
   id: Scalars['ID']['input'];
 };
 
+/** Result of removeListing. */
 export type RemoveListingPayload = {
   __typename?: 'RemoveListingPayload';
+  /** The listing as saved; null when userErrors is not empty. */
   listing?: Maybe<Listing>;
-  userErrors: Array<UserError>;
+  /** Why nothing changed; empty on success. */
+  userErrors: Array<RetailerUserError>;
+};
+
+/**
+ * Why a retailer mutation did not do what was asked: every code a retailer
+ * payload's `userErrors` can carry. Codes shared with other subgraphs keep the
+ * same name and meaning there (REQUIRED, TOO_LONG, SLUG_TAKEN, VARIANT_NOT_FOUND,
+ * OUT_OF_STOCK, CURRENCY_MISMATCH, INVALID_MONEY). None is temporary except where
+ * said: they need a changed input or state. Unknown or foreign ids given as a
+ * mutation's own `id` are a NOT_FOUND GraphQL error, not a user error.
+ */
+export type RetailerErrorCode =
+  /** The variant already has an active listing on this storefront. */
+  | 'ALREADY_LISTED'
+  /** The retailer has no ACTIVE partner connection with SELL_PRODUCTS scope to the variant's brand. */
+  | 'BRAND_NOT_CONNECTED'
+  /** The cart already holds 100 different items. */
+  | 'CART_FULL'
+  /** A price is in another currency than the storefront's, or the MSRP a markup is based on is. */
+  | 'CURRENCY_MISMATCH'
+  /** currencyCode is not an ISO 4217 currency code. */
+  | 'INVALID_CURRENCY'
+  /** markupPercent is not a decimal with at most two decimals between -99.99 and 1000. */
+  | 'INVALID_MARKUP'
+  /** The money value is malformed: not a decimal, or more decimals than the currency has. */
+  | 'INVALID_MONEY'
+  /** The price (given or computed from a markup) is not greater than zero, or is too large. */
+  | 'INVALID_PRICE'
+  /** The quantity is outside 1-999 (0-999 when updating a line), or the line would exceed 999. */
+  | 'INVALID_QUANTITY'
+  /** The slug is not 3-64 characters of lower-case letters, digits and single hyphens (not at either end). */
+  | 'INVALID_SLUG'
+  /** The cart has no line with this id. */
+  | 'LINE_NOT_FOUND'
+  /** The listing is unknown, removed, or on another storefront than the cart's. */
+  | 'LISTING_NOT_FOUND'
+  /** The listing cannot be bought now (storefront unpublished, brand not sellable, product inactive or no price). */
+  | 'LISTING_UNAVAILABLE'
+  /** A markup over MSRP was asked for but the brand has set no MSRP for the variant. */
+  | 'MSRP_UNAVAILABLE'
+  /** A markup over the wholesale price was asked for but no supplier offers the variant in the storefront currency. */
+  | 'NO_WHOLESALE_PRICE'
+  /** No supplier has stock of the listing's variant. */
+  | 'OUT_OF_STOCK'
+  /** Both a fixed price and a markup (or price basis) were given; give one of them. */
+  | 'PRICE_CONFLICT'
+  /** A required text (a storefront name) is empty. */
+  | 'REQUIRED'
+  /** The slug is reserved for the platform (admin, api, www, graphql, static, assets, checkout, cart, login). */
+  | 'SLUG_RESERVED'
+  /** Another storefront (of any retailer) already uses the slug. */
+  | 'SLUG_TAKEN'
+  /** The storefront is unknown, or not published (carts are only created on published storefronts). */
+  | 'STOREFRONT_NOT_FOUND'
+  /** A text is longer than allowed (name 120, title 300, description 5000 characters). */
+  | 'TOO_LONG'
+  /** The variant's product is not ACTIVE in the brand's catalog (draft, archived or removed). */
+  | 'VARIANT_INACTIVE'
+  /**
+   * The variant id names no product variant this retailer knows. Right after the brand
+   * publishes, the retailer waits once for the catalog's event before answering this.
+   */
+  | 'VARIANT_NOT_FOUND';
+
+/** An expected failure of a retailer mutation: what went wrong and on which input field. */
+export type RetailerUserError = {
+  __typename?: 'RetailerUserError';
+  /** Stable machine-readable reason. */
+  code: RetailerErrorCode;
+  /** Path of the input field at fault below `input`, e.g. ["markupPercent"]; null when not about one field. */
+  field?: Maybe<Array<Scalars['String']['output']>>;
+  /** Human-readable explanation, in English; may change, so switch on `code`. */
+  message: Scalars['String']['output'];
 };
 
 /** A retailer's shop: a slug, a currency and the listings it sells. */
 export type Storefront = {
   __typename?: 'Storefront';
+  /** When the storefront was created. */
   createdAt: Scalars['DateTime']['output'];
   /** ISO 4217 currency every listing of the storefront is priced in. */
   currencyCode: Scalars['String']['output'];
   /** Markup over MSRP (percent) for listings without their own pricing. */
   defaultMarkupPercent: Scalars['Percent']['output'];
+  /** The retailer's description of the shop; null when none. */
   description?: Maybe<Scalars['String']['output']>;
+  /** Opaque id (sfr_…). */
   id: Scalars['ID']['output'];
+  /**
+   * The storefront's listings: for shoppers those they can buy or see now, for the
+   * retailer (with `filter.includeHidden`) also hidden ones. BAD_USER_INPUT for a
+   * malformed cursor, a search over 100 characters or `first` outside 0-100.
+   */
   listings: ListingConnection;
+  /** Display name, 1-120 characters. */
   name: Scalars['String']['output'];
+  /** Shoppers can see the storefront; unpublished (draft) storefronts only their retailer sees. */
   published: Scalars['Boolean']['output'];
   /** The retailer that runs the storefront. */
   retailer: Organization;
   /** Globally unique, lower-case; the storefront's address. */
   slug: Scalars['String']['output'];
+  /** When the storefront was last changed. */
   updatedAt: Scalars['DateTime']['output'];
 };
 
@@ -430,41 +631,60 @@ export type StorefrontListingsArgs = {
   sort?: InputMaybe<ListingSort>;
 };
 
+/** A page of storefronts, oldest first. */
 export type StorefrontConnection = {
   __typename?: 'StorefrontConnection';
+  /** The storefronts of the page with their cursors. */
   edges: Array<StorefrontEdge>;
+  /** The storefronts of the page. */
   nodes: Array<Storefront>;
+  /** Whether there are more, and the cursor to continue from. */
   pageInfo: PageInfo;
+  /** Number of the retailer's storefronts over all pages. */
   totalCount: Scalars['Int']['output'];
 };
 
+/** One storefront of a page, with its cursor. */
 export type StorefrontEdge = {
   __typename?: 'StorefrontEdge';
+  /** Pass as `after` to get the storefronts after this one. */
   cursor: Scalars['String']['output'];
+  /** The storefront. */
   node: Storefront;
 };
 
+/** Hides a storefront from shoppers again (its carts can no longer add lines). */
 export type UnpublishStorefrontInput = {
+  /** The acting retailer's storefront. */
   id: Scalars['ID']['input'];
 };
 
+/** Result of unpublishStorefront. */
 export type UnpublishStorefrontPayload = {
   __typename?: 'UnpublishStorefrontPayload';
+  /** The storefront as saved; null when userErrors is not empty. */
   storefront?: Maybe<Storefront>;
-  userErrors: Array<UserError>;
+  /** Why nothing changed; empty on success. */
+  userErrors: Array<RetailerUserError>;
 };
 
+/** Sets the quantity of one line of a cart. */
 export type UpdateCartLineInput = {
+  /** The cart (NOT_FOUND error when unknown, expired or another customer's). */
   cartId: Scalars['ID']['input'];
+  /** A line of that cart. */
   lineId: Scalars['ID']['input'];
   /** 0-999; 0 removes the line. */
   quantity: Scalars['Int']['input'];
 };
 
+/** Result of updateCartLine. */
 export type UpdateCartLinePayload = {
   __typename?: 'UpdateCartLinePayload';
+  /** The cart after the change; null when userErrors is not empty. */
   cart?: Maybe<Cart>;
-  userErrors: Array<UserError>;
+  /** Why nothing changed; empty on success. */
+  userErrors: Array<RetailerUserError>;
 };
 
 /**
@@ -473,33 +693,50 @@ export type UpdateCartLinePayload = {
  * storefront default; `title: null` returns to the product's title.
  */
 export type UpdateListingInput = {
+  /** New description (up to 5000 characters); null clears it. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** The acting retailer's active listing. */
   id: Scalars['ID']['input'];
+  /** New markup (-99.99 to 1000); null returns to the storefront default. */
   markupPercent?: InputMaybe<Scalars['Percent']['input']>;
+  /** New fixed price in the storefront currency. */
   price?: InputMaybe<MoneyInput>;
+  /** New basis of the markup. */
   priceBasis?: InputMaybe<ListingPriceBasis>;
+  /** New title (up to 300 characters); null returns to the product's title. */
   title?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Result of updateListing. */
 export type UpdateListingPayload = {
   __typename?: 'UpdateListingPayload';
+  /** The listing as saved; null when userErrors is not empty. */
   listing?: Maybe<Listing>;
-  userErrors: Array<UserError>;
+  /** Why nothing changed; empty on success. */
+  userErrors: Array<RetailerUserError>;
 };
 
+/** Changes to one of the acting retailer's storefronts; absent fields keep their value. */
 export type UpdateStorefrontInput = {
   /** Changing it re-prices every listing that follows the default. */
   defaultMarkupPercent?: InputMaybe<Scalars['Percent']['input']>;
+  /** New description (up to 5000 characters); null clears it. */
   description?: InputMaybe<Scalars['String']['input']>;
+  /** The storefront (NOT_FOUND error if it is not the acting retailer's). */
   id: Scalars['ID']['input'];
+  /** New display name, 1-120 characters. */
   name?: InputMaybe<Scalars['String']['input']>;
+  /** New slug (same rules as on create); the old one stops resolving. */
   slug?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** Result of updateStorefront. */
 export type UpdateStorefrontPayload = {
   __typename?: 'UpdateStorefrontPayload';
+  /** The storefront as saved; null when userErrors is not empty. */
   storefront?: Maybe<Storefront>;
-  userErrors: Array<UserError>;
+  /** Why nothing changed; empty on success. */
+  userErrors: Array<RetailerUserError>;
 };
 
 /** An expected business failure of a mutation: what went wrong, on which input field. */
@@ -654,6 +891,8 @@ export type ResolversTypes = {
   RemoveCartLinePayload: ResolverTypeWrapper<Omit<RemoveCartLinePayload, 'cart'> & { cart?: Maybe<ResolversTypes['Cart']> }>;
   RemoveListingInput: RemoveListingInput;
   RemoveListingPayload: ResolverTypeWrapper<Omit<RemoveListingPayload, 'listing'> & { listing?: Maybe<ResolversTypes['Listing']> }>;
+  RetailerErrorCode: RetailerErrorCode;
+  RetailerUserError: ResolverTypeWrapper<RetailerUserError>;
   Storefront: ResolverTypeWrapper<Omit<Storefront, 'listings' | 'retailer'> & { listings: ResolversTypes['ListingConnection'], retailer: ResolversTypes['Organization'] }>;
   StorefrontConnection: ResolverTypeWrapper<Connection<ResolversTypes['Storefront']>>;
   StorefrontEdge: ResolverTypeWrapper<Omit<StorefrontEdge, 'node'> & { node: ResolversTypes['Storefront'] }>;
@@ -706,6 +945,7 @@ export type ResolversParentTypes = {
   RemoveCartLinePayload: Omit<RemoveCartLinePayload, 'cart'> & { cart?: Maybe<ResolversParentTypes['Cart']> };
   RemoveListingInput: RemoveListingInput;
   RemoveListingPayload: Omit<RemoveListingPayload, 'listing'> & { listing?: Maybe<ResolversParentTypes['Listing']> };
+  RetailerUserError: RetailerUserError;
   Storefront: Omit<Storefront, 'listings' | 'retailer'> & { listings: ResolversParentTypes['ListingConnection'], retailer: ResolversParentTypes['Organization'] } | FederationReferenceTypes['Storefront'];
   StorefrontConnection: Connection<ResolversTypes['Storefront']>;
   StorefrontEdge: Omit<StorefrontEdge, 'node'> & { node: ResolversParentTypes['Storefront'] };
@@ -756,7 +996,7 @@ export type TagDirectiveResolver<Result, Parent, ContextType = RetailerContext, 
 
 export type AddCartLinePayloadResolvers<ContextType = RetailerContext, ParentType extends ResolversParentTypes['AddCartLinePayload'] = ResolversParentTypes['AddCartLinePayload']> = {
   cart?: Resolver<Maybe<ResolversTypes['Cart']>, ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['RetailerUserError']>, ParentType, ContextType>;
 };
 
 export type CartResolvers<ContextType = RetailerContext, ParentType extends ResolversParentTypes['Cart'] = ResolversParentTypes['Cart']> = {
@@ -780,17 +1020,17 @@ export type CartLineResolvers<ContextType = RetailerContext, ParentType extends 
 
 export type CreateCartPayloadResolvers<ContextType = RetailerContext, ParentType extends ResolversParentTypes['CreateCartPayload'] = ResolversParentTypes['CreateCartPayload']> = {
   cart?: Resolver<Maybe<ResolversTypes['Cart']>, ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['RetailerUserError']>, ParentType, ContextType>;
 };
 
 export type CreateListingPayloadResolvers<ContextType = RetailerContext, ParentType extends ResolversParentTypes['CreateListingPayload'] = ResolversParentTypes['CreateListingPayload']> = {
   listing?: Resolver<Maybe<ResolversTypes['Listing']>, ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['RetailerUserError']>, ParentType, ContextType>;
 };
 
 export type CreateStorefrontPayloadResolvers<ContextType = RetailerContext, ParentType extends ResolversParentTypes['CreateStorefrontPayload'] = ResolversParentTypes['CreateStorefrontPayload']> = {
   storefront?: Resolver<Maybe<ResolversTypes['Storefront']>, ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['RetailerUserError']>, ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -879,7 +1119,7 @@ export type ProductVariantResolvers<ContextType = RetailerContext, ParentType ex
 
 export type PublishStorefrontPayloadResolvers<ContextType = RetailerContext, ParentType extends ResolversParentTypes['PublishStorefrontPayload'] = ResolversParentTypes['PublishStorefrontPayload']> = {
   storefront?: Resolver<Maybe<ResolversTypes['Storefront']>, ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['RetailerUserError']>, ParentType, ContextType>;
 };
 
 export type QueryResolvers<ContextType = RetailerContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
@@ -891,12 +1131,18 @@ export type QueryResolvers<ContextType = RetailerContext, ParentType extends Res
 
 export type RemoveCartLinePayloadResolvers<ContextType = RetailerContext, ParentType extends ResolversParentTypes['RemoveCartLinePayload'] = ResolversParentTypes['RemoveCartLinePayload']> = {
   cart?: Resolver<Maybe<ResolversTypes['Cart']>, ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['RetailerUserError']>, ParentType, ContextType>;
 };
 
 export type RemoveListingPayloadResolvers<ContextType = RetailerContext, ParentType extends ResolversParentTypes['RemoveListingPayload'] = ResolversParentTypes['RemoveListingPayload']> = {
   listing?: Resolver<Maybe<ResolversTypes['Listing']>, ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['RetailerUserError']>, ParentType, ContextType>;
+};
+
+export type RetailerUserErrorResolvers<ContextType = RetailerContext, ParentType extends ResolversParentTypes['RetailerUserError'] = ResolversParentTypes['RetailerUserError']> = {
+  code?: Resolver<ResolversTypes['RetailerErrorCode'], ParentType, ContextType>;
+  field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type StorefrontResolvers<ContextType = RetailerContext, ParentType extends ResolversParentTypes['Storefront'] = ResolversParentTypes['Storefront'], FederationReferenceType extends FederationReferenceTypes['Storefront'] = FederationReferenceTypes['Storefront']> = {
@@ -928,22 +1174,22 @@ export type StorefrontEdgeResolvers<ContextType = RetailerContext, ParentType ex
 
 export type UnpublishStorefrontPayloadResolvers<ContextType = RetailerContext, ParentType extends ResolversParentTypes['UnpublishStorefrontPayload'] = ResolversParentTypes['UnpublishStorefrontPayload']> = {
   storefront?: Resolver<Maybe<ResolversTypes['Storefront']>, ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['RetailerUserError']>, ParentType, ContextType>;
 };
 
 export type UpdateCartLinePayloadResolvers<ContextType = RetailerContext, ParentType extends ResolversParentTypes['UpdateCartLinePayload'] = ResolversParentTypes['UpdateCartLinePayload']> = {
   cart?: Resolver<Maybe<ResolversTypes['Cart']>, ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['RetailerUserError']>, ParentType, ContextType>;
 };
 
 export type UpdateListingPayloadResolvers<ContextType = RetailerContext, ParentType extends ResolversParentTypes['UpdateListingPayload'] = ResolversParentTypes['UpdateListingPayload']> = {
   listing?: Resolver<Maybe<ResolversTypes['Listing']>, ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['RetailerUserError']>, ParentType, ContextType>;
 };
 
 export type UpdateStorefrontPayloadResolvers<ContextType = RetailerContext, ParentType extends ResolversParentTypes['UpdateStorefrontPayload'] = ResolversParentTypes['UpdateStorefrontPayload']> = {
   storefront?: Resolver<Maybe<ResolversTypes['Storefront']>, ParentType, ContextType>;
-  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['RetailerUserError']>, ParentType, ContextType>;
 };
 
 export type UserErrorResolvers<ContextType = RetailerContext, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = {
@@ -975,6 +1221,7 @@ export type PartialResolvers<ContextType = RetailerContext> = {
   Query?: QueryResolvers<ContextType>;
   RemoveCartLinePayload?: RemoveCartLinePayloadResolvers<ContextType>;
   RemoveListingPayload?: RemoveListingPayloadResolvers<ContextType>;
+  RetailerUserError?: RetailerUserErrorResolvers<ContextType>;
   Storefront?: StorefrontResolvers<ContextType>;
   StorefrontConnection?: StorefrontConnectionResolvers<ContextType>;
   StorefrontEdge?: StorefrontEdgeResolvers<ContextType>;

@@ -1,4 +1,3 @@
-import { payload } from '@tradegraph/shared';
 import {
   addCartLine,
   type CartLineView,
@@ -11,6 +10,7 @@ import {
   subtotalMinor,
   updateCartLine,
 } from '../domain/carts.ts';
+import { retailerPayload } from '../domain/errors.ts';
 import { money } from '../domain/pricing.ts';
 import { storefrontLoader } from '../domain/storefronts.ts';
 import type { RetailerContext } from '../services.ts';
@@ -23,13 +23,13 @@ export const cartQueries = {
 
 export const cartMutations = {
   createCart: (_: unknown, { input }: { input: Input<typeof createCart> }, ctx: RetailerContext) =>
-    payload('cart', () => createCart(ctx, input)),
+    retailerPayload('cart', () => createCart(ctx, input)),
   addCartLine: (_: unknown, { input }: { input: Input<typeof addCartLine> }, ctx: RetailerContext) =>
-    payload('cart', () => addCartLine(ctx, input)),
+    retailerPayload('cart', () => addCartLine(ctx, input)),
   updateCartLine: (_: unknown, { input }: { input: Input<typeof updateCartLine> }, ctx: RetailerContext) =>
-    payload('cart', () => updateCartLine(ctx, input)),
+    retailerPayload('cart', () => updateCartLine(ctx, input)),
   removeCartLine: (_: unknown, { input }: { input: Input<typeof removeCartLine> }, ctx: RetailerContext) =>
-    payload('cart', () => removeCartLine(ctx, input)),
+    retailerPayload('cart', () => removeCartLine(ctx, input)),
 };
 
 export const cartTypes = {

@@ -1,5 +1,5 @@
-import { payload } from '@tradegraph/shared';
 import { type ListingView, visibleListing } from '../domain/browse.ts';
+import { retailerPayload } from '../domain/errors.ts';
 import { createListing, removeListing, updateListing } from '../domain/listings.ts';
 import { isOwner } from '../domain/ownership.ts';
 import { markupPercentOf, money } from '../domain/pricing.ts';
@@ -20,11 +20,11 @@ export const listingQueries = {
 
 export const listingMutations = {
   createListing: (_: unknown, { input }: { input: Input<typeof createListing> }, ctx: RetailerContext) =>
-    payload('listing', () => createListing(ctx, input)),
+    retailerPayload('listing', () => createListing(ctx, input)),
   updateListing: (_: unknown, { input }: { input: Input<typeof updateListing> }, ctx: RetailerContext) =>
-    payload('listing', () => updateListing(ctx, input)),
+    retailerPayload('listing', () => updateListing(ctx, input)),
   removeListing: (_: unknown, { input }: { input: { id: string } }, ctx: RetailerContext) =>
-    payload('listing', () => removeListing(ctx, input)),
+    retailerPayload('listing', () => removeListing(ctx, input)),
 };
 
 export const listingTypes = {

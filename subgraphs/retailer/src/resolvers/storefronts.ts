@@ -1,6 +1,6 @@
-import { payload } from '@tradegraph/shared';
 import { type ListingFilter, type ListingSort, storefrontListings } from '../domain/browse.ts';
 import type { StorefrontView } from '../domain/directory.ts';
+import { retailerPayload } from '../domain/errors.ts';
 import { markupPercentOf } from '../domain/pricing.ts';
 import {
   createStorefront,
@@ -26,16 +26,16 @@ export const storefrontMutations = {
     _: unknown,
     { input }: { input: Input<typeof createStorefront> },
     ctx: RetailerContext,
-  ) => payload('storefront', () => createStorefront(ctx, input)),
+  ) => retailerPayload('storefront', () => createStorefront(ctx, input)),
   updateStorefront: (
     _: unknown,
     { input }: { input: Input<typeof updateStorefront> },
     ctx: RetailerContext,
-  ) => payload('storefront', () => updateStorefront(ctx, input)),
+  ) => retailerPayload('storefront', () => updateStorefront(ctx, input)),
   publishStorefront: (_: unknown, { input }: { input: { id: string } }, ctx: RetailerContext) =>
-    payload('storefront', () => setPublished(ctx, input, true)),
+    retailerPayload('storefront', () => setPublished(ctx, input, true)),
   unpublishStorefront: (_: unknown, { input }: { input: { id: string } }, ctx: RetailerContext) =>
-    payload('storefront', () => setPublished(ctx, input, false)),
+    retailerPayload('storefront', () => setPublished(ctx, input, false)),
 };
 
 export const storefrontTypes = {
