@@ -5,5 +5,7 @@
  */
 export * from './catalog.ts';
 export * from './identity.ts';
+export * from './orders.ts';
+export * from './payments.ts';
 export * from './retailer.ts';
 export * from './supplier.ts';

@@ -55,11 +55,62 @@ export interface ReservationChangedPayload {
   expiresAt: string;
 }
 
+/**
+ * The saga's reservation for one fulfilment group is in place: every line is
+ * reserved (reply to `orders.reservation.requested`). Aggregate: the group.
+ */
+export interface FulfillmentReservedPayload {
+  orderId: string;
+  groupId: string;
+  supplierId: string;
+  reservations: { orderLineId: string; reservationId: string; warehouseId: string; quantity: number }[];
+}
+
+/**
+ * The supplier cannot reserve the group (nothing was kept). Aggregate: the group.
+ * `lines` names what was short.
+ */
+export interface FulfillmentRejectedPayload {
+  orderId: string;
+  groupId: string;
+  supplierId: string;
+  reason: 'OUT_OF_STOCK' | 'NOT_OFFERED' | 'NOT_CONNECTED' | 'INVALID';
+  lines: { orderLineId: string; variantId: string; requested: number; available: number }[];
+}
+
+/** Whatever was reserved for the group is released (reply to a release request; idempotent). Aggregate: the group. */
+export interface FulfillmentReleasedPayload {
+  orderId: string;
+  groupId: string;
+  supplierId: string;
+}
+
+/**
+ * A shipment of a fulfilment group changed (whole state): created (label
+ * made), SHIPPED (stock left as SHIPPED movements) or DELIVERED. Aggregate:
+ * the group, so its shipments arrive in order.
+ */
+export interface ShipmentChangedPayload {
+  shipmentId: string;
+  orderId: string;
+  groupId: string;
+  supplierId: string;
+  status: 'CREATED' | 'SHIPPED' | 'DELIVERED';
+  carrier: string;
+  trackingNumber: string;
+  lines: { orderLineId: string; quantity: number }[];
+  at: string;
+}
+
 /** The supplier slice of the event catalogue: type → current version and payload. */
 export interface SupplierEvents {
   'supplier.offer.changed': { version: 1; payload: OfferChangedPayload };
   'supplier.stock.changed': { version: 1; payload: StockChangedPayload };
   'supplier.reservation.changed': { version: 1; payload: ReservationChangedPayload };
+  'supplier.fulfillment.reserved': { version: 1; payload: FulfillmentReservedPayload };
+  'supplier.fulfillment.rejected': { version: 1; payload: FulfillmentRejectedPayload };
+  'supplier.fulfillment.released': { version: 1; payload: FulfillmentReleasedPayload };
+  'supplier.shipment.changed': { version: 1; payload: ShipmentChangedPayload };
 }
 
 declare module '@tradegraph/shared/events/catalogue' {
@@ -70,5 +121,9 @@ export const SUPPLIER_EVENT_VERSIONS: EventVersions<keyof SupplierEvents> = {
   'supplier.offer.changed': 1,
   'supplier.stock.changed': 1,
   'supplier.reservation.changed': 1,
+  'supplier.fulfillment.reserved': 1,
+  'supplier.fulfillment.rejected': 1,
+  'supplier.fulfillment.released': 1,
+  'supplier.shipment.changed': 1,
 };
 registerEventTypes(SUPPLIER_EVENT_VERSIONS);
