@@ -75,6 +75,34 @@ describe('sign-up', () => {
     const p = h.principalOf(res.data?.registerCustomer.accessToken);
     expect(p.kind).toBe('customer');
   });
+
+  it('concurrent sign-ups with one email: exactly one account, the others EMAIL_TAKEN, nothing half-written', async () => {
+    const before = await h.sql(
+      'select (select count(*) from users) u, (select count(*) from organizations) o',
+    );
+    const results = await Promise.all(
+      [1, 2, 3, 4].map((n) =>
+        h.call(`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken userErrors { code field } } }`, {
+          i: {
+            email: 'race@example.test',
+            password: 'correct horse battery',
+            name: `Racer ${n}`,
+            organization: { name: `Race ${n}`, kind: 'BRAND' },
+          },
+        }),
+      ),
+    );
+    expect(results.every((r) => r.errors === undefined)).toBe(true);
+    const won = results.filter((r) => r.data.signUp.accessToken);
+    const lost = results.filter((r) => !r.data.signUp.accessToken);
+    expect(won).toHaveLength(1);
+    for (const r of lost)
+      expect(r.data.signUp.userErrors).toEqual([{ code: 'EMAIL_TAKEN', field: ['email'] }]);
+    const after = await h.sql(
+      'select (select count(*) from users) u, (select count(*) from organizations) o',
+    );
+    expect(after[0]).toEqual({ u: before[0]!.u + 1, o: before[0]!.o + 1 });
+  });
 });
 
 describe('login', () => {

@@ -49,6 +49,13 @@ export const fail = (code: IdentityErrorCode, message: string, field?: string | 
   throw new UserErrors([userError(code, message, field)]);
 };
 
+/** A user error of the unit of work's `uniqueKeys` (a concurrent duplicate the domain's check could not see), typed. */
+export const uniqueKeyError = (code: IdentityErrorCode, message: string, field: string) => ({
+  code,
+  message,
+  field,
+});
+
 /**
  * An expected failure returned rather than thrown, for outcomes whose writes
  * must commit (a failed login's count, a reused refresh token's revocation).

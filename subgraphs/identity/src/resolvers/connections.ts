@@ -5,7 +5,7 @@ import {
   respondToConnection,
   revokeConnection,
 } from '../domain/connections.ts';
-import { identityPayload } from '../domain/errors.ts';
+import { identityPayload, uniqueKeyError } from '../domain/errors.ts';
 import type {
   MutationResolvers,
   PartnerConnectionResolvers,
@@ -16,7 +16,18 @@ import { listConnectionsOf } from '../store/connections.ts';
 import { referencedOrganization } from './references.ts';
 
 const READ = { permission: 'connections:read', tenant: 'service' } as const;
-const MANAGE = { permission: 'connections:manage', tenant: 'service' } as const;
+const MANAGE = {
+  permission: 'connections:manage',
+  tenant: 'service',
+  // two requests between the same pair racing: the loser gets the answer a later request would
+  uniqueKeys: {
+    partner_connections_pair_uq: uniqueKeyError(
+      'ALREADY_CONNECTED',
+      'A pending or active connection with this partner already exists',
+      'partnerId',
+    ),
+  },
+} as const;
 
 export const connectionQueries = {
   connections: (_, args, ctx) =>

@@ -1,14 +1,25 @@
 import { write } from '@tradegraph/shared';
 import { login, registerCustomer, signUp } from '../domain/accounts.ts';
-import { identityPayload, type Refusal, unlessRefused } from '../domain/errors.ts';
+import { identityPayload, type Refusal, uniqueKeyError, unlessRefused } from '../domain/errors.ts';
 import { acceptInvitation } from '../domain/members.ts';
 import { findOrganization } from '../domain/organizations.ts';
 import { endSession, refreshSession, type Session } from '../domain/sessions.ts';
 import type { MutationResolvers } from '../generated/resolvers.ts';
 import type { IdentityContext, IdentityTx } from '../services.ts';
 
-/** Session-creating mutations are public: the credentials are in the input. */
-const PUBLIC = { permission: 'public', tenant: 'service' } as const;
+/**
+ * Session-creating mutations are public: the credentials are in the input. A
+ * concurrent sign-up with the same email, or a second acceptance racing the
+ * first, loses on the unique key and gets the same answer as a sequential one.
+ */
+const PUBLIC = {
+  permission: 'public',
+  tenant: 'service',
+  uniqueKeys: {
+    users_email_uq: uniqueKeyError('EMAIL_TAKEN', 'An account with this email already exists', 'email'),
+    memberships_org_user_uq: uniqueKeyError('ALREADY_MEMBER', 'You are already a member', 'token'),
+  },
+} as const;
 
 /**
  * Runs a session-creating operation in one unit of work and shapes the payload
