@@ -19,7 +19,7 @@ export async function ensurePlatformAdmin(
   const email = normaliseEmail(input.email, 'PLATFORM_ADMIN_EMAIL');
   if (await emailTaken(ctx, email)) return;
   const password = checkPasswordStrength(input.password, 'PLATFORM_ADMIN_PASSWORD');
-  await write(ctx, { permission: 'public', tenant: 'service' }, async (tx) => {
+  await write(ctx, { permission: 'system', tenant: 'service' }, async (tx) => {
     const user = await createUser(tx, { email, name: input.name, password, kind: 'MEMBER' });
     const org = await createOrganization(tx, {
       name: input.organizationName,
