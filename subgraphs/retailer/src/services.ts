@@ -11,3 +11,8 @@ export interface RetailerServices {
 
 /** What every resolver, domain function and handler of the retailer receives (the kernel's context). */
 export type RetailerContext = ServiceContext<RetailerServices>;
+
+/** A reference to an entity another subgraph owns (ProductVariant, Organization): its id is all retailer needs. */
+export interface EntityRef {
+  id: string;
+}

@@ -264,6 +264,16 @@ export function storefrontLoader(ctx: RetailerContext) {
   return ctx.loaders.get<string, StorefrontView | null>('storefront-by-id', storefrontBatch(ctx));
 }
 
+/**
+ * The storefront a listing or cart is on (non-null in the schema): NOT_FOUND
+ * when this viewer may no longer see it (unpublished since, not its retailer).
+ */
+export async function storefrontOf(ctx: RetailerContext, id: string): Promise<StorefrontView> {
+  const s = await storefrontLoader(ctx).load(id);
+  if (!s) throw notFound('Storefront');
+  return s;
+}
+
 export function storefrontBatch(ctx: RetailerContext) {
   return async (ids: readonly string[]) => {
     const found = await ctx.services.directory.byIds(forkEm(ctx.kernel.orm), ids);

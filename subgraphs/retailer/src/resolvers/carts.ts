@@ -1,7 +1,5 @@
 import {
   addCartLine,
-  type CartLineView,
-  type CartView,
   createCart,
   findCart,
   lineTotalMinor,
@@ -12,37 +10,35 @@ import {
 } from '../domain/carts.ts';
 import { retailerPayload } from '../domain/errors.ts';
 import { money } from '../domain/pricing.ts';
-import { storefrontLoader } from '../domain/storefronts.ts';
-import type { RetailerContext } from '../services.ts';
-
-type Input<F extends (ctx: RetailerContext, input: never) => unknown> = Parameters<F>[1];
+import { storefrontOf } from '../domain/storefronts.ts';
+import type {
+  CartLineResolvers,
+  CartResolvers,
+  MutationResolvers,
+  QueryResolvers,
+} from '../generated/resolvers.ts';
 
 export const cartQueries = {
-  cart: (_: unknown, { id }: { id: string }, ctx: RetailerContext) => findCart(ctx, id),
-};
+  cart: (_, { id }, ctx) => findCart(ctx, id),
+} satisfies Pick<QueryResolvers, 'cart'>;
 
 export const cartMutations = {
-  createCart: (_: unknown, { input }: { input: Input<typeof createCart> }, ctx: RetailerContext) =>
-    retailerPayload('cart', () => createCart(ctx, input)),
-  addCartLine: (_: unknown, { input }: { input: Input<typeof addCartLine> }, ctx: RetailerContext) =>
-    retailerPayload('cart', () => addCartLine(ctx, input)),
-  updateCartLine: (_: unknown, { input }: { input: Input<typeof updateCartLine> }, ctx: RetailerContext) =>
-    retailerPayload('cart', () => updateCartLine(ctx, input)),
-  removeCartLine: (_: unknown, { input }: { input: Input<typeof removeCartLine> }, ctx: RetailerContext) =>
-    retailerPayload('cart', () => removeCartLine(ctx, input)),
-};
+  createCart: (_, { input }, ctx) => retailerPayload('cart', () => createCart(ctx, input)),
+  addCartLine: (_, { input }, ctx) => retailerPayload('cart', () => addCartLine(ctx, input)),
+  updateCartLine: (_, { input }, ctx) => retailerPayload('cart', () => updateCartLine(ctx, input)),
+  removeCartLine: (_, { input }, ctx) => retailerPayload('cart', () => removeCartLine(ctx, input)),
+} satisfies Pick<MutationResolvers, 'createCart' | 'addCartLine' | 'updateCartLine' | 'removeCartLine'>;
 
-export const cartTypes = {
-  Cart: {
-    storefront: (c: CartView, _: unknown, ctx: RetailerContext) => storefrontLoader(ctx).load(c.storefrontId),
-    subtotal: (c: CartView) => money(subtotalMinor(c), c.currencyCode),
-    itemCount: (c: CartView) => c.lines.reduce((n, l) => n + (purchasable(l) ? l.quantity : 0), 0),
+export const Cart = {
+  storefront: (c, _, ctx) => storefrontOf(ctx, c.storefrontId),
+  subtotal: (c) => money(subtotalMinor(c), c.currencyCode),
+  itemCount: (c) => c.lines.reduce((n, l) => n + (purchasable(l) ? l.quantity : 0), 0),
+} satisfies CartResolvers;
+
+export const CartLine = {
+  purchasable: (l) => purchasable(l),
+  lineTotal: (l) => {
+    const total = lineTotalMinor(l);
+    return total === null || !l.listing ? null : money(total, l.listing.currencyCode);
   },
-  CartLine: {
-    purchasable: (l: CartLineView) => purchasable(l),
-    lineTotal: (l: CartLineView) => {
-      const total = lineTotalMinor(l);
-      return total === null ? null : money(total, l.listing!.currencyCode);
-    },
-  },
-};
+} satisfies CartLineResolvers;

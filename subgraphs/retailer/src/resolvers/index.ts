@@ -1,15 +1,19 @@
 import { scalarResolvers } from '@tradegraph/shared';
-import { cartMutations, cartQueries, cartTypes } from './carts.ts';
-import { listingMutations, listingQueries, listingTypes } from './listings.ts';
+import type { Resolvers } from '../generated/resolvers.ts';
+import { Cart, CartLine, cartMutations, cartQueries } from './carts.ts';
+import { Listing, listingMutations, listingQueries } from './listings.ts';
 import { PercentScalar } from './scalars.ts';
-import { storefrontMutations, storefrontQueries, storefrontTypes } from './storefronts.ts';
+import { Organization, Storefront, storefrontMutations, storefrontQueries } from './storefronts.ts';
 
-export const resolvers = {
+/** The retailer subgraph's resolvers, checked against its SDL (src/generated/resolvers.ts). */
+export const resolvers: Resolvers = {
   ...scalarResolvers,
   Percent: PercentScalar,
   Query: { ...storefrontQueries, ...listingQueries, ...cartQueries },
   Mutation: { ...storefrontMutations, ...listingMutations, ...cartMutations },
-  ...storefrontTypes,
-  ...listingTypes,
-  ...cartTypes,
+  Organization,
+  Storefront,
+  Listing,
+  Cart,
+  CartLine,
 };
