@@ -7,8 +7,8 @@ export default {
   mappers: {
     ProductVariant: '../services.ts#EntityRef',
     Organization: '../services.ts#EntityRef',
-    Storefront: '../domain/directory.ts#StorefrontView',
-    Listing: '../domain/browse.ts#ListingView',
+    Storefront: '../store/directory.ts#StorefrontView',
+    Listing: '../store/listings.ts#ListingView',
     Cart: '../domain/carts.ts#CartView',
     CartLine: '../domain/carts.ts#CartLineView',
   },

@@ -14,14 +14,14 @@ import '@tradegraph/contracts';
 import { startService } from '@tradegraph/shared/service';
 import { loadRetailerConfig, type RetailerConfig } from './config.ts';
 import { purgeExpiredCarts } from './domain/carts.ts';
-import { retailerHandlers } from './domain/consumers.ts';
-import { StorefrontDirectory } from './domain/directory.ts';
 import { entities, tenantEntities } from './entities/index.ts';
+import { retailerHandlers } from './events/consumers.ts';
 import { serviceMigrations } from './migrations/0001-service.ts';
 import { tenantMigrations } from './migrations/tenant-0001.ts';
 import { resolvers } from './resolvers/index.ts';
 import { sdl } from './schema/index.ts';
 import type { RetailerServices } from './services.ts';
+import { StorefrontDirectory } from './store/directory.ts';
 
 export interface RetailerService extends RunningServer {
   services: RetailerServices;

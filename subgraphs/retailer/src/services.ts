@@ -1,6 +1,6 @@
 import type { ServiceContext } from '@tradegraph/shared';
 import type { RetailerConfig } from './config.ts';
-import type { StorefrontDirectory } from './domain/directory.ts';
+import type { StorefrontDirectory } from './store/directory.ts';
 
 /** Long-lived collaborators of the retailer service, shared by all requests and event handlers. */
 export interface RetailerServices {

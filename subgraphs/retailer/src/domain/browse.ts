@@ -12,9 +12,15 @@ import {
   rows,
   toMinorUnits,
 } from '@tradegraph/shared';
-import type { ListingStatus, PriceBasis, PricingMode } from '../entities/index.ts';
 import type { RetailerContext } from '../services.ts';
-import type { StorefrontView } from './directory.ts';
+import type { StorefrontView } from '../store/directory.ts';
+import {
+  LISTING_COLUMNS,
+  type ListingRow,
+  type ListingView,
+  toListingView,
+  VISIBLE_SQL,
+} from '../store/listings.ts';
 import { isOwner } from './ownership.ts';
 import { storefrontBatch } from './storefronts.ts';
 
@@ -28,91 +34,6 @@ import { storefrontBatch } from './storefronts.ts';
  * SELL_PRODUCTS — the last is checked at read time against partner_access, so
  * a revoked connection hides the brand's listings at once.
  */
-
-export interface ListingView {
-  id: string;
-  retailerId: string;
-  storefrontId: string;
-  variantId: string;
-  productId: string;
-  brandId: string;
-  status: ListingStatus;
-  title: string;
-  titleOverride: string | null;
-  description: string | null;
-  priceMinor: number;
-  currencyCode: string;
-  priced: boolean;
-  available: boolean;
-  variantActive: boolean;
-  /** Shoppers can see and buy it now. */
-  visible: boolean;
-  pricingMode: PricingMode;
-  priceBasis: PriceBasis | null;
-  markupBp: number | null;
-  fixedPriceMinor: number | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export const LISTING_COLUMNS = `l.id, l.storefront_id, l.variant_id, l.product_id, l.brand_id, l.status, l.title,
-  l.title_override, l.description, l.price_minor, l.currency_code, l.priced, l.available, l.variant_active,
-  l.pricing_mode, l.price_basis, l.markup_bp, l.fixed_price_minor, l.created_at, l.updated_at`;
-
-export interface ListingRow {
-  id: string;
-  storefront_id: string;
-  variant_id: string;
-  product_id: string;
-  brand_id: string;
-  status: ListingStatus;
-  title: string;
-  title_override: string | null;
-  description: string | null;
-  price_minor: number | string;
-  currency_code: string;
-  priced: number;
-  available: number;
-  variant_active: number;
-  pricing_mode: PricingMode;
-  price_basis: PriceBasis | null;
-  markup_bp: number | null;
-  fixed_price_minor: number | string | null;
-  created_at: Date | string;
-  updated_at: Date | string;
-  visible: number | string;
-}
-
-export function toListingView(r: ListingRow, retailerId: string): ListingView {
-  return {
-    id: r.id,
-    retailerId,
-    storefrontId: r.storefront_id,
-    variantId: r.variant_id,
-    productId: r.product_id,
-    brandId: r.brand_id,
-    status: r.status,
-    title: r.title,
-    titleOverride: r.title_override,
-    description: r.description,
-    priceMinor: Number(r.price_minor),
-    currencyCode: r.currency_code,
-    priced: Boolean(Number(r.priced)),
-    available: Boolean(Number(r.available)),
-    variantActive: Boolean(Number(r.variant_active)),
-    visible: Boolean(Number(r.visible)),
-    pricingMode: r.pricing_mode,
-    priceBasis: r.price_basis,
-    markupBp: r.markup_bp === null ? null : Number(r.markup_bp),
-    fixedPriceMinor: r.fixed_price_minor === null ? null : Number(r.fixed_price_minor),
-    createdAt: new Date(r.created_at),
-    updatedAt: new Date(r.updated_at),
-  };
-}
-
-/** SQL expression: the listing is visible to shoppers (storefront published, brand sellable, priced, product active). */
-const VISIBLE_SQL = `(s.published = 1 and l.status = 'ACTIVE' and l.variant_active = 1 and l.priced = 1
-  and coalesce(pa.can_sell, 0) = 1)`;
 
 export const LISTING_SORTS = ['PRICE_ASC', 'PRICE_DESC', 'TITLE', 'NEWEST'] as const;
 export type ListingSort = (typeof LISTING_SORTS)[number];

@@ -14,7 +14,8 @@ import {
 } from '@tradegraph/shared';
 import { Cart, CartLine } from '../entities/index.ts';
 import type { RetailerContext } from '../services.ts';
-import { type ListingView, listingLoader } from './browse.ts';
+import type { ListingView } from '../store/listings.ts';
+import { listingLoader } from './browse.ts';
 import { fail } from './errors.ts';
 
 /**

@@ -1,23 +1,32 @@
-import { LockMode } from '@mikro-orm/core';
 import {
   badInput,
   isDuplicateKey,
   type Money,
   newId,
   notFound,
-  qualified,
   read,
   requireOwnId,
   type UnitSpec,
   write,
 } from '@tradegraph/shared';
-import { Listing, type PriceBasis, type PricingMode, Storefront } from '../entities/index.ts';
+import type { PriceBasis, PricingMode } from '../entities/index.ts';
+import { listingChanged } from '../events/publish.ts';
 import type { RetailerContext } from '../services.ts';
-import type { ListingView } from './browse.ts';
+import {
+  activeKeyTaken,
+  findStorefront,
+  insertListing,
+  type ListingView,
+  listingViewOf,
+  lockListing,
+  lockStorefrontShared,
+  storefrontExists,
+  writeIndex,
+} from '../store/listings.ts';
+import { canSell, loadFacts, loadVariants } from '../store/projections.ts';
 import { fail } from './errors.ts';
-import { listingChanged } from './events.ts';
 import { computePrice, parseFixedPrice, parseMarkupPercent } from './pricing.ts';
-import { canSell, loadFacts, loadVariants, pricingFacts } from './projections.ts';
+import { pricingFacts } from './projections.ts';
 
 /**
  * Listings: a brand variant on one of the retailer's storefronts, with an
@@ -113,48 +122,6 @@ function optionalText(value: unknown, field: string, max: number): string | null
   return text || null;
 }
 
-export function listingViewOf(l: Listing, retailerId: string, visible: boolean): ListingView {
-  return {
-    id: l.id,
-    retailerId,
-    storefrontId: l.storefrontId,
-    variantId: l.variantId,
-    productId: l.productId,
-    brandId: l.brandId,
-    status: l.status,
-    title: l.title,
-    titleOverride: l.titleOverride ?? null,
-    description: l.description ?? null,
-    priceMinor: Number(l.priceMinor),
-    currencyCode: l.currencyCode,
-    priced: l.priced,
-    available: l.available,
-    variantActive: l.variantActive,
-    visible,
-    pricingMode: l.pricingMode,
-    priceBasis: l.priceBasis ?? null,
-    markupBp: l.markupBp ?? null,
-    fixedPriceMinor:
-      l.fixedPriceMinor === null || l.fixedPriceMinor === undefined ? null : Number(l.fixedPriceMinor),
-    createdAt: l.createdAt,
-    updatedAt: l.updatedAt,
-  };
-}
-
-async function writeIndex(
-  ctx: RetailerContext,
-  l: Pick<Listing, 'id' | 'storefrontId' | 'variantId' | 'brandId'>,
-  retailerId: string,
-  active: boolean,
-) {
-  await ctx.em.execute(
-    `insert into ${qualified(ctx.kernel.serviceDb, 'listing_index')}
-     (listing_id, retailer_id, storefront_id, variant_id, brand_id, active) values (?, ?, ?, ?, ?, ?)
-     on duplicate key update active = values(active)`,
-    [l.id, retailerId, l.storefrontId, l.variantId, l.brandId, active ? 1 : 0],
-  );
-}
-
 export async function createListing(
   ctx: RetailerContext,
   input: PricingInput & {
@@ -169,7 +136,7 @@ export async function createListing(
     OWN_LISTINGS,
     async (rx) => {
       requireOwnId(rx.tenant!, input.storefrontId, 'sfr', 'Storefront');
-      if (!(await rx.em.count(Storefront, { id: input.storefrontId }))) throw notFound('Storefront');
+      if (!(await storefrontExists(rx.em, input.storefrontId))) throw notFound('Storefront');
       return { retailerId: rx.actor!.organizationId, tenant: rx.tenant! };
     },
     () => {
@@ -209,18 +176,15 @@ export async function createListing(
 
   try {
     const view = await write(ctx, { ...OWN_LISTINGS, tenant }, async (tx) => {
-      const sf = await tx.em.findOne(
-        Storefront,
-        { id: input.storefrontId },
-        { lockMode: LockMode.PESSIMISTIC_READ },
-      );
+      const sf = await lockStorefrontShared(tx.em, input.storefrontId);
       if (!sf) throw notFound('Storefront');
       // The index row first, then the facts read locked (see loadFacts): a
       // consumer changing a fact of this variant meanwhile either is waited
       // for here or waits for this commit and then refreshes the new listing.
       const id = newId('lst', tenant.tenantKey);
       await writeIndex(
-        tx,
+        tx.em,
+        svc,
         { id, storefrontId: sf.id, variantId, brandId: variant.brandId },
         retailerId,
         true,
@@ -235,11 +199,11 @@ export async function createListing(
       if (!price.ok)
         return fail(price.code, price.message, rule.pricingMode === 'FIXED' ? 'price' : 'markupPercent');
       const activeKey = `${sf.id}|${variantId}`;
-      if (await tx.em.count(Listing, { activeKey })) {
+      if (await activeKeyTaken(tx.em, activeKey)) {
         fail('ALREADY_LISTED', 'This variant is already listed on this storefront', 'variantId');
       }
       const now = new Date();
-      const l = tx.em.create(Listing, {
+      const l = insertListing(tx.em, {
         id,
         storefrontId: sf.id,
         variantId,
@@ -282,9 +246,9 @@ export async function createListing(
 
 /** The acting retailer's listing by id, locked in the transaction; NOT_FOUND for foreign or removed ones. */
 async function lockOwnListing(tx: RetailerContext, id: string) {
-  const l = await tx.em.findOne(Listing, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  const l = await lockListing(tx.em, id);
   if (l?.status !== 'ACTIVE') throw notFound('Listing');
-  const sf = await tx.em.findOne(Storefront, { id: l.storefrontId });
+  const sf = await findStorefront(tx.em, l.storefrontId);
   if (!sf) throw notFound('Listing');
   return { l, sf };
 }
@@ -345,7 +309,7 @@ export async function removeListing(ctx: RetailerContext, input: { id: string })
     l.activeKey = null;
     l.removedAt = now;
     l.updatedAt = now;
-    await writeIndex(tx, l, retailerId, false);
+    await writeIndex(tx.em, tx.kernel.serviceDb, l, retailerId, false);
     listingChanged(tx, {
       listingId: l.id,
       retailerId,

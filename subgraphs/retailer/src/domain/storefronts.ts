@@ -14,10 +14,11 @@ import {
   write,
 } from '@tradegraph/shared';
 import { Storefront } from '../entities/index.ts';
+import { announceListings, storefrontChanged } from '../events/publish.ts';
 import type { RetailerContext } from '../services.ts';
-import type { StorefrontView } from './directory.ts';
+import type { StorefrontView } from '../store/directory.ts';
+import { activeListingEvents } from '../store/listings.ts';
 import { fail } from './errors.ts';
-import { republishListings, storefrontChanged } from './events.ts';
 import { isOwner } from './ownership.ts';
 import { markupPercentOf, parseMarkupPercent } from './pricing.ts';
 import { refreshTenantListings } from './refresh.ts';
@@ -239,12 +240,15 @@ export async function setPublished(
     await writeDirectory(tx, s, s.slug);
     const v = viewOf(s, retailerId);
     storefrontChanged(tx, v);
-    await republishListings(tx.em, tx, {
-      serviceDb: ctx.kernel.serviceDb,
-      tenantDb: tx.tenant!.dbName,
-      retailerId,
-      where: { storefrontId: s.id },
-    });
+    announceListings(
+      tx,
+      await activeListingEvents(tx.em, {
+        serviceDb: ctx.kernel.serviceDb,
+        tenantDb: tx.tenant!.dbName,
+        retailerId,
+        where: { storefrontId: s.id },
+      }),
+    );
     return v;
   });
   ctx.services.directory.evict(view.slug);

@@ -2,8 +2,8 @@
 import type { Connection } from '@tradegraph/shared';
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { EntityRef as EntityRefModel, RetailerContext } from '../services.ts';
-import type { StorefrontView as StorefrontViewModel } from '../domain/directory.ts';
-import type { ListingView as ListingViewModel } from '../domain/browse.ts';
+import type { StorefrontView as StorefrontViewModel } from '../store/directory.ts';
+import type { ListingView as ListingViewModel } from '../store/listings.ts';
 import type { CartView as CartViewModel, CartLineView as CartLineViewModel } from '../domain/carts.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;

@@ -1,4 +1,4 @@
-import { type ListingView, visibleListing } from '../domain/browse.ts';
+import { visibleListing } from '../domain/browse.ts';
 import { retailerPayload } from '../domain/errors.ts';
 import { createListing, removeListing, updateListing } from '../domain/listings.ts';
 import { isOwner } from '../domain/ownership.ts';
@@ -6,6 +6,7 @@ import { markupPercentOf, money } from '../domain/pricing.ts';
 import { storefrontOf } from '../domain/storefronts.ts';
 import type { ListingResolvers, MutationResolvers, QueryResolvers } from '../generated/resolvers.ts';
 import type { RetailerContext } from '../services.ts';
+import type { ListingView } from '../store/listings.ts';
 
 /** Fields only the retailer itself sees. */
 const ownerOnly =
