@@ -1,19 +1,29 @@
-import { LockMode } from '@mikro-orm/core';
 import {
   badInput,
   newId,
   notFound,
   onTenant,
   parseId,
-  qualified,
   registryOf,
-  rows,
   type TenantInfo,
   tenantOfId,
   write,
 } from '@tradegraph/shared';
-import { Cart, CartLine } from '../entities/index.ts';
+import type { Cart } from '../entities/index.ts';
 import type { RetailerContext } from '../services.ts';
+import {
+  cartLines,
+  countLines,
+  deleteExpiredCarts,
+  findCartRow,
+  findLine,
+  findLineOfListing,
+  insertCart,
+  insertLine,
+  lockCart,
+  removeLine,
+  retailerDatabases,
+} from '../store/carts.ts';
 import type { ListingView } from '../store/listings.ts';
 import { listingLoader } from './browse.ts';
 import { fail } from './errors.ts';
@@ -81,23 +91,12 @@ function quantityOf(value: unknown, allowZero: boolean): number {
 }
 
 async function loadLines(ctx: RetailerContext, tenant: TenantInfo, cartId: string): Promise<CartLineView[]> {
-  const found = await rows<{ id: string; listing_id: string; quantity: number; created_at: Date | string }>(
-    ctx.em,
-    `select id, listing_id, quantity, created_at from ${qualified(tenant.dbName, 'cart_lines')}
-     where cart_id = ? order by created_at, id`,
-    [cartId],
-  );
-  const listings = await listingLoader(ctx).loadMany(found.map((l) => l.listing_id));
+  const found = await cartLines(ctx.em, tenant.dbName, cartId);
+  const listings = await listingLoader(ctx).loadMany(found.map((l) => l.listingId));
   return found.map((l, i) => {
     const listing = listings[i];
     const view = listing && !(listing instanceof Error) && listing.visible ? listing : null;
-    return {
-      id: l.id,
-      listingId: l.listing_id,
-      quantity: Number(l.quantity),
-      listing: view,
-      createdAt: new Date(l.created_at),
-    };
+    return { ...l, listing: view };
   });
 }
 
@@ -120,7 +119,7 @@ export async function findCart(ctx: RetailerContext, id: unknown): Promise<CartV
   const key = parseId(id, 'crt')?.tenantKey;
   const tenant = key ? await registryOf(ctx).byKey(key) : null;
   if (!tenant) return null;
-  const cart = await onTenant(ctx, tenant).em.findOne(Cart, { id: id as string });
+  const cart = await findCartRow(onTenant(ctx, tenant).em, id as string);
   if (!cart || !mayUse(ctx, cart)) return null;
   return toCartView(cart, tenant, await loadLines(ctx, tenant, cart.id));
 }
@@ -136,7 +135,7 @@ export async function createCart(ctx: RetailerContext, input: { storefrontSlug: 
   if (!tenant) return fail('STOREFRONT_NOT_FOUND', 'No published storefront has this slug', 'storefrontSlug');
   const now = new Date();
   const cart = await write(ctx, { permission: 'public', tenant }, async (tx) =>
-    tx.em.create(Cart, {
+    insertCart(tx.em, {
       id: newId('crt', tenant.tenantKey),
       storefrontId: sf.id,
       customerId: customerIdOf(ctx),
@@ -157,7 +156,7 @@ async function changeCart(
 ): Promise<CartView> {
   const tenant = await tenantOfId(ctx, cartId, 'crt', 'Cart');
   const cart = await write(ctx, { permission: 'public', tenant }, async (tx) => {
-    const c = await tx.em.findOne(Cart, { id: cartId as string }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    const c = await lockCart(tx.em, cartId as string);
     if (!c || !mayUse(ctx, c)) throw notFound('Cart');
     await change(tx, c, tenant);
     const now = new Date();
@@ -190,7 +189,7 @@ export function addCartLine(
   const quantity = quantityOf(input.quantity, false);
   return changeCart(ctx, input.cartId, async (tx, cart, tenant) => {
     const listing = await purchasableListing(tx, cart, tenant, input.listingId);
-    const existing = await tx.em.findOne(CartLine, { cartId: cart.id, listingId: listing.id });
+    const existing = await findLineOfListing(tx.em, cart.id, listing.id);
     const now = new Date();
     if (existing) {
       const total = existing.quantity + quantity;
@@ -201,10 +200,10 @@ export function addCartLine(
       existing.updatedAt = now;
       return;
     }
-    if ((await tx.em.count(CartLine, { cartId: cart.id })) >= MAX_LINES) {
+    if ((await countLines(tx.em, cart.id)) >= MAX_LINES) {
       fail('CART_FULL', `A cart holds at most ${MAX_LINES} different items`, 'listingId');
     }
-    tx.em.create(CartLine, {
+    insertLine(tx.em, {
       id: newId('cln', tenant.tenantKey),
       cartId: cart.id,
       listingId: listing.id,
@@ -221,12 +220,11 @@ export function updateCartLine(
 ) {
   const quantity = quantityOf(input.quantity, true);
   return changeCart(ctx, input.cartId, async (tx, cart, tenant) => {
-    const line =
-      typeof input.lineId === 'string' ? await tx.em.findOne(CartLine, { id: input.lineId }) : null;
+    const line = typeof input.lineId === 'string' ? await findLine(tx.em, input.lineId) : null;
     if (!line || line.cartId !== cart.id)
       return fail('LINE_NOT_FOUND', 'This cart has no such line', 'lineId');
     if (quantity === 0) {
-      tx.em.remove(line);
+      removeLine(tx.em, line);
       return;
     }
     if (quantity > line.quantity) await purchasableListing(tx, cart, tenant, line.listingId);
@@ -237,11 +235,10 @@ export function updateCartLine(
 
 export function removeCartLine(ctx: RetailerContext, input: { cartId: string; lineId: string }) {
   return changeCart(ctx, input.cartId, async (tx, cart) => {
-    const line =
-      typeof input.lineId === 'string' ? await tx.em.findOne(CartLine, { id: input.lineId }) : null;
+    const line = typeof input.lineId === 'string' ? await findLine(tx.em, input.lineId) : null;
     if (!line || line.cartId !== cart.id)
       return fail('LINE_NOT_FOUND', 'This cart has no such line', 'lineId');
-    tx.em.remove(line);
+    removeLine(tx.em, line);
   });
 }
 
@@ -263,23 +260,8 @@ export function subtotalMinor(cart: CartView): number {
 export async function purgeExpiredCarts(ctx: RetailerContext): Promise<number> {
   const { orm, serviceDb } = ctx.kernel;
   const em = orm.em.fork();
-  const tenants = (await em.execute(
-    `select db_name from ${qualified(serviceDb, 'tenants')} where kind = 'RETAILER'`,
-  )) as { db_name: string }[];
   let purged = 0;
-  for (const { db_name } of tenants) {
-    const C = qualified(db_name, 'carts');
-    const CL = qualified(db_name, 'cart_lines');
-    await em.transactional(async (tx) => {
-      const now = new Date();
-      await tx.execute(`delete cl from ${CL} cl join ${C} c on c.id = cl.cart_id where c.expires_at <= ?`, [
-        now,
-      ]);
-      const res = (await tx.execute(`delete from ${C} where expires_at <= ?`, [now], 'run')) as {
-        affectedRows: number;
-      };
-      purged += res.affectedRows;
-    });
-  }
+  for (const db of await retailerDatabases(em, serviceDb))
+    purged += await deleteExpiredCarts(em, db, new Date());
   return purged;
 }

@@ -1,4 +1,3 @@
-import { LockMode } from '@mikro-orm/core';
 import {
   badInput,
   forkEm,
@@ -13,11 +12,11 @@ import {
   type UnitSpec,
   write,
 } from '@tradegraph/shared';
-import { Storefront } from '../entities/index.ts';
 import { announceListings, storefrontChanged } from '../events/publish.ts';
 import type { RetailerContext } from '../services.ts';
 import type { StorefrontView } from '../store/directory.ts';
 import { activeListingEvents } from '../store/listings.ts';
+import { insertStorefront, lockStorefront, saveStorefronts, storefrontViewOf } from '../store/storefronts.ts';
 import { fail } from './errors.ts';
 import { isOwner } from './ownership.ts';
 import { markupPercentOf, parseMarkupPercent } from './pricing.ts';
@@ -83,29 +82,6 @@ export function normaliseCurrency(value: unknown, field = 'currencyCode'): strin
   return code;
 }
 
-export function viewOf(s: Storefront, retailerId: string): StorefrontView {
-  return {
-    id: s.id,
-    retailerId,
-    slug: s.slug,
-    name: s.name,
-    description: s.description ?? null,
-    currencyCode: s.currencyCode,
-    defaultMarkupBp: s.defaultMarkupBp,
-    published: s.published,
-    createdAt: s.createdAt,
-    updatedAt: s.updatedAt,
-  };
-}
-
-async function slugTaken(ctx: RetailerContext, slug: string, exceptId?: string): Promise<boolean> {
-  const [row] = (await ctx.em.execute(
-    `select storefront_id from ${ctx.services.directory.table} where slug = ?`,
-    [slug],
-  )) as { storefront_id: string }[];
-  return !!row && row.storefront_id !== exceptId;
-}
-
 const slugTakenError = () => fail('SLUG_TAKEN', 'This slug is already used by another storefront', 'slug');
 
 export async function createStorefront(
@@ -129,10 +105,10 @@ export async function createStorefront(
   const now = new Date();
   try {
     const view = await write(ctx, OWN_STOREFRONTS, async (tx) => {
-      if (await slugTaken(tx, slug)) slugTakenError();
+      if (await ctx.services.directory.slugTaken(tx.em, slug)) slugTakenError();
       const retailerId = tx.actor!.organizationId;
       const tenant = tx.tenant!;
-      const s = tx.em.create(Storefront, {
+      const s = insertStorefront(tx.em, {
         id: newId('sfr', tenant.tenantKey),
         name,
         slug,
@@ -144,13 +120,8 @@ export async function createStorefront(
         createdAt: now,
         updatedAt: now,
       });
-      await tx.em.execute(
-        `insert into ${ctx.services.directory.table}
-         (slug, storefront_id, retailer_id, name, description, currency_code, default_markup_bp, published, created_at, updated_at)
-         values (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
-        [slug, s.id, retailerId, name, description, currencyCode, defaultMarkupBp, now, now],
-      );
-      const v = viewOf(s, retailerId);
+      const v = storefrontViewOf(s, retailerId);
+      await ctx.services.directory.insert(tx.em, v);
       storefrontChanged(tx, v);
       return v;
     });
@@ -160,16 +131,6 @@ export async function createStorefront(
     if (isDuplicateKey(err)) return slugTakenError();
     throw err;
   }
-}
-
-async function writeDirectory(ctx: RetailerContext, s: Storefront, previousSlug: string) {
-  await ctx.em.execute(
-    `update ${ctx.services.directory.table}
-     set slug = ?, name = ?, description = ?, default_markup_bp = ?, published = ?, updated_at = ?
-     where storefront_id = ?`,
-    [s.slug, s.name, s.description ?? null, s.defaultMarkupBp, s.published ? 1 : 0, s.updatedAt, s.id],
-  );
-  ctx.services.directory.evict(previousSlug, s.slug);
 }
 
 export async function updateStorefront(
@@ -193,8 +154,8 @@ export async function updateStorefront(
   try {
     const view = await write(ctx, OWN_STOREFRONTS, async (tx) => {
       const id = requireOwnId(tx.tenant!, input.id, 'sfr', 'Storefront');
-      if (slug !== undefined && (await slugTaken(tx, slug, id))) slugTakenError();
-      const s = await tx.em.findOne(Storefront, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (slug !== undefined && (await ctx.services.directory.slugTaken(tx.em, slug, id))) slugTakenError();
+      const s = await lockStorefront(tx.em, id);
       if (!s) throw notFound('Storefront');
       previousSlug = s.slug;
       const markupChanged = markup !== undefined && markup !== s.defaultMarkupBp;
@@ -203,12 +164,14 @@ export async function updateStorefront(
       if (description !== undefined) s.description = description;
       if (markup !== undefined) s.defaultMarkupBp = markup;
       s.updatedAt = new Date();
-      await tx.em.flush();
-      await writeDirectory(tx, s, previousSlug);
+      // flushed before the refresh below reads the new default markup
+      await saveStorefronts(tx.em);
+      const v = storefrontViewOf(s, tx.actor!.organizationId);
+      await ctx.services.directory.update(tx.em, v);
+      ctx.services.directory.evict(previousSlug, v.slug);
       if (markupChanged) {
         await refreshTenantListings(tx.em, ctx.kernel.serviceDb, tx.tenant!.dbName, { storefrontId: s.id });
       }
-      const v = viewOf(s, tx.actor!.organizationId);
       storefrontChanged(tx, v);
       return v;
     });
@@ -229,16 +192,17 @@ export async function setPublished(
   const view = await write(ctx, OWN_STOREFRONTS, async (tx) => {
     const retailerId = tx.actor!.organizationId;
     const id = requireOwnId(tx.tenant!, input.id, 'sfr', 'Storefront');
-    const s = await tx.em.findOne(Storefront, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    const s = await lockStorefront(tx.em, id);
     if (!s) throw notFound('Storefront');
-    if (s.published === published) return viewOf(s, retailerId);
+    if (s.published === published) return storefrontViewOf(s, retailerId);
     const now = new Date();
     s.published = published;
     if (published) s.publishedAt = now;
     s.updatedAt = now;
-    await tx.em.flush();
-    await writeDirectory(tx, s, s.slug);
-    const v = viewOf(s, retailerId);
+    await saveStorefronts(tx.em);
+    const v = storefrontViewOf(s, retailerId);
+    await ctx.services.directory.update(tx.em, v);
+    ctx.services.directory.evict(v.slug);
     storefrontChanged(tx, v);
     announceListings(
       tx,

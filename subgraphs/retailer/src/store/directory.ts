@@ -148,6 +148,47 @@ export class StorefrontDirectory {
     return Number(r?.n ?? 0);
   }
 
+  /** Whether another storefront than `exceptId` holds the slug (the unique key decides a race). */
+  async slugTaken(em: EntityManager, slug: string, exceptId?: string): Promise<boolean> {
+    const [row] = await rows<{ storefront_id: string }>(
+      em,
+      `select storefront_id from ${this.#table} where slug = ?`,
+      [slug],
+    );
+    return !!row && row.storefront_id !== exceptId;
+  }
+
+  /** The directory row of a new storefront, in the storefront's transaction. */
+  async insert(em: EntityManager, s: StorefrontView): Promise<void> {
+    await em.execute(
+      `insert into ${this.#table}
+       (slug, storefront_id, retailer_id, name, description, currency_code, default_markup_bp, published, created_at, updated_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        s.slug,
+        s.id,
+        s.retailerId,
+        s.name,
+        s.description,
+        s.currencyCode,
+        s.defaultMarkupBp,
+        s.published ? 1 : 0,
+        s.createdAt,
+        s.updatedAt,
+      ],
+    );
+  }
+
+  /** The directory row after a change of the storefront, in the storefront's transaction. */
+  async update(em: EntityManager, s: StorefrontView): Promise<void> {
+    await em.execute(
+      `update ${this.#table}
+       set slug = ?, name = ?, description = ?, default_markup_bp = ?, published = ?, updated_at = ?
+       where storefront_id = ?`,
+      [s.slug, s.name, s.description, s.defaultMarkupBp, s.published ? 1 : 0, s.updatedAt, s.id],
+    );
+  }
+
   evict(...slugs: string[]): void {
     this.#evictions++;
     for (const s of slugs) this.#cache.delete(s);
