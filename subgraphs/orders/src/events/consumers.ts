@@ -1,0 +1,67 @@
+import { CONNECTION_EVENT_TYPES } from '@tradegraph/contracts';
+import type { Kernel } from '@tradegraph/shared';
+import { type HandlerMap, handleEach } from '@tradegraph/shared/events';
+import { applyOrganization } from '../domain/organizations.ts';
+import {
+  cartUpdate,
+  connectionUpdate,
+  listingPriceUpdate,
+  offerUpdate,
+  stockUpdate,
+} from '../domain/projections.ts';
+import type { OrdersServices } from '../services.ts';
+import {
+  findStamp,
+  saveCart,
+  saveConnection,
+  saveListingPrice,
+  saveOffer,
+  saveStock,
+} from '../store/projections.ts';
+
+/**
+ * What the orders subgraph reacts to (consumer group `orders`). Each handler
+ * runs in one transaction with the dedupe row (processed_events): projections
+ * read their stored row locked, ask the decision in domain/projections.ts and
+ * write its answer.
+ */
+export function ordersConsumers(_kernel: Kernel, _services: OrdersServices): HandlerMap {
+  return {
+    // identity's organisation events carry its whole name: keep the latest (names suppliers in failure reasons).
+    ...handleEach(['identity.organization.created', 'identity.organization.updated'], (em, e) =>
+      applyOrganization(em, {
+        id: e.payload.organizationId,
+        name: e.payload.name,
+        eventAt: new Date(e.occurredAt),
+      }),
+    ),
+    ...handleEach(CONNECTION_EVENT_TYPES, async (em, e) => {
+      const stored = await findStamp(em, 'fulfil_connections', { connection_id: e.payload.connectionId });
+      const next = connectionUpdate(stored, e.payload, e.occurredAt);
+      if (next) await saveConnection(em, next);
+    }),
+    'retailer.cart.changed': async (em, e) => {
+      const stored = await findStamp(em, 'carts', { cart_id: e.payload.cartId });
+      const next = cartUpdate(stored, e.payload, e.occurredAt);
+      if (next) await saveCart(em, next);
+    },
+    'retailer.listing.changed': async (em, e) => {
+      const stored = await findStamp(em, 'listing_prices', { listing_id: e.payload.listingId });
+      const next = listingPriceUpdate(stored, e.payload, e.occurredAt);
+      if (next) await saveListingPrice(em, next);
+    },
+    'supplier.offer.changed': async (em, e) => {
+      const next = offerUpdate(
+        await findStamp(em, 'offers', { offer_id: e.payload.offerId }),
+        e.payload,
+        e.occurredAt,
+      );
+      if (next) await saveOffer(em, next);
+    },
+    'supplier.stock.changed': async (em, e) => {
+      const key = { supplier_id: e.payload.supplierId, variant_id: e.payload.variantId };
+      const next = stockUpdate(await findStamp(em, 'stock_totals', key), e.payload, e.occurredAt);
+      if (next) await saveStock(em, next);
+    },
+  };
+}

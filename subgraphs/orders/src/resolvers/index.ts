@@ -1,0 +1,10 @@
+import { scalarResolvers } from '@tradegraph/shared';
+import type { Resolvers } from '../generated/resolvers.ts';
+import { rulesMutations, rulesQueries } from './rules.ts';
+
+/** Typed from the SDL (src/generated/resolvers.ts): a missing, misnamed or mis-shaped resolver fails typecheck. */
+export const resolvers: Resolvers = {
+  ...scalarResolvers,
+  Query: { ...rulesQueries },
+  Mutation: { ...rulesMutations },
+};
