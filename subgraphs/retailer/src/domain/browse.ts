@@ -6,28 +6,20 @@ import {
   forkEm,
   type PageArgs,
   parseId,
-  placeholders,
-  qualified,
   registryOf,
-  rows,
   toMinorUnits,
 } from '@tradegraph/shared';
 import type { RetailerContext } from '../services.ts';
+import { listingPage, listingsByIds } from '../store/browse.ts';
 import type { StorefrontView } from '../store/directory.ts';
-import {
-  LISTING_COLUMNS,
-  type ListingRow,
-  type ListingView,
-  toListingView,
-  VISIBLE_SQL,
-} from '../store/listings.ts';
+import type { ListingView } from '../store/listings.ts';
 import { isOwner } from './ownership.ts';
 import { storefrontBatch } from './storefronts.ts';
 
 /**
- * Reading listings: a storefront page (the hot path: one statement for the
- * rows, one more only when totalCount is selected) and listings by id (one
- * statement per tenant database, batched per request).
+ * Reading listings: a storefront page (validated here, read in one statement
+ * by store/browse.ts, one more only when totalCount is selected) and listings
+ * by id (one statement per tenant database, batched per request).
  *
  * Shoppers see a listing when it is ACTIVE, its product is ACTIVE, it has a
  * price, and the retailer's connection to the brand is ACTIVE with
@@ -48,23 +40,38 @@ export interface ListingFilter {
   includeHidden?: boolean | null;
 }
 
-const SORT_SQL: Record<
-  ListingSort,
-  { column: string; dir: 'asc' | 'desc'; key: (v: ListingView) => unknown }
-> = {
-  PRICE_ASC: { column: 'l.price_minor', dir: 'asc', key: (v) => v.priceMinor },
-  PRICE_DESC: { column: 'l.price_minor', dir: 'desc', key: (v) => v.priceMinor },
-  TITLE: { column: 'l.title', dir: 'asc', key: (v) => v.title },
-  NEWEST: { column: 'l.created_at', dir: 'desc', key: (v) => v.createdAt.toISOString() },
+/** The cursor key of a listing for each sort. */
+const SORT_KEY: Record<ListingSort, (v: ListingView) => number | string> = {
+  PRICE_ASC: (v) => v.priceMinor,
+  PRICE_DESC: (v) => v.priceMinor,
+  TITLE: (v) => v.title,
+  NEWEST: (v) => v.createdAt.toISOString(),
 };
-
-function escapeLike(term: string): string {
-  return term.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
 
 function priceBound(value: string | null | undefined, currencyCode: string, field: string): number | null {
   if (value === null || value === undefined) return null;
   return Number(toMinorUnits({ amount: String(value), currencyCode }, field));
+}
+
+/** The keyset position an `after` cursor of this sort names; BAD_USER_INPUT for any other. */
+function parseAfter(after: string, sort: ListingSort): { key: number | string | Date; id: string } {
+  const cursor = decodeCursor<unknown>(after);
+  if (!Array.isArray(cursor) || cursor.length !== 3 || cursor[0] !== sort || typeof cursor[2] !== 'string') {
+    throw badInput('after is not a cursor of this sort', 'after');
+  }
+  const key = cursor[1];
+  if (sort === 'PRICE_ASC' || sort === 'PRICE_DESC') {
+    if (typeof key !== 'number' || !Number.isSafeInteger(key))
+      throw badInput('after is not a valid cursor', 'after');
+    return { key, id: cursor[2] };
+  }
+  if (typeof key !== 'string') throw badInput('after is not a valid cursor', 'after');
+  if (sort === 'NEWEST') {
+    const at = new Date(key);
+    if (Number.isNaN(at.getTime())) throw badInput('after is not a valid cursor', 'after');
+    return { key: at, id: cursor[2] };
+  }
+  return { key, id: cursor[2] };
 }
 
 /**
@@ -81,92 +88,36 @@ export async function storefrontListings(
     throw badInput('first must be between 0 and 100', 'first');
   }
   const sort: ListingSort = args.sort ?? 'NEWEST';
-  const order = SORT_SQL[sort];
-  if (!order) throw badInput('unknown sort', 'sort');
+  const sortKey = SORT_KEY[sort];
+  if (!sortKey) throw badInput('unknown sort', 'sort');
   const tenant = await registryOf(ctx).byOrganization(sf.retailerId);
   if (!tenant) return emptyConnection();
   const filter = args.filter ?? {};
   const owner = isOwner(ctx.principal, sf.retailerId);
-  const hidden = owner && filter.includeHidden === true;
-
-  const L = qualified(tenant.dbName, 'listings');
-  const PA = qualified(ctx.kernel.serviceDb, 'partner_access');
-  const where: string[] = ['l.storefront_id = ?', "l.status = 'ACTIVE'"];
-  const params: unknown[] = [sf.retailerId, sf.id];
-  if (!hidden) where.push('l.variant_active = 1', 'l.priced = 1', 'pa.can_sell = 1');
-  if (filter.search?.trim()) {
-    const term = filter.search.trim();
-    if (term.length > 100) throw badInput('search must be at most 100 characters', 'search');
-    where.push("l.title like ? escape '\\\\'");
-    params.push(`%${escapeLike(term)}%`);
-  }
-  if (filter.brandId) {
-    where.push('l.brand_id = ?');
-    params.push(filter.brandId);
-  }
-  if (filter.available === true || filter.available === false) {
-    where.push('l.available = ?');
-    params.push(filter.available ? 1 : 0);
-  }
-  const min = priceBound(filter.priceMin, sf.currencyCode, 'priceMin');
-  const max = priceBound(filter.priceMax, sf.currencyCode, 'priceMax');
-  if (min !== null) {
-    where.push('l.price_minor >= ?');
-    params.push(min);
-  }
-  if (max !== null) {
-    where.push('l.price_minor <= ?');
-    params.push(max);
-  }
-  const baseWhere = [...where];
-  const baseParams = [...params];
-
-  if (args.after) {
-    const cursor = decodeCursor<unknown>(args.after);
-    if (
-      !Array.isArray(cursor) ||
-      cursor.length !== 3 ||
-      cursor[0] !== sort ||
-      typeof cursor[2] !== 'string'
-    ) {
-      throw badInput('after is not a cursor of this sort', 'after');
-    }
-    let key = cursor[1];
-    if (sort === 'PRICE_ASC' || sort === 'PRICE_DESC') {
-      if (typeof key !== 'number' || !Number.isSafeInteger(key))
-        throw badInput('after is not a valid cursor', 'after');
-    } else if (typeof key !== 'string') {
-      throw badInput('after is not a valid cursor', 'after');
-    } else if (sort === 'NEWEST') {
-      const at = new Date(key);
-      if (Number.isNaN(at.getTime())) throw badInput('after is not a valid cursor', 'after');
-      key = at;
-    }
-    const cmp = order.dir === 'asc' ? '>' : '<';
-    where.push(`(${order.column} ${cmp} ? or (${order.column} = ? and l.id ${cmp} ?))`);
-    params.push(key, key, cursor[2]);
-  }
-
-  // Listings drive the join (straight_join) so the (storefront, status, sort key, id)
-  // index yields rows already in order and the LIMIT stops the scan early;
-  // partner_access is one primary-key lookup per row.
-  const from = `from ${L} l ${hidden ? 'left join' : 'join'} ${PA} pa
-    on pa.retailer_id = ? and pa.brand_id = l.brand_id`;
-  const visible = VISIBLE_SQL.replace('s.published = 1', sf.published ? '1 = 1' : '1 = 0');
-  const found = await rows<ListingRow>(
-    ctx.em,
-    `select straight_join ${LISTING_COLUMNS}, ${visible} as visible ${from}
-     where ${where.join(' and ')}
-     order by ${order.column} ${order.dir}, l.id ${order.dir}
-     limit ${size + 1}`,
-    params,
-  );
-  const views = found.map((r) => toListingView(r, sf.retailerId));
+  const search = filter.search?.trim() || null;
+  if (search && search.length > 100) throw badInput('search must be at most 100 characters', 'search');
+  const page = await listingPage(ctx.em, {
+    tenantDb: tenant.dbName,
+    serviceDb: ctx.kernel.serviceDb,
+    retailerId: sf.retailerId,
+    storefrontId: sf.id,
+    published: sf.published,
+    includeHidden: owner && filter.includeHidden === true,
+    search,
+    brandId: filter.brandId || null,
+    available: filter.available === true || filter.available === false ? filter.available : null,
+    priceMinMinor: priceBound(filter.priceMin, sf.currencyCode, 'priceMin'),
+    priceMaxMinor: priceBound(filter.priceMax, sf.currencyCode, 'priceMax'),
+    order: sort,
+    after: args.after ? parseAfter(args.after, sort) : null,
+    limit: size + 1,
+  });
+  const views = page.listings;
   // Listing.storefront of this page is the storefront itself: no lookup.
   ctx.loaders.get<string, StorefrontView | null>('storefront-by-id', storefrontBatch(ctx)).prime(sf.id, sf);
   const hasNextPage = views.length > size;
   const nodes = hasNextPage ? views.slice(0, size) : views;
-  const edges = nodes.map((node) => ({ cursor: encodeCursor([sort, order.key(node), node.id]), node }));
+  const edges = nodes.map((node) => ({ cursor: encodeCursor([sort, sortKey(node), node.id]), node }));
   return {
     edges,
     nodes,
@@ -176,14 +127,7 @@ export async function storefrontListings(
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
     },
-    totalCount: async () => {
-      const [r] = await rows<{ n: number }>(
-        ctx.em,
-        `select count(*) as n ${from} where ${baseWhere.join(' and ')}`,
-        baseParams,
-      );
-      return Number(r?.n ?? 0);
-    },
+    totalCount: page.count,
   };
 }
 
@@ -217,18 +161,12 @@ export function listingLoader(ctx: RetailerContext) {
       [...byKey].map(async ([key, keyIds]) => {
         const tenant = tenants.get(key);
         if (!tenant) return;
-        const L = qualified(tenant.dbName, 'listings');
-        const S = qualified(tenant.dbName, 'storefronts');
-        const PA = qualified(ctx.kernel.serviceDb, 'partner_access');
-        const list = await rows<ListingRow>(
+        const list = await listingsByIds(
           forkEm(ctx.kernel.orm),
-          `select ${LISTING_COLUMNS}, ${VISIBLE_SQL} as visible
-           from ${L} l join ${S} s on s.id = l.storefront_id
-           left join ${PA} pa on pa.retailer_id = ? and pa.brand_id = l.brand_id
-           where l.id in (${placeholders(keyIds.length)})`,
-          [tenant.organizationId, ...keyIds],
+          { tenantDb: tenant.dbName, serviceDb: ctx.kernel.serviceDb, retailerId: tenant.organizationId },
+          keyIds,
         );
-        for (const r of list) found.set(r.id, toListingView(r, tenant.organizationId));
+        for (const l of list) found.set(l.id, l);
       }),
     );
     return ids.map((id) => found.get(id) ?? null);

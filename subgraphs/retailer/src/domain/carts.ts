@@ -1,5 +1,6 @@
 import {
   badInput,
+  forkEm,
   newId,
   notFound,
   onTenant,
@@ -258,8 +259,8 @@ export function subtotalMinor(cart: CartView): number {
 
 /** Deletes expired carts and their lines in every tenant database (runs on a timer). */
 export async function purgeExpiredCarts(ctx: RetailerContext): Promise<number> {
-  const { orm, serviceDb } = ctx.kernel;
-  const em = orm.em.fork();
+  const em = forkEm(ctx.kernel.orm);
+  const { serviceDb } = ctx.kernel;
   let purged = 0;
   for (const db of await retailerDatabases(em, serviceDb))
     purged += await deleteExpiredCarts(em, db, new Date());
