@@ -1,16 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import {
-  type DatabaseConfig,
-  graphqlRequest,
-  newId,
-  type Permission,
-  type Principal,
-  tenantKeyOf,
-} from '@tradegraph/shared';
-import { createEnvelope, type EventType, type PayloadOf } from '@tradegraph/shared/events';
-import { dropTestDatabases, testDatabaseConfig, testInternalKeys } from '@tradegraph/shared/testing';
-import { createPool } from 'mysql2/promise';
-import { type RetailerService, start } from '../src/service.ts';
+import { newId, type Permission, type Principal, tenantKeyOf } from '@tradegraph/shared';
+import type { EventType, PayloadOf } from '@tradegraph/shared/events';
+import { member, orgId, startHarness as startServiceHarness } from '@tradegraph/testing';
+import { start } from '../src/service.ts';
+
+export { ANONYMOUS, customer, orgId, waitFor } from '@tradegraph/testing';
 
 const RETAILER_PERMISSIONS: Permission[] = [
   'org:read',
@@ -19,81 +12,27 @@ const RETAILER_PERMISSIONS: Permission[] = [
   'orders:read',
 ];
 
-/** Boots the retailer subgraph on fresh databases and calls it as the router would (signed internal token). */
+/**
+ * Retailer's test harness on @tradegraph/testing: the retailer service on
+ * fresh databases, plus what only retailer tests need: the partners' events
+ * (identity, catalog, supplier) simulated by `network`, and GraphQL documents.
+ */
 export async function startHarness(env: Record<string, string> = {}) {
-  const db: DatabaseConfig = testDatabaseConfig();
-  const keys = testInternalKeys();
-  const service: RetailerService = await start({
-    ...Object.fromEntries(Object.entries(db).map(([k, v]) => [k, String(v)])),
-    INTERNAL_TOKEN_PUBLIC_KEY: keys.publicKey,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    NODE_ENV: 'test',
-    EVENTS_POLL_MAX_MS: '20',
-    ...env,
-  });
-  const pool = createPool({
-    host: db.DB_HOST,
-    port: db.DB_PORT,
-    user: db.DB_USER,
-    password: db.DB_PASSWORD,
-    connectionLimit: 3,
-    timezone: 'Z',
-  });
-  const serviceDb = `${db.DB_PREFIX}retailer`;
-
-  const call = async (query: string, variables: Record<string, unknown> = {}, as: Principal = ANONYMOUS) =>
-    graphqlRequest(service.url, query, variables, {
-      headers: { 'x-tradegraph-internal-token': await keys.sign('retailer', as) },
-    });
+  const h = await startServiceHarness({ name: 'retailer', start, env: { EVENTS_POLL_MAX_MS: '20', ...env } });
+  const serviceDb = `${h.db.DB_PREFIX}retailer`;
 
   /** Runs a statement (qualify tables with `${serviceDb}` or a tenant database). */
-  const sql = async <T = Record<string, any>>(query: string, params: unknown[] = []) => {
-    const [rows] = await pool.query(query, params);
-    return rows as T[];
-  };
+  const sql = async <T = Record<string, any>>(query: string, params: unknown[] = []) =>
+    (await h.sql(query, params)) as T[];
 
   /** Publishes an event as its producer would, and waits until the retailer group has applied it. */
-  const emit = async <T extends EventType>(
+  const emit = <T extends EventType>(
     type: T,
     payload: PayloadOf<T>,
     opts: { aggregateId: string; orgId?: string | null; source?: string; occurredAt?: Date },
-  ) => {
-    const envelope = createEnvelope({ source: opts.source ?? type.split('.')[0]! }, type, {
-      aggregateId: opts.aggregateId,
-      orgId: opts.orgId ?? null,
-      payload,
-    });
-    if (opts.occurredAt) envelope.occurredAt = opts.occurredAt.toISOString();
-    await service.bus.producer.send([envelope]);
-    await waitFor(
-      async () =>
-        (
-          await sql(
-            `select 1 from \`${serviceDb}\`.processed_events where consumer_group = 'retailer' and event_id = ?`,
-            [envelope.id],
-          )
-        ).length > 0,
-      `${type} ${envelope.id} applied`,
-    );
-    return envelope;
-  };
+  ) => h.deliver(type, payload, { ...opts, orgId: opts.orgId ?? null });
 
-  return {
-    db,
-    keys,
-    service,
-    serviceDb,
-    call,
-    sql,
-    emit,
-    async stop() {
-      await service.stop();
-      await pool.end();
-      await dropTestDatabases(db);
-    },
-  };
+  return { ...h, serviceDb, sql, emit };
 }
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
@@ -103,36 +42,8 @@ export function envelopeOf(row: Record<string, any>): { type: string; payload: a
   return typeof row.envelope === 'string' ? JSON.parse(row.envelope) : row.envelope;
 }
 
-export const ANONYMOUS: Principal = { kind: 'anonymous' };
-
-export async function waitFor(
-  check: () => Promise<boolean>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-export const orgId = () => `org_${randomBytes(10).toString('hex').toUpperCase()}`;
-
 export function retailerUser(organizationId: string, permissions = RETAILER_PERMISSIONS): Principal {
-  return {
-    kind: 'user',
-    userId: newId('usr'),
-    organizationId,
-    organizationKind: 'RETAILER',
-    role: 'OWNER',
-    permissions,
-  };
-}
-
-export function customer(customerId = newId('cus')): Principal {
-  return { kind: 'customer', customerId };
+  return member(organizationId, 'RETAILER', permissions);
 }
 
 /** Events that set up a retailer, a connected brand and its catalog. */

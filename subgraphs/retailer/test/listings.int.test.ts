@@ -27,8 +27,8 @@ let foreign: { productId: string; variantIds: string[] };
 let eur: string;
 let yen: string;
 
-const price = (res: { data: any }) => res.data?.createListing?.listing?.price?.amount;
-const errorCode = (res: { data: any }) => res.data?.createListing?.userErrors?.[0]?.code;
+const price = (res: { data?: any }) => res.data?.createListing?.listing?.price?.amount;
+const errorCode = (res: { data?: any }) => res.data?.createListing?.userErrors?.[0]?.code;
 
 async function storefront(slug: string, currencyCode: string, defaultMarkupPercent = '25') {
   const res = await h.call(

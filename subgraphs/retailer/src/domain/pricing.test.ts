@@ -1,7 +1,7 @@
 import { UserErrors } from '@tradegraph/shared';
 import { describe, expect, it } from 'vitest';
-import { applyMarkup, computePrice, markupPercentOf, parseMarkupPercent } from '../src/domain/pricing.ts';
-import { displayNameOf } from '../src/domain/projections.ts';
+import { applyMarkup, computePrice, markupPercentOf, parseMarkupPercent } from './pricing.ts';
+import { displayNameOf } from './projections.ts';
 
 const codeOf = (fn: () => unknown) => {
   try {
