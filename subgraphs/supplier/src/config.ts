@@ -15,6 +15,17 @@ export const supplierEnv = {
   RESERVATION_MAX_TTL_SECONDS: env.int({ default: 604_800, min: 1 }),
   /** Attempts of an optimistic stock update before the caller gets STOCK_CONTENTION. */
   STOCK_UPDATE_MAX_ATTEMPTS: env.int({ default: 30, min: 1, max: 1000 }),
+  /**
+   * Life of the reservations the order saga makes (capped at RESERVATION_MAX_TTL_SECONDS). They must
+   * outlive the whole saga up to shipping: the saga releases them itself on every failure, so the
+   * expiry only frees stock of a saga that never ends. Default 7 days.
+   */
+  SUPPLIER_SAGA_RESERVATION_TTL_SECONDS: env.int({ default: 604_800, min: 60 }),
+  /**
+   * Test/chaos setting, never for production: delays the answer to each `orders.reservation.requested`
+   * by this many milliseconds, so a test can watch the saga's deadline pass. Default 0.
+   */
+  SUPPLIER_FULFILLMENT_DELAY_MS: env.int({ default: 0, min: 0, max: 600_000 }),
 };
 
 export type SupplierConfig = ReturnType<typeof loadSupplierConfig>;

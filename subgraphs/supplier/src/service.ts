@@ -34,7 +34,7 @@ export async function startSupplier(
     sdl,
     resolvers,
     services: (): SupplierServices => ({ config }),
-    handlers: (_services, { kernel }) => supplierHandlers(kernel),
+    handlers: (services, { kernel }) => supplierHandlers(kernel, services),
     background: (services, { kernel }) => [
       startReservationSweeper(kernel, services, config.RESERVATION_SWEEP_INTERVAL_MS),
     ],

@@ -37,10 +37,16 @@ describe('identity.organization.created', () => {
     });
     const tables = await h.sql('show tables', [], supplier);
     expect(tables.map((t) => Object.values(t)[0]).sort()).toEqual([
+      'fulfillment_group_lines',
+      'fulfillment_groups',
+      'fulfillment_orders',
+      'fulfillment_reservations',
       'inventory_levels',
       'offers',
       'reservations',
       'schema_migrations',
+      'shipment_lines',
+      'shipments',
       'stock_movements',
       'stock_receipts',
       'warehouses',

@@ -34,6 +34,7 @@ import {
   readLevelById,
   reservableLevels,
   reservationsByIds,
+  shrinkReservation,
   warehouseActive,
 } from '../store/stock.ts';
 import { fail } from './errors.ts';
@@ -206,6 +207,50 @@ export async function commit(tx: SupplierUnit, id: string, actor: Actor): Promis
   return close(tx, await ownReservation(tx, id), 'COMMIT', actor);
 }
 
+/**
+ * Ships `quantity` of an ACTIVE reservation: all of it commits it (COMMITTED);
+ * less leaves it ACTIVE holding the rest. Either way on hand and reserved drop
+ * by `quantity` (movement SHIPPED). Used by shipments, which may go out in parts.
+ */
+export async function commitPart(
+  tx: SupplierUnit,
+  id: string,
+  quantity: number,
+  actor: Actor,
+): Promise<ReservationRecord> {
+  const r = await ownReservation(tx, id);
+  if (quantity === r.quantity) return close(tx, r, 'COMMIT', actor);
+  if (!Number.isInteger(quantity) || quantity < 1 || quantity > r.quantity)
+    throw new Error(`cannot commit ${quantity} of reservation ${r.id} holding ${r.quantity}`);
+  const now = new Date();
+  const next = nextStatus(r, 'COMMIT', now);
+  if ('refused' in next) return refuse(r, next.refused);
+  const level = await readLevelById(tx, r.levelId);
+  if (!level) throw new Error(`reservation ${r.id} points at missing level ${r.levelId}`);
+  if (!(await shrinkReservation(tx, r.id, r.quantity, r.quantity - quantity, now)))
+    throw new RetryableConflict('reservation changed concurrently');
+  const delta = stockDelta('COMMIT', quantity);
+  const after = levelAfter(level, delta);
+  if (!after) throw new Error(`level ${level.id} holds less than reservation ${r.id}`);
+  const state = await applyLevelChange(tx, {
+    level,
+    after,
+    movement: {
+      type: delta.movement,
+      quantity: delta.movementQuantity,
+      reservationId: r.id,
+      reference: r.reference,
+    },
+    actor,
+  });
+  if (!state) throw new RetryableConflict('stock level changed concurrently');
+  const held: ReservationRecord = { ...r, quantity: r.quantity - quantity, updatedAt: now };
+  const supplierId = tenantOf(tx).organizationId;
+  tx.publish('supplier.stock.changed', stockChanged(supplierId, state, delta.movement));
+  tx.publish('supplier.reservation.changed', reservationChanged(supplierId, held));
+  return held;
+}
+
 /** Pushes an ACTIVE reservation's expiry to now + ttlSeconds. */
 export async function extend(
   tx: SupplierUnit,
@@ -243,7 +288,7 @@ export async function expire(tx: SupplierUnit, id: string): Promise<'EXPIRED' | 
 }
 
 /** A reservation of the unit's tenant, or NOT_FOUND (malformed, foreign-tenant or unknown ids alike). */
-async function ownReservation(ctx: SupplierContext, id: unknown): Promise<ReservationRecord> {
+export async function ownReservation(ctx: SupplierContext, id: unknown): Promise<ReservationRecord> {
   const r = isOwnId(tenantOf(ctx), id, 'rsv') ? await findReservation(ctx, id) : null;
   if (!r) throw notFound('Reservation');
   return r;

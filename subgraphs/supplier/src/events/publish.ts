@@ -1,6 +1,10 @@
 import type {
+  FulfillmentRejectedPayload,
+  FulfillmentReleasedPayload,
+  FulfillmentReservedPayload,
   OfferChangedPayload,
   ReservationChangedPayload,
+  ShipmentChangedPayload,
   StockChangedPayload,
 } from '@tradegraph/contracts';
 import type { MovementType } from '../entities/index.ts';
@@ -59,4 +63,29 @@ export function offerChanged(o: OfferView, removed = false) {
     active: removed ? false : o.active,
   };
   return { aggregateId: o.id, orgId: o.supplierId, payload };
+}
+
+/** `supplier.fulfillment.reserved`, the reply to a reservation command; aggregate: the group. */
+export function fulfillmentReserved(payload: FulfillmentReservedPayload) {
+  return { aggregateId: payload.groupId, orgId: payload.supplierId, payload };
+}
+
+/** `supplier.fulfillment.rejected` (nothing is held); aggregate: the group. */
+export function fulfillmentRejected(payload: FulfillmentRejectedPayload) {
+  return { aggregateId: payload.groupId, orgId: payload.supplierId, payload };
+}
+
+/** `supplier.fulfillment.released`, the reply to a release command; aggregate: the group. */
+export function fulfillmentReleased(ids: FulfillmentReleasedPayload) {
+  const payload: FulfillmentReleasedPayload = {
+    orderId: ids.orderId,
+    groupId: ids.groupId,
+    supplierId: ids.supplierId,
+  };
+  return { aggregateId: payload.groupId, orgId: payload.supplierId, payload };
+}
+
+/** `supplier.shipment.changed` (whole state); aggregate: the group, so its shipments arrive in order. */
+export function shipmentChanged(payload: ShipmentChangedPayload) {
+  return { aggregateId: payload.groupId, orgId: payload.supplierId, payload };
 }

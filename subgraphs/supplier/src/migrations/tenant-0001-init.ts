@@ -1,4 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
+import { FulfillmentTenant } from './tenant-0002-fulfillment.ts';
 
 const T = 'default character set utf8mb4 collate utf8mb4_unicode_ci';
 
@@ -109,4 +110,4 @@ export class InitSupplierTenant extends Migration {
   }
 }
 
-export const tenantMigrations = [InitSupplierTenant];
+export const tenantMigrations = [InitSupplierTenant, FulfillmentTenant];

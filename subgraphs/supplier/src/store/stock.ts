@@ -3,6 +3,7 @@ import {
   isDuplicateKey,
   newId,
   type Page,
+  placeholders,
   qualified,
   RetryableConflict,
   rows,
@@ -148,6 +149,20 @@ export async function reservableLevels(
       order by l.on_hand - l.reserved desc, l.id
       limit 5`,
     warehouseId ? [variantId, quantity, warehouseId] : [variantId, quantity],
+  );
+  return found.map(toLevel);
+}
+
+/** Levels of the variants with stock available in active warehouses, most available first per variant. */
+export async function availableLevels(ctx: SupplierContext, variantIds: string[]): Promise<Level[]> {
+  if (!variantIds.length) return [];
+  const found = await rows<LevelRow>(
+    ctx.em,
+    `select l.* from ${tenantTable(ctx, 'inventory_levels')} l
+       join ${tenantTable(ctx, 'warehouses')} w on w.id = l.warehouse_id and w.active = 1
+      where l.variant_id in (${placeholders(variantIds.length)}) and l.on_hand - l.reserved > 0
+      order by l.variant_id, l.on_hand - l.reserved desc, l.id`,
+    variantIds,
   );
   return found.map(toLevel);
 }
@@ -367,6 +382,27 @@ export async function closeReservation(
   if (res.affectedRows !== 1) return false;
   await dropExpiryEntry(ctx, id);
   return true;
+}
+
+/**
+ * Lowers an ACTIVE reservation's quantity from `from` to `to` (part of it
+ * shipped), guarded by the quantity it was read with: false when a concurrent
+ * change won.
+ */
+export async function shrinkReservation(
+  ctx: SupplierContext,
+  id: string,
+  from: number,
+  to: number,
+  now: Date,
+): Promise<boolean> {
+  const res = await ctx.em.execute<{ affectedRows: number }>(
+    `update ${tenantTable(ctx, 'reservations')} set quantity = ?, updated_at = ?
+      where id = ? and status = 'ACTIVE' and quantity = ?`,
+    [to, now, id, from],
+    'run',
+  );
+  return res.affectedRows === 1;
 }
 
 /** Moves an ACTIVE reservation's expiry (and its index entry); false when it is no longer ACTIVE. */
