@@ -153,11 +153,14 @@ export async function createListing(
     const sellable = variant ? await canSell(ctx.em, svc, retailerId, variant.brandId) : false;
     return { variant, sellable, ok: !!variant && sellable && variant.status === 'ACTIVE' };
   };
-  let found = await listable();
-  // Read-your-writes across services: the brand may have published (or the
-  // connection been accepted) a moment ago, its event not yet applied here.
-  if (!found.ok && (await ctx.kernel.settle())) found = await listable();
-  const { variant, sellable } = found;
+  // Read-your-writes across services: the brand may have published, the
+  // supplier stocked or the connection been accepted a moment ago. Not only a
+  // missing variant matters (stock applied after the listing row is written
+  // would leave it unavailable until the next change), so this service's
+  // projections catch up with the log as it is now before deciding — one query
+  // when nothing is pending; on timeout it goes on with what it has.
+  await ctx.kernel.settle();
+  const { variant, sellable } = await listable();
   if (!variant) return fail('VARIANT_NOT_FOUND', 'No such product variant', 'variantId');
   if (!sellable) {
     fail(
