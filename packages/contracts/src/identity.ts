@@ -133,6 +133,51 @@ export interface SessionRevokedPayload {
   reason: 'logout' | 'reuse-detected';
 }
 
+/** Why access was revoked (see AccessRevokedPayload). */
+export type AccessRevocationReason =
+  | 'member-removed'
+  | 'role-changed'
+  | 'logout'
+  | 'password-changed'
+  | 'organization-suspended'
+  | 'api-key-revoked'
+  | 'reuse-detected';
+
+/**
+ * Access ended: every access token (or cached API-key introspection) that
+ * matches ALL the non-null fields and was issued before `notBefore` must be
+ * refused from now on. Examples: `{ userId, organizationId }` when a member is
+ * removed or their role changes (tokens acting for that organisation),
+ * `{ userId }` after a password change (every token of the user),
+ * `{ sessionId }` at logout, `{ organizationId }` when the organisation is
+ * suspended (its members' tokens and its API keys), `{ apiKeyId }` when a key
+ * is revoked. The router also learns these through Redis or identity's
+ * revocation feed within a second (docs/security.md). Aggregate: the revocation.
+ */
+export interface AccessRevokedPayload {
+  revocationId: string;
+  userId: string | null;
+  organizationId: string | null;
+  /** The refresh-token family (access tokens' `sid`). */
+  sessionId: string | null;
+  apiKeyId: string | null;
+  /** ISO-8601 instant with milliseconds; tokens whose issue time (`iat_ms`, else `iat`) is earlier are refused. */
+  notBefore: string;
+  reason: AccessRevocationReason;
+}
+
+/**
+ * Someone tried to sign up (or register as a shopper) with an email that
+ * already has an account. The caller was answered as if it had worked; the
+ * owner should be told by email (sign in, or reset the password). Aggregate: the existing user.
+ */
+export interface RegistrationEmailTakenPayload {
+  userId: string;
+  email: string;
+  /** Which registration was attempted. */
+  attempted: 'MEMBER' | 'CUSTOMER';
+}
+
 /** The identity slice of the event catalogue: type → current version and payload. */
 export interface IdentityEvents {
   'identity.organization.created': { version: 1; payload: OrganizationCreatedPayload };
@@ -152,6 +197,8 @@ export interface IdentityEvents {
   'identity.api-key.created': { version: 1; payload: ApiKeyCreatedPayload };
   'identity.api-key.revoked': { version: 1; payload: ApiKeyRevokedPayload };
   'identity.session.revoked': { version: 1; payload: SessionRevokedPayload };
+  'identity.access.revoked': { version: 1; payload: AccessRevokedPayload };
+  'identity.registration.email-taken': { version: 1; payload: RegistrationEmailTakenPayload };
 }
 
 declare module '@tradegraph/shared/events/catalogue' {
@@ -185,5 +232,7 @@ export const IDENTITY_EVENT_VERSIONS: EventVersions<keyof IdentityEvents> = {
   'identity.api-key.created': 1,
   'identity.api-key.revoked': 1,
   'identity.session.revoked': 1,
+  'identity.access.revoked': 1,
+  'identity.registration.email-taken': 1,
 };
 registerEventTypes(IDENTITY_EVENT_VERSIONS);

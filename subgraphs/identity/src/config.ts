@@ -20,9 +20,21 @@ export const identityEnv = {
   /** Absolute life of a refresh-token family: after it, the user signs in again. */
   SESSION_MAX_AGE_SECONDS: env.int({ default: 2_592_000, min: 300 }),
   INVITATION_TTL_SECONDS: env.int({ default: 604_800, min: 60 }),
+  /** Failed sign-ins per (account, source IP) within the window before each further one adds a delay. */
   LOGIN_MAX_FAILURES: env.int({ default: 5, min: 1 }),
   LOGIN_WINDOW_SECONDS: env.int({ default: 900, min: 1 }),
+  /** First delay after LOGIN_MAX_FAILURES, doubled by each further failure, at most LOGIN_LOCK_SECONDS. */
+  LOGIN_DELAY_SECONDS: env.int({ default: 1, min: 1 }),
+  /** Longest delay per (account, IP), and how long a source IP over LOGIN_IP_MAX_FAILURES is refused. */
   LOGIN_LOCK_SECONDS: env.int({ default: 900, min: 1 }),
+  /** Failed sign-ins from one source IP across all accounts within the window before that IP is refused. */
+  LOGIN_IP_MAX_FAILURES: env.int({ default: 50, min: 1 }),
+  /** Life of an API key created without an expiry. */
+  API_KEY_DEFAULT_TTL_DAYS: env.int({ default: 90, min: 1, max: 3650 }),
+  /** Shared with the router: revocations are published there (pub/sub and a sorted set) when set. */
+  REDIS_URL: env.string({ optional: true }),
+  /** How often identity reads new revocations from its database for the feed and Redis. */
+  REVOCATION_POLL_MS: env.int({ default: 100, min: 10, max: 5000 }),
   /** Seals signing keys at rest (AES-256-GCM); required in production. */
   KEY_ENCRYPTION_SECRET: env.string({ optional: true }),
   /** argon2id cost; defaults are OWASP's minimum for argon2id (19 MiB, 2 passes, 1 lane). */

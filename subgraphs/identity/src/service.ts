@@ -3,6 +3,7 @@ import {
   createLogger,
   forkEm,
   type Logger,
+  REVOCATIONS_PATH,
   sendJson,
   systemContext,
 } from '@tradegraph/shared';
@@ -14,7 +15,8 @@ import { introspectApiKey } from './domain/api-keys.ts';
 import { ensurePlatformAdmin } from './domain/platform.ts';
 import { ensureActiveKey, KeyStore } from './domain/signing-keys.ts';
 import { entities } from './entities/index.ts';
-import { migrations } from './migrations/0001-init.ts';
+import { RevocationFeed } from './events/revocation-feed.ts';
+import { migrations } from './migrations/index.ts';
 import { resolvers } from './resolvers/index.ts';
 import { sdl } from './schema/index.ts';
 import type { IdentityServices } from './services.ts';
@@ -43,7 +45,13 @@ export function startIdentity(
       await ensureActiveKey(orm, config.KEY_ENCRYPTION_SECRET);
       const keys = new KeyStore(orm, config.KEY_ENCRYPTION_SECRET, logger);
       await keys.reload();
-      const services: IdentityServices = { config, keys };
+      const revocations = new RevocationFeed(orm, {
+        pollMs: config.REVOCATION_POLL_MS,
+        retentionMs: (config.ACCESS_TOKEN_TTL_SECONDS + 60) * 1000,
+        redisUrl: config.REDIS_URL,
+        logger,
+      });
+      const services: IdentityServices = { config, keys, revocations };
       if (config.PLATFORM_ADMIN_EMAIL && config.PLATFORM_ADMIN_PASSWORD) {
         await ensurePlatformAdmin(systemContext(kernel, services, 'bootstrap'), logger, {
           email: config.PLATFORM_ADMIN_EMAIL,
@@ -54,7 +62,11 @@ export function startIdentity(
       }
       return services;
     },
-    routes: ({ keys }, { orm }) => [
+    background: ({ revocations }) => {
+      const started = revocations.start();
+      return [{ stop: () => started.then(() => revocations.stop()) }];
+    },
+    routes: ({ keys, revocations }, { orm }) => [
       {
         method: 'GET',
         path: '/.well-known/jwks.json',
@@ -75,6 +87,21 @@ export function startIdentity(
             return sendJson(res, 400, { error: 'body must be JSON {"key": "..."}' });
           }
           sendJson(res, 200, await introspectApiKey(forkEm(orm), key), { 'cache-control': 'no-store' });
+        },
+      },
+      {
+        // The routers' revocation feed: ?since=<ms, identity's clock>&wait=<ms, long-poll, at most 25 s>.
+        method: 'GET',
+        path: REVOCATIONS_PATH,
+        internal: true,
+        handle: async (req, res, { principal }) => {
+          if (principal?.kind !== 'router') return sendJson(res, 403, { error: 'router only' });
+          const url = new URL(req.url ?? '/', 'http://identity.invalid');
+          const since = Number(url.searchParams.get('since') ?? 0);
+          const wait = Math.min(Math.max(Number(url.searchParams.get('wait') ?? 0), 0), 25_000);
+          if (!Number.isFinite(since) || !Number.isFinite(wait))
+            return sendJson(res, 400, { error: 'since and wait are numbers of milliseconds' });
+          sendJson(res, 200, await revocations.since(since, wait), { 'cache-control': 'no-store' });
         },
       },
     ],

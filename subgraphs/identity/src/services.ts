@@ -1,12 +1,15 @@
 import type { Actor, ReadContext, ServiceContext, UnitContext } from '@tradegraph/shared';
 import type { IdentityConfig } from './config.ts';
 import type { KeyStore } from './domain/signing-keys.ts';
+import type { RevocationFeed } from './events/revocation-feed.ts';
 
 /** Long-lived collaborators of the identity service, shared by all requests. */
 export interface IdentityServices {
   config: IdentityConfig;
   /** Signs access tokens and serves the JWKS (signing keys re-read every minute). */
   keys: KeyStore;
+  /** Recent revocations of access, served to the routers (feed, Redis). */
+  revocations: RevocationFeed;
 }
 
 /** What every identity resolver, domain function and store function receives (see the kernel's ServiceContext). */

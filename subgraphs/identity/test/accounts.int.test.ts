@@ -215,7 +215,7 @@ describe('signing key rotation', () => {
     const oldKid = before.keys[0]!.kid;
     const orm = (await import('@tradegraph/shared')).openDatabase;
     const { entities } = await import('../src/entities/index.ts');
-    const { migrations } = await import('../src/migrations/0001-init.ts');
+    const { migrations } = await import('../src/migrations/index.ts');
     const { createLogger } = await import('@tradegraph/shared');
     const db = await orm({
       db: h.db,

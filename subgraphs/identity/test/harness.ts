@@ -1,4 +1,11 @@
-import { type AccessTokenClaims, type Principal, principalFromAccessClaims } from '@tradegraph/shared';
+import {
+  type AccessTokenClaims,
+  CLIENT_IP_HEADER,
+  graphqlRequest,
+  INTERNAL_TOKEN_HEADER,
+  type Principal,
+  principalFromAccessClaims,
+} from '@tradegraph/shared';
 import { ANONYMOUS, startHarness as startServiceHarness } from '@tradegraph/testing';
 import { decodeJwt } from 'jose';
 import { start } from '../src/service.ts';
@@ -52,7 +59,29 @@ export async function startHarness(env: Record<string, string> = {}) {
     };
   };
 
-  return { ...h, base, call, signUp, principalOf };
+  /** Calls as the router would for a client at `ip` (the router sets CLIENT_IP_HEADER). */
+  const callFrom = async (
+    ip: string,
+    query: string,
+    variables: Record<string, unknown> = {},
+    as: Principal | string = ANONYMOUS,
+  ) =>
+    graphqlRequest(h.service.url, query, variables, {
+      headers: {
+        [INTERNAL_TOKEN_HEADER]: await h.keys.sign('identity', typeof as === 'string' ? principalOf(as) : as),
+        [CLIENT_IP_HEADER]: ip,
+      },
+    });
+
+  /** GET of an internal route as the router (e.g. the revocation feed). */
+  const internalGet = async (path: string) => {
+    const res = await fetch(`${base}${path}`, {
+      headers: { [INTERNAL_TOKEN_HEADER]: await h.keys.sign('identity', { kind: 'router' }) },
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  return { ...h, base, call, callFrom, internalGet, signUp, principalOf };
 }
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;

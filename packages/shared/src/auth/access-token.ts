@@ -12,6 +12,20 @@ export const DEFAULT_ACCESS_TOKEN_AUDIENCE = 'tradegraph';
 export const API_KEY_PREFIX = 'tgk_';
 /** Path at identity where the router introspects API keys (internal token required). */
 export const API_KEY_INTROSPECTION_PATH = '/internal/api-keys/introspect';
+/**
+ * Revocations of access (identity → router, docs/security.md): identity's feed
+ * (`?since=<ms>&wait=<ms>`, internal token required), and the Redis channel and
+ * sorted set it publishes them to when REDIS_URL is set. Each item is identity's
+ * `identity.access.revoked` payload.
+ */
+export const REVOCATIONS_PATH = '/internal/revocations';
+export const REVOCATION_CHANNEL = 'tradegraph:access-revocations';
+export const REVOCATION_SET = 'tradegraph:access-revocations:recent';
+/**
+ * Header carrying the caller's IP from the router to subgraphs (set only by
+ * the router, which drops any copy a client sends; trusted only beside a valid internal token).
+ */
+export const CLIENT_IP_HEADER = 'x-tradegraph-client-ip';
 
 export type AccessTokenClaims =
   | {

@@ -10,6 +10,7 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import type { DocumentNode, GraphQLScalarType } from 'graphql';
+import { CLIENT_IP_HEADER } from '../auth/access-token.ts';
 import {
   createInternalTokenVerifier,
   INTERNAL_TOKEN_HEADER,
@@ -29,6 +30,8 @@ export interface RequestContext {
   principal: Principal;
   requestId: string;
   traceparent?: string;
+  /** The end client's IP as the router saw it (CLIENT_IP_HEADER); absent when not called through the router. */
+  clientIp?: string;
   logger: Logger;
   loaders: Loaders;
   sql: SqlCounter;
@@ -210,6 +213,8 @@ export async function startSubgraphServer<C extends RequestContext>(
     const traceparent =
       claims.traceparent ??
       (headerTrace !== undefined && TRACEPARENT.test(headerTrace) ? headerTrace : undefined);
+    // Trusted only because the internal token above proves the router sent this request.
+    const clientIp = header(req, CLIENT_IP_HEADER)?.slice(0, 64);
     const headers = new HeaderMap();
     for (const [k, v] of Object.entries(req.headers)) {
       if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
@@ -233,6 +238,7 @@ export async function startSubgraphServer<C extends RequestContext>(
             principal: claims.principal,
             requestId,
             ...(traceparent ? { traceparent } : {}),
+            ...(clientIp ? { clientIp } : {}),
             logger: reqLog,
             loaders: new Loaders(),
             sql,

@@ -7,7 +7,7 @@
 import { createLogger, databaseEnv, env, loadConfig, openDatabase } from '@tradegraph/shared';
 import { retireSigningKeys, rotateSigningKey } from '../domain/signing-keys.ts';
 import { entities } from '../entities/index.ts';
-import { migrations } from '../migrations/0001-init.ts';
+import { migrations } from '../migrations/index.ts';
 import { allSigningKeys } from '../store/signing-keys.ts';
 
 const config = loadConfig({

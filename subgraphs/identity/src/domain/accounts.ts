@@ -15,7 +15,7 @@ import {
   verifyPassword,
 } from './passwords.ts';
 import { type Session, startSession } from './sessions.ts';
-import { clearFailures, isLocked, recordFailure } from './throttle.ts';
+import { clearFailures, isThrottled, recordFailure } from './throttle.ts';
 
 const policy = (tx: IdentityTx) => ({
   memoryCost: tx.services.config.ARGON2_MEMORY_KIB,
@@ -119,8 +119,8 @@ export async function login(
 ): Promise<Session | Refusal> {
   const email = typeof input.email === 'string' ? input.email.trim().toLowerCase() : '';
   const password = typeof input.password === 'string' ? input.password : '';
-  if (await isLocked(tx, email))
-    return refuse('TOO_MANY_ATTEMPTS', 'Too many failed sign-in attempts; try again later');
+  if (await isThrottled(tx, email))
+    return refuse('TOO_MANY_ATTEMPTS', 'Too many failed sign-in attempts from here; try again later');
   const user = email ? await userByEmail(tx, email) : null;
   let ok = false;
   if (user) ok = await verifyPassword(user.passwordHash, password);

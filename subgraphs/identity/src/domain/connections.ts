@@ -1,11 +1,12 @@
 import type { ConnectionEventType } from '@tradegraph/contracts';
-import { type Actor, newId, notFound, type OrganizationKind } from '@tradegraph/shared';
+import { newId, notFound, type OrganizationKind } from '@tradegraph/shared';
 import type { PartnerConnection } from '../entities/index.ts';
 import { CONNECTION_SCOPES, type ConnectionScope } from '../entities/partner-connection.ts';
 import { connectionState } from '../events/publish.ts';
-import { actingOrganization, type IdentityContext, type IdentityTx } from '../services.ts';
+import type { IdentityContext, IdentityTx } from '../services.ts';
 import { connectionById, insertConnection, openConnectionExists } from '../store/connections.ts';
 import { organizationById } from '../store/organizations.ts';
+import { requireCurrentMember } from './access.ts';
 import { fail } from './errors.ts';
 
 /**
@@ -78,7 +79,7 @@ export async function requestConnection(
   tx: IdentityTx,
   input: { partnerId: string; scopes: ConnectionScope[]; message?: string | null },
 ): Promise<PartnerConnection> {
-  const me = actingOrganization(tx);
+  const me = await requireCurrentMember(tx, 'connections:manage');
   const partnerId = String(input.partnerId ?? '');
   if (partnerId === me.organizationId)
     fail('SELF_CONNECTION', 'An organisation cannot connect to itself', 'partnerId');
@@ -99,7 +100,7 @@ export async function requestConnection(
     pairKey: key,
     scopes,
     status: 'PENDING',
-    requestedByUserId: tx.principal.kind === 'user' ? tx.principal.userId : null,
+    requestedByUserId: me.userId,
     respondedByUserId: null,
     message: input.message ?? null,
     respondedAt: null,
@@ -122,7 +123,11 @@ export async function connectionOfParty(
   return c;
 }
 
-async function ownConnection(tx: IdentityTx, id: string, me: Actor): Promise<PartnerConnection> {
+async function ownConnection(
+  tx: IdentityTx,
+  id: string,
+  me: { organizationId: string },
+): Promise<PartnerConnection> {
   const c = await connectionOfParty(tx, id, me.organizationId);
   if (!c) throw notFound('Connection');
   return c;
@@ -132,7 +137,7 @@ export async function respondToConnection(
   tx: IdentityTx,
   input: { connectionId: string; accept: boolean },
 ): Promise<PartnerConnection> {
-  const me = actingOrganization(tx);
+  const me = await requireCurrentMember(tx, 'connections:manage');
   const c = await ownConnection(tx, input.connectionId, me);
   if (c.partnerId !== me.organizationId)
     fail('NOT_RECIPIENT', 'Only the invited partner can respond', 'connectionId');
@@ -141,7 +146,7 @@ export async function respondToConnection(
   c.status = input.accept ? 'ACTIVE' : 'DECLINED';
   if (!input.accept) c.pairKey = null;
   c.respondedAt = now;
-  c.respondedByUserId = tx.principal.kind === 'user' ? tx.principal.userId : null;
+  c.respondedByUserId = me.userId;
   c.updatedAt = now;
   await publishConnection(
     tx,
@@ -156,7 +161,7 @@ export async function revokeConnection(
   tx: IdentityTx,
   input: { connectionId: string },
 ): Promise<PartnerConnection> {
-  const me = actingOrganization(tx);
+  const me = await requireCurrentMember(tx, 'connections:manage');
   const c = await ownConnection(tx, input.connectionId, me);
   if (c.status !== 'ACTIVE' && c.status !== 'PENDING')
     fail('NOT_OPEN', `This connection is already ${c.status}`, 'connectionId');

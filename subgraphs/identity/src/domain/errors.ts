@@ -32,6 +32,7 @@ const CODES: Record<IdentityErrorCode, true> = {
   INCOMPATIBLE_PARTNER: true,
   SCOPES_REQUIRED: true,
   INVALID_SCOPE: true,
+  SCOPE_NOT_ALLOWED: true,
   SELF_CONNECTION: true,
   PARTNER_NOT_FOUND: true,
   ALREADY_CONNECTED: true,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { forbidden, newId, notFound, type Principal, ROLES, type Role } from '@tradegraph/shared';
+import { forbidden, newId, notFound, ROLES, type Role } from '@tradegraph/shared';
 import type { Invitation, Membership, Organization } from '../entities/index.ts';
 import { invitationCreated } from '../events/publish.ts';
 import { actingOrganization, type IdentityContext, type IdentityRead, type IdentityTx } from '../services.ts';
@@ -8,7 +8,7 @@ import {
   deleteMembership,
   emailTaken,
   isMember,
-  membershipOf,
+  lockMembershipOf,
   userByEmail,
 } from '../store/accounts.ts';
 import {
@@ -19,9 +19,11 @@ import {
 } from '../store/invitations.ts';
 import { organizationLoader } from '../store/organizations.ts';
 import { save } from '../store/save.ts';
+import { requireCurrentMember } from './access.ts';
 import { addMembership, createUser } from './accounts.ts';
 import { fail } from './errors.ts';
 import { checkPasswordStrength, normaliseEmail, requireName, verifyPassword } from './passwords.ts';
+import { revokeAccess } from './revocations.ts';
 import { canGrantRole, outranks } from './roles.ts';
 import { type Session, startSession } from './sessions.ts';
 import { sha256 } from './tokens.ts';
@@ -29,12 +31,6 @@ import { sha256 } from './tokens.ts';
 function requireRole(role: unknown, field = 'role'): Role {
   if (!ROLES.includes(role as Role)) fail('INVALID_ROLE', `Role must be one of ${ROLES.join(', ')}`, field);
   return role as Role;
-}
-
-/** The acting member's own role (API keys act without one and may not manage members). */
-function actorRole(p: Principal): Role {
-  if (p.kind !== 'user' || !p.role) throw forbidden('Only members can manage members');
-  return p.role;
 }
 
 /** Members are visible to their own organisation only. */
@@ -53,9 +49,8 @@ export async function inviteMember(
   tx: IdentityTx,
   input: { email: string; role: Role },
 ): Promise<CreatedInvitation> {
-  const { organizationId } = actingOrganization(tx);
+  const { organizationId, role: actor, userId } = await requireCurrentMember(tx, 'members:invite');
   const role = requireRole(input.role);
-  const actor = actorRole(tx.principal);
   if (!canGrantRole(actor, role)) fail('ROLE_NOT_ALLOWED', `A ${actor} cannot invite a ${role}`, 'role');
   const email = normaliseEmail(input.email);
   const existing = await userByEmail(tx, email);
@@ -73,7 +68,7 @@ export async function inviteMember(
     role,
     tokenHash: sha256(token),
     status: 'PENDING',
-    invitedByUserId: tx.principal.kind === 'user' ? tx.principal.userId : '',
+    invitedByUserId: userId,
     acceptedByUserId: null,
     expiresAt: new Date(now.getTime() + tx.services.config.INVITATION_TTL_SECONDS * 1000),
     createdAt: now,
@@ -160,10 +155,13 @@ export async function acceptInvitation(
   return startSession(tx, user, inv.organizationId);
 }
 
+/** Withdraws a pending invitation; the same role rule as inviting (a MANAGER cannot withdraw an ADMIN's invitation). */
 export async function revokeInvitation(tx: IdentityTx, id: string): Promise<Invitation> {
-  const { organizationId } = actingOrganization(tx);
+  const { organizationId, role: actor } = await requireCurrentMember(tx, 'members:invite');
   const inv = await invitationOf(tx, organizationId, String(id));
   if (!inv) throw notFound('Invitation');
+  if (!canGrantRole(actor, inv.role))
+    fail('ROLE_NOT_ALLOWED', `A ${actor} cannot revoke an invitation for a ${inv.role}`, 'id');
   if (inv.status !== 'PENDING') fail('NOT_PENDING', 'Only pending invitations can be revoked', 'id');
   inv.status = 'REVOKED';
   inv.updatedAt = new Date();
@@ -175,9 +173,14 @@ export async function revokeInvitation(tx: IdentityTx, id: string): Promise<Invi
   return inv;
 }
 
+/**
+ * The acting organisation's membership, locked (FOR UPDATE): a refresh that
+ * read the old role holds its share lock until it has signed, so the
+ * revocation's notBefore, taken after this lock, is later than that token.
+ */
 async function memberOfActingOrg(tx: IdentityTx, membershipId: string): Promise<Membership> {
   const { organizationId } = actingOrganization(tx);
-  const m = await membershipOf(tx, organizationId, String(membershipId));
+  const m = await lockMembershipOf(tx, organizationId, String(membershipId));
   if (!m) throw notFound('Membership');
   return m;
 }
@@ -192,9 +195,9 @@ export async function changeMemberRole(
   tx: IdentityTx,
   input: { membershipId: string; role: Role },
 ): Promise<Membership> {
+  const { role: actor } = await requireCurrentMember(tx, 'members:manage');
   const m = await memberOfActingOrg(tx, input.membershipId);
   const role = requireRole(input.role);
-  const actor = actorRole(tx.principal);
   if (!outranks(actor, m.role) || !canGrantRole(actor, role))
     fail('ROLE_NOT_ALLOWED', `A ${actor} cannot make this change`, 'role');
   if (role !== 'OWNER') await assertNotLastOwner(tx, m);
@@ -207,13 +210,14 @@ export async function changeMemberRole(
     orgId: m.organizationId,
     payload: { membershipId: m.id, organizationId: m.organizationId, userId: m.userId, role, previousRole },
   });
+  revokeAccess(tx, { userId: m.userId, organizationId: m.organizationId }, 'role-changed');
   return m;
 }
 
 export async function removeMember(tx: IdentityTx, membershipId: string): Promise<Membership> {
+  const { role: actor, userId } = await requireCurrentMember(tx, 'members:manage');
   const m = await memberOfActingOrg(tx, membershipId);
-  const actor = actorRole(tx.principal);
-  const self = tx.principal.kind === 'user' && tx.principal.userId === m.userId;
+  const self = userId === m.userId;
   if (!self && !outranks(actor, m.role))
     fail('ROLE_NOT_ALLOWED', `A ${actor} cannot remove a ${m.role}`, 'membershipId');
   await assertNotLastOwner(tx, m);
@@ -223,5 +227,6 @@ export async function removeMember(tx: IdentityTx, membershipId: string): Promis
     orgId: m.organizationId,
     payload: { membershipId: m.id, organizationId: m.organizationId, userId: m.userId },
   });
+  revokeAccess(tx, { userId: m.userId, organizationId: m.organizationId }, 'member-removed');
   return m;
 }

@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { newId, ORGANIZATION_KINDS, type OrganizationKind, type Principal } from '@tradegraph/shared';
 import type { Organization } from '../entities/index.ts';
 import { organizationCreated, organizationUpdated } from '../events/publish.ts';
-import { actingOrganization, type IdentityContext, type IdentityTx } from '../services.ts';
+import type { IdentityContext, IdentityTx } from '../services.ts';
 import {
   insertOrganization,
   organizationById,
   organizationLoader,
   slugTaken,
 } from '../store/organizations.ts';
+import { requireCurrentMember } from './access.ts';
 import { fail } from './errors.ts';
 
 export function requireOrganizationKind(
@@ -101,7 +102,7 @@ export async function updateOrganization(
     country?: string | null;
   },
 ): Promise<Organization> {
-  const { organizationId } = actingOrganization(tx);
+  const { organizationId } = await requireCurrentMember(tx, 'org:manage');
   const org = await organizationById(tx, organizationId);
   if (!org) throw new Error(`acting organisation ${organizationId} does not exist`);
   if (input.name != null) {

@@ -11,6 +11,7 @@ import {
   revokeRefreshFamily,
 } from '../store/sessions.ts';
 import { fail, type Refusal, refuse } from './errors.ts';
+import { revokeAccess } from './revocations.ts';
 import { permissionsFor } from './roles.ts';
 import { sha256 } from './tokens.ts';
 
@@ -129,6 +130,8 @@ async function revokeFamily(
     orgId: null,
     payload: { subjectId: userId, familyId, reason },
   });
+  // The family's access tokens too, not only its refresh tokens.
+  revokeAccess(tx, { userId, sessionId: familyId }, reason);
 }
 
 const invalidRefreshToken = (): never =>

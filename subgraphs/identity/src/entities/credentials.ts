@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import type { AccessRevocationReason } from '@tradegraph/contracts';
 
 /** One refresh token of a session family; only its SHA-256 is stored. */
 export const RefreshToken = defineEntity({
@@ -47,3 +48,20 @@ export const LoginAttempt = defineEntity({
   },
 });
 export type LoginAttempt = InstanceType<typeof LoginAttempt.class>;
+
+/** One revocation of access: tokens matching every non-null id and issued before `notBefore` are refused. */
+export const AccessRevocation = defineEntity({
+  name: 'AccessRevocation',
+  tableName: 'access_revocations',
+  properties: {
+    id: p.string().primary(),
+    userId: p.string().nullable(),
+    organizationId: p.string().nullable(),
+    sessionId: p.string().nullable(),
+    apiKeyId: p.string().nullable(),
+    notBefore: p.datetime(),
+    reason: p.string().$type<AccessRevocationReason>(),
+    createdAt: p.datetime(),
+  },
+});
+export type AccessRevocation = InstanceType<typeof AccessRevocation.class>;

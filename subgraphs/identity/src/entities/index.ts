@@ -1,12 +1,13 @@
 import { OutboxMessage } from '@tradegraph/shared/events';
 import { ApiKey } from './api-key.ts';
-import { LoginAttempt, RefreshToken, SigningKey } from './credentials.ts';
+import { AccessRevocation, LoginAttempt, RefreshToken, SigningKey } from './credentials.ts';
 import { Invitation } from './invitation.ts';
 import { Organization } from './organization.ts';
 import { PartnerConnection } from './partner-connection.ts';
 import { Membership, User } from './user.ts';
 
 export {
+  AccessRevocation,
   ApiKey,
   Invitation,
   LoginAttempt,
@@ -28,5 +29,6 @@ export const entities = [
   RefreshToken,
   SigningKey,
   LoginAttempt,
+  AccessRevocation,
   OutboxMessage,
 ];

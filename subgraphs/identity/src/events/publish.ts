@@ -1,4 +1,5 @@
 import type {
+  AccessRevokedPayload,
   ApiKeyCreatedPayload,
   ConnectionEventPayload,
   InvitationCreatedPayload,
@@ -7,7 +8,14 @@ import type {
   OrganizationUpdatedPayload,
 } from '@tradegraph/contracts';
 import type { OrganizationKind } from '@tradegraph/shared';
-import type { ApiKey, Invitation, Membership, Organization, PartnerConnection } from '../entities/index.ts';
+import type {
+  AccessRevocation,
+  ApiKey,
+  Invitation,
+  Membership,
+  Organization,
+  PartnerConnection,
+} from '../entities/index.ts';
 
 /**
  * What identity publishes, built from the rows a unit of work just wrote (see
@@ -69,4 +77,15 @@ export const apiKeyCreated = (key: ApiKey): ApiKeyCreatedPayload => ({
   name: key.name,
   scopes: key.scopes,
   createdByUserId: key.createdByUserId ?? null,
+});
+
+/** A revocation as the event, the revocation feed and Redis carry it. */
+export const accessRevoked = (r: AccessRevocation): AccessRevokedPayload => ({
+  revocationId: r.id,
+  userId: r.userId ?? null,
+  organizationId: r.organizationId ?? null,
+  sessionId: r.sessionId ?? null,
+  apiKeyId: r.apiKeyId ?? null,
+  notBefore: r.notBefore.toISOString(),
+  reason: r.reason,
 });

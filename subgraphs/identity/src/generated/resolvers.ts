@@ -80,6 +80,8 @@ export type ApiKey = {
   __typename?: 'ApiKey';
   /** When the key was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** True when the member who created the key has left the organisation: the key is refused (inactive) until revoked; owners should revoke it. */
+  createdByFormerMember: Scalars['Boolean']['output'];
   /** After this instant the key is refused; null when it does not expire. */
   expiresAt?: Maybe<Scalars['DateTime']['output']>;
   /** Opaque id (apk_…). */
@@ -90,7 +92,7 @@ export type ApiKey = {
   lastUsedAt?: Maybe<Scalars['DateTime']['output']>;
   /** Display name, 1 to 120 characters. */
   name: Scalars['String']['output'];
-  /** When the key was revoked (refused from then on, after the router's short cache); null while it works. */
+  /** When the key was revoked (every router refuses it within a second); null while it works. */
   revokedAt?: Maybe<Scalars['DateTime']['output']>;
   /** What the key may do. */
   scopes: Array<ApiKeyScope>;
@@ -116,6 +118,12 @@ export type ApiKeyEdge = {
   cursor: Scalars['String']['output'];
   /** The key. */
   node: ApiKey;
+};
+
+/** Which API keys to list. */
+export type ApiKeyFilter = {
+  /** True: only keys created by members who have since left (refused, to be revoked); false: only keys of current members; absent: all. */
+  createdByFormerMember?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 /** What a partner app's API key may do for its organisation (each scope maps to permissions; write scopes include their reads). */
@@ -191,11 +199,11 @@ export type ConnectionStatus =
 
 /** A new API key. */
 export type CreateApiKeyInput = {
-  /** When the key stops working; must be in the future (INVALID_EXPIRY). Never when absent. */
+  /** When the key stops working; must be in the future (INVALID_EXPIRY). When absent, the server's default life (API_KEY_DEFAULT_TTL_DAYS, 90 days unless configured) from now. */
   expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
   /** Display name, 1 to 120 characters after trimming (INVALID_NAME). */
   name: Scalars['String']['input'];
-  /** At least one scope (SCOPES_REQUIRED). */
+  /** At least one scope (SCOPES_REQUIRED), each granted by the caller's current role (SCOPE_NOT_ALLOWED). */
   scopes: Array<ApiKeyScope>;
 };
 
@@ -273,11 +281,13 @@ export type IdentityErrorCode =
   | 'ROLE_NOT_ALLOWED'
   /** No scope was chosen; at least one is needed. */
   | 'SCOPES_REQUIRED'
+  /** A scope asks for a permission the caller's current role does not grant (a key never carries more than its creator). */
+  | 'SCOPE_NOT_ALLOWED'
   /** An organisation cannot connect to itself. */
   | 'SELF_CONNECTION'
   /** A text is longer than allowed; the message names the limit. */
   | 'TOO_LONG'
-  /** Too many failed sign-ins for this email address. Temporary: the account is locked for a while, then sign-in works again. */
+  /** Too many failed sign-ins for this email address from this network address, or from this address across accounts. Temporary: retry after a delay (it grows with each further failure); sign-in from elsewhere is not affected. */
   | 'TOO_MANY_ATTEMPTS'
   /** The password is shorter than 10 or longer than 256 characters, or too easy to guess. */
   | 'WEAK_PASSWORD';
@@ -773,6 +783,7 @@ export type Query = {
 /** Entry points for reading: identity's fields on the graph's Query type. */
 export type QueryApiKeysArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<ApiKeyFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -1170,10 +1181,12 @@ export type ResolversTypes = {
   AcceptInvitationPayload: ResolverTypeWrapper<Omit<AcceptInvitationPayload, 'organization' | 'user'> & { organization?: Maybe<ResolversTypes['Organization']>, user?: Maybe<ResolversTypes['User']> }>;
   AddressInput: AddressInput;
   ApiKey: ResolverTypeWrapper<ApiKeyModel>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   ApiKeyConnection: ResolverTypeWrapper<Connection<ResolversTypes['ApiKey']>>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ApiKeyEdge: ResolverTypeWrapper<Omit<ApiKeyEdge, 'node'> & { node: ResolversTypes['ApiKey'] }>;
+  ApiKeyFilter: ApiKeyFilter;
   ApiKeyScope: ApiKeyScope;
   ChangeMemberRoleInput: ChangeMemberRoleInput;
   ChangeMemberRolePayload: ResolverTypeWrapper<Omit<ChangeMemberRolePayload, 'membership'> & { membership?: Maybe<ResolversTypes['Membership']> }>;
@@ -1191,7 +1204,6 @@ export type ResolversTypes = {
   InvitationConnection: ResolverTypeWrapper<Connection<ResolversTypes['Invitation']>>;
   InvitationEdge: ResolverTypeWrapper<Omit<InvitationEdge, 'node'> & { node: ResolversTypes['Invitation'] }>;
   InvitationPreview: ResolverTypeWrapper<Omit<InvitationPreview, 'organization'> & { organization: ResolversTypes['Organization'] }>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   InvitationStatus: InvitationStatus;
   InviteMemberInput: InviteMemberInput;
   InviteMemberPayload: ResolverTypeWrapper<Omit<InviteMemberPayload, 'invitation'> & { invitation?: Maybe<ResolversTypes['Invitation']> }>;
@@ -1250,10 +1262,12 @@ export type ResolversParentTypes = {
   AcceptInvitationPayload: Omit<AcceptInvitationPayload, 'organization' | 'user'> & { organization?: Maybe<ResolversParentTypes['Organization']>, user?: Maybe<ResolversParentTypes['User']> };
   AddressInput: AddressInput;
   ApiKey: ApiKeyModel;
+  Boolean: Scalars['Boolean']['output'];
   ID: Scalars['ID']['output'];
   ApiKeyConnection: Connection<ResolversTypes['ApiKey']>;
   Int: Scalars['Int']['output'];
   ApiKeyEdge: Omit<ApiKeyEdge, 'node'> & { node: ResolversParentTypes['ApiKey'] };
+  ApiKeyFilter: ApiKeyFilter;
   ChangeMemberRoleInput: ChangeMemberRoleInput;
   ChangeMemberRolePayload: Omit<ChangeMemberRolePayload, 'membership'> & { membership?: Maybe<ResolversParentTypes['Membership']> };
   ConnectionFilter: ConnectionFilter;
@@ -1266,7 +1280,6 @@ export type ResolversParentTypes = {
   InvitationConnection: Connection<ResolversTypes['Invitation']>;
   InvitationEdge: Omit<InvitationEdge, 'node'> & { node: ResolversParentTypes['Invitation'] };
   InvitationPreview: Omit<InvitationPreview, 'organization'> & { organization: ResolversParentTypes['Organization'] };
-  Boolean: Scalars['Boolean']['output'];
   InviteMemberInput: InviteMemberInput;
   InviteMemberPayload: Omit<InviteMemberPayload, 'invitation'> & { invitation?: Maybe<ResolversParentTypes['Invitation']> };
   LoginInput: LoginInput;
@@ -1358,6 +1371,7 @@ export type AcceptInvitationPayloadResolvers<ContextType = IdentityContext, Pare
 
 export type ApiKeyResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  createdByFormerMember?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lastFour?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

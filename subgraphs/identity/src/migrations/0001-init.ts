@@ -129,5 +129,3 @@ export class InitIdentity extends Migration {
     this.addSql(OUTBOX_TABLE_SQL);
   }
 }
-
-export const migrations = [InitIdentity];

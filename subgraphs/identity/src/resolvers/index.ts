@@ -1,6 +1,6 @@
 import { scalarResolvers } from '@tradegraph/shared';
 import type { Resolvers } from '../generated/resolvers.ts';
-import { apiKeyMutations, apiKeyQueries } from './api-keys.ts';
+import { apiKeyMutations, apiKeyQueries, apiKeyResolvers } from './api-keys.ts';
 import { connectionMutations, connectionQueries, partnerConnectionResolvers } from './connections.ts';
 import { invitationResolvers, memberMutations, memberQueries } from './members.ts';
 import {
@@ -28,4 +28,5 @@ export const resolvers: Resolvers = {
   Membership: membershipResolvers,
   Invitation: invitationResolvers,
   PartnerConnection: partnerConnectionResolvers,
+  ApiKey: apiKeyResolvers,
 };

@@ -1,4 +1,4 @@
-import type { RequiredEntityData } from '@mikro-orm/core';
+import { LockMode, type RequiredEntityData } from '@mikro-orm/core';
 import { type PageArgs, pageArgs, toConnection } from '@tradegraph/shared';
 import { LoginAttempt, Membership, User } from '../entities/index.ts';
 import type { IdentityContext, IdentityRead, IdentityTx } from '../services.ts';
@@ -28,18 +28,33 @@ export function insertMembership(tx: IdentityTx, values: MembershipValues): Memb
   return tx.em.create(Membership, values);
 }
 
-/** The user's memberships, oldest first (the first is the default acting organisation). */
+/**
+ * The user's memberships, oldest first (the first is the default acting
+ * organisation), share-locked: a role change or removal waits until the token
+ * signed from them is issued, so its revocation is later than that token.
+ */
 export function membershipsByUser(tx: IdentityTx, userId: string): Promise<Membership[]> {
-  return tx.em.find(Membership, { userId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  return tx.em.find(
+    Membership,
+    { userId },
+    { orderBy: { createdAt: 'asc', id: 'asc' }, lockMode: LockMode.PESSIMISTIC_READ },
+  );
 }
 
 export async function isMember(tx: IdentityTx, organizationId: string, userId: string): Promise<boolean> {
   return (await tx.em.count(Membership, { organizationId, userId })) > 0;
 }
 
-/** The organisation's membership with this id; null when it does not exist or is another organisation's. */
-export function membershipOf(tx: IdentityTx, organizationId: string, id: string): Promise<Membership | null> {
-  return tx.em.findOne(Membership, { id, organizationId });
+/**
+ * The organisation's membership with this id, locked for the rest of the
+ * transaction (FOR UPDATE); null when it does not exist or is another organisation's.
+ */
+export function lockMembershipOf(
+  tx: IdentityTx,
+  organizationId: string,
+  id: string,
+): Promise<Membership | null> {
+  return tx.em.findOne(Membership, { id, organizationId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
 }
 
 export function countOwners(tx: IdentityTx, organizationId: string): Promise<number> {
@@ -97,30 +112,44 @@ export function userLoader(ctx: IdentityContext) {
   });
 }
 
-/** The failed-login window of a login subject (hashed email); null when it has none. */
-export function loginAttempts(tx: IdentityTx, subjectHash: string): Promise<LoginAttempt | null> {
-  return tx.em.findOne(LoginAttempt, { subjectHash });
+/** The failed-login windows of these login subjects (hashed keys); those with none are absent. */
+export function loginAttempts(tx: IdentityTx, subjectHashes: string[]): Promise<LoginAttempt[]> {
+  return tx.em.find(LoginAttempt, { subjectHash: { $in: subjectHashes } });
 }
 
 /**
- * Counts one failed login of the subject in its window, locking it until
- * `lockUntil` once the count reaches `maxFailures`; a window older than
- * `windowStart` starts again at 1.
+ * Counts one failed login of the subject in its window (a window older than
+ * `windowStart` starts again at 1). From `freeFailures` on, the subject waits
+ * `delaySeconds`, doubled by each further failure, at most `maxDelaySeconds`.
  */
 export async function recordLoginFailure(
   tx: IdentityTx,
   subjectHash: string,
-  at: { now: Date; windowStart: Date; lockUntil: Date; maxFailures: number },
+  at: { now: Date; windowStart: Date; freeFailures: number; delaySeconds: number; maxDelaySeconds: number },
 ): Promise<void> {
   // One upsert, so concurrent failures all count. MySQL applies the assignments
   // left to right, so `failures` in the last one is already the new count.
+  const firstLock = at.freeFailures <= 1 ? new Date(at.now.getTime() + at.delaySeconds * 1000) : null;
   await tx.em.execute(
-    `insert into login_attempts (subject_hash, failures, window_started_at, locked_until) values (?, 1, ?, null)
+    `insert into login_attempts (subject_hash, failures, window_started_at, locked_until) values (?, 1, ?, ?)
      on duplicate key update
-       failures = if(window_started_at < ? , 1, failures + 1),
+       failures = if(window_started_at < ?, 1, failures + 1),
        window_started_at = if(window_started_at < ?, values(window_started_at), window_started_at),
-       locked_until = if(failures >= ?, ?, locked_until)`,
-    [subjectHash, at.now, at.windowStart, at.windowStart, at.maxFailures, at.lockUntil],
+       locked_until = if(failures >= ?,
+         date_add(?, interval least(? * pow(2, least(failures - ?, 20)), ?) second),
+         null)`,
+    [
+      subjectHash,
+      at.now,
+      firstLock,
+      at.windowStart,
+      at.windowStart,
+      at.freeFailures,
+      at.now,
+      at.delaySeconds,
+      at.freeFailures,
+      at.maxDelaySeconds,
+    ],
   );
 }
 

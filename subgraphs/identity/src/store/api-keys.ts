@@ -1,6 +1,6 @@
-import type { RequiredEntityData } from '@mikro-orm/core';
+import type { FilterQuery, RequiredEntityData } from '@mikro-orm/core';
 import { type EntityManager, type PageArgs, pageArgs, toConnection } from '@tradegraph/shared';
-import { ApiKey, Organization } from '../entities/index.ts';
+import { ApiKey, Membership, Organization } from '../entities/index.ts';
 import type { IdentityRead, IdentityTx } from '../services.ts';
 
 /** API keys (ORM). Only a SHA-256 of the secret is stored. */
@@ -16,10 +16,26 @@ export function apiKeyOf(tx: IdentityTx, organizationId: string, id: string): Pr
   return tx.em.findOne(ApiKey, { id, organizationId });
 }
 
-/** The organisation's keys, newest first (ids are time-ordered), cursor-paginated. */
-export async function listApiKeys(rx: IdentityRead, organizationId: string, args: PageArgs) {
+/**
+ * The organisation's keys, newest first (ids are time-ordered), cursor-paginated;
+ * `formerMembers` true: only those whose creator is no longer a member, false: only the others.
+ */
+export async function listApiKeys(
+  rx: IdentityRead,
+  organizationId: string,
+  formerMembers: boolean | null,
+  args: PageArgs,
+) {
   const page = pageArgs<string>(args);
-  const where = { organizationId };
+  let where: FilterQuery<ApiKey> = { organizationId };
+  if (formerMembers !== null) {
+    const members = (await rx.em.find(Membership, { organizationId }, { fields: ['userId'] })).map(
+      (m) => m.userId,
+    );
+    where = formerMembers
+      ? { organizationId, createdByUserId: { $ne: null, $nin: members } }
+      : { organizationId, $or: [{ createdByUserId: null }, { createdByUserId: { $in: members } }] };
+  }
   const rows = await rx.em.find(ApiKey, page.after ? { ...where, id: { $lt: page.after } } : where, {
     orderBy: { id: 'desc' },
     limit: page.limit,
