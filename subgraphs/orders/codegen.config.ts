@@ -5,6 +5,13 @@
 export default {
   contextType: '../services.ts#OrdersContext',
   mappers: {
+    ProductVariant: '../services.ts#EntityRef',
+    Organization: '../services.ts#EntityRef',
+    Order: '../domain/access.ts#OrderView',
+    OrderLine: '../store/orders.ts#LineRecord',
+    OrderFulfillmentGroup: '../services.ts#GroupView',
+    OrderStatusEntry: '../store/orders.ts#HistoryRecord',
+    OrderRefund: '../store/orders.ts#RefundRecord',
     FulfillmentRules: '../store/rules.ts#FulfillmentRulesRecord',
     // The domain raises user errors through `fail` (src/domain/errors.ts), typed by the code enum.
     OrdersUserError: '@tradegraph/shared#UserError',

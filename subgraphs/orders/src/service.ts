@@ -3,6 +3,7 @@ import '@tradegraph/contracts';
 import { createLogger, type Logger } from '@tradegraph/shared';
 import { startService } from '@tradegraph/shared/service';
 import { loadOrdersConfig } from './config.ts';
+import { startDeadlineSweeper } from './domain/saga-runner.ts';
 import { entities } from './entities/index.ts';
 import { ordersConsumers } from './events/consumers.ts';
 import { migrations } from './migrations/0001-init.ts';
@@ -29,5 +30,8 @@ export function start(source: Record<string, string | undefined> = process.env, 
     resolvers,
     services: (): OrdersServices => ({ config }),
     handlers: (services, { kernel }) => ordersConsumers(kernel, services),
+    background: (services, { kernel }) => [
+      startDeadlineSweeper(kernel, services, config.ORDERS_SAGA_SWEEP_INTERVAL_MS),
+    ],
   });
 }

@@ -1,5 +1,7 @@
 import type { ServiceContext } from '@tradegraph/shared';
 import type { OrdersConfig } from './config.ts';
+import type { OrderView } from './domain/access.ts';
+import type { GroupRecord } from './store/orders.ts';
 
 /** The service's long-lived collaborators, reached through `ctx.services`. */
 export interface OrdersServices {
@@ -8,3 +10,14 @@ export interface OrdersServices {
 
 /** What every resolver and domain function of this subgraph receives (the kernel's context). */
 export type OrdersContext = ServiceContext<OrdersServices>;
+
+/** A reference to an entity another subgraph owns. */
+export interface EntityRef {
+  id: string;
+}
+
+/** A fulfilment group with the order view it was reached through (its lines are filtered by the view's scope). */
+export interface GroupView {
+  group: GroupRecord;
+  view: OrderView;
+}

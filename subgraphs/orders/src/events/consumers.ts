@@ -9,6 +9,8 @@ import {
   offerUpdate,
   stockUpdate,
 } from '../domain/projections.ts';
+import { onRefundFailed, onRefundIssued, onRejected, onShipment } from '../domain/replies.ts';
+import { runSaga } from '../domain/saga-runner.ts';
 import type { OrdersServices } from '../services.ts';
 import {
   findStamp,
@@ -18,6 +20,7 @@ import {
   saveOffer,
   saveStock,
 } from '../store/projections.ts';
+import { handlerPublisher } from './publish.ts';
 
 /**
  * What the orders subgraph reacts to (consumer group `orders`). Each handler
@@ -25,8 +28,53 @@ import {
  * read their stored row locked, ask the decision in domain/projections.ts and
  * write its answer.
  */
-export function ordersConsumers(_kernel: Kernel, _services: OrdersServices): HandlerMap {
+export function ordersConsumers(_kernel: Kernel, services: OrdersServices): HandlerMap {
+  const inOf = (e: { type: string; id: string }) => ({ incoming: { type: e.type, eventId: e.id } });
+  const out = (em: Parameters<typeof handlerPublisher>[0], e: { requestId?: string }) =>
+    handlerPublisher(em, e.requestId);
   return {
+    // the saga's replies: each one unit of work on the order row (saga-runner.ts)
+    'supplier.fulfillment.reserved': async (em, e) => {
+      await runSaga(
+        em,
+        out(em, e),
+        services,
+        e.payload.orderId,
+        { kind: 'reserved', groupId: e.payload.groupId },
+        inOf(e),
+      );
+    },
+    'supplier.fulfillment.rejected': async (em, e) => {
+      await onRejected(em, out(em, e), services, e.payload, inOf(e).incoming);
+    },
+    'supplier.fulfillment.released': async (em, e) => {
+      await runSaga(
+        em,
+        out(em, e),
+        services,
+        e.payload.orderId,
+        { kind: 'released', groupId: e.payload.groupId },
+        inOf(e),
+      );
+    },
+    'supplier.shipment.changed': (em, e) => onShipment(em, out(em, e), services, e.payload, inOf(e).incoming),
+    'payments.payment.authorized': async (em, e) => {
+      await runSaga(em, out(em, e), services, e.payload.orderId, { kind: 'authorized' }, inOf(e));
+    },
+    'payments.payment.failed': async (em, e) => {
+      const reason = e.payload.message || e.payload.reason;
+      await runSaga(em, out(em, e), services, e.payload.orderId, { kind: 'payment-failed', reason }, inOf(e));
+    },
+    'payments.payment.captured': async (em, e) => {
+      await runSaga(em, out(em, e), services, e.payload.orderId, { kind: 'captured' }, inOf(e));
+    },
+    'payments.payment.voided': async (em, e) => {
+      await runSaga(em, out(em, e), services, e.payload.orderId, { kind: 'voided' }, inOf(e));
+    },
+    'payments.refund.issued': (em, e) =>
+      onRefundIssued(em, out(em, e), services, e.payload, inOf(e).incoming),
+    'payments.refund.failed': (em, e) =>
+      onRefundFailed(em, e.payload.orderId, e.payload.refundId, e.payload.reason, inOf(e).incoming),
     // identity's organisation events carry its whole name: keep the latest (names suppliers in failure reasons).
     ...handleEach(['identity.organization.created', 'identity.organization.updated'], (em, e) =>
       applyOrganization(em, {

@@ -179,7 +179,7 @@ export class InitOrders extends Migration {
       cart_id ${ID} not null,
       order_id ${ID} not null,
       created_at datetime(3) not null,
-      primary key (idempotency_key)
+      unique key idempotency_keys_uq (idempotency_key)
     ) ${T}`);
     this.addSql(`create table order_refunds (
       id ${ID} not null primary key,
