@@ -14,5 +14,10 @@ export default {
     StockReceipt: '../store/stock.ts#Receipt',
     StockReceiptLine: '../store/stock.ts#ReceiptLine',
     Reservation: '../store/stock.ts#ReservationRecord',
+    FulfillmentGroup: '../store/fulfillment.ts#GroupView',
+    FulfillmentGroupLine: '../store/fulfillment.ts#GroupLine',
+    Shipment: '../store/fulfillment.ts#ShipmentView',
+    ShipmentLine: '../store/fulfillment.ts#ShipmentLine',
+    Order: '../services.ts#EntityRef',
   },
 };

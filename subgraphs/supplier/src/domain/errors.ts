@@ -35,6 +35,12 @@ const CODES: Record<SupplierErrorCode, true> = {
   INVALID_CODE: true,
   CODE_TAKEN: true,
   INVALID_ADDRESS: true,
+  GROUP_NOT_CONFIRMED: true,
+  UNKNOWN_ORDER_LINE: true,
+  EXCEEDS_REMAINING: true,
+  SHIPMENT_NOT_SHIPPED: true,
+  INVALID_CARRIER: true,
+  INVALID_TRACKING_NUMBER: true,
 };
 
 function isSupplierErrorCode(code: string): code is SupplierErrorCode {

@@ -5,6 +5,7 @@ import type { EntityRef as EntityRefModel, SupplierContext } from '../services.t
 import type { WarehouseRecord as WarehouseRecordModel } from '../store/warehouses.ts';
 import type { OfferView as OfferViewModel } from '../store/offers.ts';
 import type { Level as LevelModel, Movement as MovementModel, Receipt as ReceiptModel, ReceiptLine as ReceiptLineModel, ReservationRecord as ReservationRecordModel } from '../store/stock.ts';
+import type { GroupView as GroupViewModel, GroupLine as GroupLineModel, ShipmentView as ShipmentViewModel, ShipmentLine as ShipmentLineModel } from '../store/fulfillment.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
 export type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
@@ -82,6 +83,27 @@ export type CommitReservationPayload = {
   userErrors: Array<SupplierUserError>;
 };
 
+/** A shipment to create. */
+export type CreateShipmentInput = {
+  /** The carrier's name, 1 to 100 characters. */
+  carrier: Scalars['String']['input'];
+  /** One of the caller's fulfilment groups (NOT_FOUND error otherwise). */
+  fulfillmentGroupId: Scalars['ID']['input'];
+  /** 1 to 200 lines, each order line at most once. */
+  lines: Array<ShipmentLineInput>;
+  /** The carrier's tracking number, 1 to 100 characters. */
+  trackingNumber: Scalars['String']['input'];
+};
+
+/** Result of createShipment. */
+export type CreateShipmentPayload = {
+  __typename?: 'CreateShipmentPayload';
+  /** The CREATED shipment; null when userErrors is not empty. */
+  shipment?: Maybe<Shipment>;
+  /** Why nothing was created; empty on success. */
+  userErrors: Array<SupplierUserError>;
+};
+
 /** A new warehouse. */
 export type CreateWarehouseInput = {
   /** Postal address (INVALID_ADDRESS). */
@@ -132,6 +154,83 @@ export type ExtendReservationPayload = {
   /** Why nothing changed (RESERVATION_NOT_ACTIVE, RESERVATION_EXPIRED, INVALID_TTL); empty on success. */
   userErrors: Array<SupplierUserError>;
 };
+
+/**
+ * The part of an order routed to one supplier: the lines it fulfils from its own
+ * stock (reserved for the order by the checkout saga) and the shipments it made.
+ * Only the supplier it is routed to sees it here.
+ */
+export type FulfillmentGroup = {
+  __typename?: 'FulfillmentGroup';
+  /** When the group reached the supplier. */
+  createdAt: Scalars['DateTime']['output'];
+  /** The group's id, as the orders subgraph issued it. */
+  id: Scalars['ID']['output'];
+  /** The order lines the supplier fulfils, in order-line id order. */
+  lines: Array<FulfillmentGroupLine>;
+  /** The order the group belongs to (resolved by the orders subgraph). */
+  order: Order;
+  /** The shipments made for the group, oldest first. */
+  shipments: Array<Shipment>;
+  /** Where the group stands (see FulfillmentGroupStatus); only CONFIRMED and PARTIALLY_SHIPPED groups take shipments. */
+  status: FulfillmentGroupStatus;
+};
+
+/** A page of fulfilment groups, newest first. */
+export type FulfillmentGroupConnection = {
+  __typename?: 'FulfillmentGroupConnection';
+  /** The groups of this page with their cursors. */
+  edges: Array<FulfillmentGroupEdge>;
+  /** The groups of this page. */
+  nodes: Array<FulfillmentGroup>;
+  /** Whether there are more pages, and the cursors of this one. */
+  pageInfo: PageInfo;
+  /** Number of groups matching the filter, over all pages. */
+  totalCount: Scalars['Int']['output'];
+};
+
+/** An edge of a page of fulfilment groups. */
+export type FulfillmentGroupEdge = {
+  __typename?: 'FulfillmentGroupEdge';
+  /** Opaque cursor of this group, for `after`. */
+  cursor: Scalars['String']['output'];
+  /** The group. */
+  node: FulfillmentGroup;
+};
+
+/** Which fulfilment groups to list. */
+export type FulfillmentGroupFilter = {
+  /** Only groups in this status (e.g. CONFIRMED: what is ready to ship). */
+  status?: InputMaybe<FulfillmentGroupStatus>;
+};
+
+/** One order line of a fulfilment group. */
+export type FulfillmentGroupLine = {
+  __typename?: 'FulfillmentGroupLine';
+  /** The order line's id, as the orders subgraph issued it. */
+  orderLineId: Scalars['ID']['output'];
+  /** Units ordered. */
+  quantity: Scalars['Int']['output'];
+  /** Units already shipped (in SHIPPED or DELIVERED shipments). */
+  shippedQuantity: Scalars['Int']['output'];
+  /** The catalog variant; null when the catalog does not show it to the caller. */
+  variant?: Maybe<ProductVariant>;
+};
+
+/** Where a fulfilment group routed to the supplier stands, as the supplier's queue shows it. */
+export type FulfillmentGroupStatus =
+  /** Nothing will ship: the reservation was refused or released, or the order failed or was cancelled. */
+  | 'CANCELLED'
+  /** The order is paid and the group's stock is reserved: ready to ship; nothing shipped yet. */
+  | 'CONFIRMED'
+  /** Every unit has shipped and every sent shipment is delivered. */
+  | 'DELIVERED'
+  /** Some units of the group have shipped, others are still to ship. */
+  | 'PARTIALLY_SHIPPED'
+  /** The order is being placed: its stock is (being) reserved and its payment is not confirmed yet. Do not ship. */
+  | 'PENDING'
+  /** Every unit of the group has shipped; not every shipment is delivered yet. */
+  | 'SHIPPED';
 
 /** Stock of one variant in one warehouse, in units. Only the supplier sees it. */
 export type InventoryLevel = {
@@ -184,6 +283,36 @@ export type InventoryLevelFilter = {
   warehouseId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+/** Which shipment was delivered. */
+export type MarkShipmentDeliveredInput = {
+  /** One of the caller's shipments (NOT_FOUND error otherwise). */
+  shipmentId: Scalars['ID']['input'];
+};
+
+/** Result of markShipmentDelivered. */
+export type MarkShipmentDeliveredPayload = {
+  __typename?: 'MarkShipmentDeliveredPayload';
+  /** The DELIVERED shipment; null when userErrors is not empty. */
+  shipment?: Maybe<Shipment>;
+  /** Why nothing changed (SHIPMENT_NOT_SHIPPED); empty on success. */
+  userErrors: Array<SupplierUserError>;
+};
+
+/** Which shipment was handed to the carrier. */
+export type MarkShipmentShippedInput = {
+  /** One of the caller's shipments (NOT_FOUND error otherwise). */
+  shipmentId: Scalars['ID']['input'];
+};
+
+/** Result of markShipmentShipped. */
+export type MarkShipmentShippedPayload = {
+  __typename?: 'MarkShipmentShippedPayload';
+  /** The SHIPPED shipment; null when userErrors is not empty. */
+  shipment?: Maybe<Shipment>;
+  /** Why nothing changed (GROUP_NOT_CONFIRMED, EXCEEDS_REMAINING, RESERVATION_EXPIRED, CONFLICT); empty on success. */
+  userErrors: Array<SupplierUserError>;
+};
+
 /** An amount of money: a decimal string and an ISO 4217 currency code. */
 export type Money = {
   __typename?: 'Money';
@@ -213,12 +342,26 @@ export type Mutation = {
   adjustInventory: AdjustInventoryPayload;
   /** The held stock leaves the warehouse: ACTIVE → COMMITTED, on hand and reserved drop (inventory:write). */
   commitReservation: CommitReservationPayload;
+  /**
+   * Creates a shipment of some units of a CONFIRMED (or PARTIALLY_SHIPPED) group
+   * (orders:manage). Its stock stays reserved until markShipmentShipped. A group
+   * id that is not the caller's answers a NOT_FOUND error.
+   */
+  createShipment: CreateShipmentPayload;
   /** Creates a warehouse for the caller's supplier organisation (inventory:write). */
   createWarehouse: CreateWarehousePayload;
   /** Stops offering (offers:write); the next upsertOffer for the variant re-activates it. */
   deactivateOffer: DeactivateOfferPayload;
   /** Pushes an ACTIVE reservation's expiry to now + ttlSeconds (inventory:write). */
   extendReservation: ExtendReservationPayload;
+  /** Records that the carrier delivered a SHIPPED shipment (orders:manage). Repeating it changes nothing. */
+  markShipmentDelivered: MarkShipmentDeliveredPayload;
+  /**
+   * Hands a CREATED shipment to the carrier (orders:manage): its units leave
+   * stock (the group's reservations are committed, SHIPPED movements). Repeating
+   * it on a shipped shipment changes nothing.
+   */
+  markShipmentShipped: MarkShipmentShippedPayload;
   /** Books received goods into a warehouse, all lines or none (inventory:write). CONFLICT in userErrors is temporary. */
   receiveStock: ReceiveStockPayload;
   /** Lets the held stock go: ACTIVE → RELEASED (inventory:write). */
@@ -253,6 +396,11 @@ export type MutationCommitReservationArgs = {
 };
 
 
+export type MutationCreateShipmentArgs = {
+  input: CreateShipmentInput;
+};
+
+
 export type MutationCreateWarehouseArgs = {
   input: CreateWarehouseInput;
 };
@@ -265,6 +413,16 @@ export type MutationDeactivateOfferArgs = {
 
 export type MutationExtendReservationArgs = {
   input: ExtendReservationInput;
+};
+
+
+export type MutationMarkShipmentDeliveredArgs = {
+  input: MarkShipmentDeliveredInput;
+};
+
+
+export type MutationMarkShipmentShippedArgs = {
+  input: MarkShipmentShippedInput;
 };
 
 
@@ -351,6 +509,16 @@ export type OfferFilter = {
 };
 
 /**
+ * An order (owned by the orders subgraph). The supplier only refers to it by id;
+ * the orders subgraph resolves its fields and decides who may see it.
+ */
+export type Order = {
+  __typename?: 'Order';
+  /** The order's id, as the orders subgraph issued it (ord_…). */
+  id: Scalars['ID']['output'];
+};
+
+/**
  * An organisation (owned by the identity subgraph). For suppliers, this subgraph
  * adds their warehouses (only to the supplier itself) and the offers the caller may see.
  */
@@ -412,6 +580,12 @@ export type ProductVariant = {
 
 export type Query = {
   __typename?: 'Query';
+  /**
+   * The calling supplier's queue: the fulfilment groups routed to it, newest
+   * first (a supplier member or API key with inventory:read or orders:read).
+   * Other organisations' groups are never listed.
+   */
+  fulfillmentGroups: FulfillmentGroupConnection;
   /** The caller's level of a variant in one of its warehouses (inventory:read); null when it never stocked it there. */
   inventoryLevel?: Maybe<InventoryLevel>;
   /** The caller's stock levels (a supplier member with inventory:read), oldest level first. */
@@ -430,6 +604,13 @@ export type Query = {
   warehouse?: Maybe<Warehouse>;
   /** The caller's warehouses (a supplier member with inventory:read); empty for a supplier that has none yet. */
   warehouses: WarehouseConnection;
+};
+
+
+export type QueryFulfillmentGroupsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<FulfillmentGroupFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -640,6 +821,55 @@ export type ReserveStockPayload = {
   userErrors: Array<SupplierUserError>;
 };
 
+/** A parcel of some units of a fulfilment group. Only the supplier that made it sees it. */
+export type Shipment = {
+  __typename?: 'Shipment';
+  /** The carrier's name, as the supplier gave it. */
+  carrier: Scalars['String']['output'];
+  /** When it was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** When it was delivered; null before. */
+  deliveredAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The group the shipment belongs to. */
+  fulfillmentGroup: FulfillmentGroup;
+  /** Opaque id (shp_…). */
+  id: Scalars['ID']['output'];
+  /** Units of each order line in the parcel. */
+  lines: Array<ShipmentLine>;
+  /** When it was handed to the carrier; null before. */
+  shippedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Where the shipment is. */
+  status: ShipmentStatus;
+  /** The carrier's tracking number. */
+  trackingNumber: Scalars['String']['output'];
+};
+
+/** Units of one order line in a shipment. */
+export type ShipmentLine = {
+  __typename?: 'ShipmentLine';
+  /** The order line (of the shipment's group). */
+  orderLineId: Scalars['ID']['output'];
+  /** Units of the line in this shipment. */
+  quantity: Scalars['Int']['output'];
+};
+
+/** Units of one order line to put in the shipment. */
+export type ShipmentLineInput = {
+  /** An order line of the group (UNKNOWN_ORDER_LINE otherwise). */
+  orderLineId: Scalars['ID']['input'];
+  /** Units, 1 to what the line has left to ship and is not in another shipment yet (EXCEEDS_REMAINING). */
+  quantity: Scalars['Int']['input'];
+};
+
+/** Where a shipment is. */
+export type ShipmentStatus =
+  /** Created (label made); its stock is still reserved, not yet gone. */
+  | 'CREATED'
+  /** The carrier delivered it. */
+  | 'DELIVERED'
+  /** Handed to the carrier: its units left the warehouse (SHIPPED stock movements). */
+  | 'SHIPPED';
+
 /** Who caused a movement: a user, an API key, or the service itself (e.g. expiry). */
 export type StockActor = {
   __typename?: 'StockActor';
@@ -793,8 +1023,14 @@ export type SupplierErrorCode =
   | 'DUPLICATE_LINE'
   /** A receipt with this reference was already booked into this warehouse. */
   | 'DUPLICATE_RECEIPT'
+  /** A shipment line asks for more units than the order line has left to ship (ordered minus shipped and already in other shipments), or than is still reserved for it. */
+  | 'EXCEEDS_REMAINING'
+  /** The fulfilment group cannot ship: its order is not confirmed yet, or it was cancelled (see FulfillmentGroup.status). */
+  | 'GROUP_NOT_CONFIRMED'
   /** An address field is missing, too long, or the country is not an ISO 3166-1 alpha-2 code. */
   | 'INVALID_ADDRESS'
+  /** A carrier name is empty or longer than 100 characters. */
+  | 'INVALID_CARRIER'
   /** A warehouse code is longer than 40 characters or has characters other than letters, digits, '.', '_' and '-'. */
   | 'INVALID_CODE'
   /** leadTimeDays is not a whole number from 0 to 365. */
@@ -815,6 +1051,8 @@ export type SupplierErrorCode =
   | 'INVALID_REASON'
   /** A reference is empty or longer than 200 characters. */
   | 'INVALID_REFERENCE'
+  /** A tracking number is empty or longer than 100 characters. */
+  | 'INVALID_TRACKING_NUMBER'
   /** ttlSeconds is not a whole number from 1 to the configured maximum (default 604800, 7 days). */
   | 'INVALID_TTL'
   /** The adjustment would take stock on hand below zero. */
@@ -829,8 +1067,12 @@ export type SupplierErrorCode =
   | 'RESERVATION_EXPIRED'
   /** The reservation is no longer ACTIVE (released, committed or expired). */
   | 'RESERVATION_NOT_ACTIVE'
+  /** The shipment has not been handed to the carrier yet (markShipmentShipped first). */
+  | 'SHIPMENT_NOT_SHIPPED'
   /** The level would hold more than 1000000000 units. */
   | 'STOCK_LIMIT'
+  /** A shipment line names an order line that is not in the fulfilment group. */
+  | 'UNKNOWN_ORDER_LINE'
   /** The variant exists but its product is not ACTIVE in the brand's catalog (draft, archived or removed). */
   | 'VARIANT_NOT_ACTIVE'
   /** The variant id names no product variant the catalog has published (or is malformed). */
@@ -1059,12 +1301,16 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping of federation types */
 export type FederationTypes = {
+  FulfillmentGroup: FulfillmentGroup;
   Organization: Organization;
   ProductVariant: ProductVariant;
 };
 
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = {
+  FulfillmentGroup:
+    ( { __typename: 'FulfillmentGroup' }
+    & GraphQLRecursivePick<FederationTypes['FulfillmentGroup'], {"id":true}> );
   Organization:
     ( { __typename: 'Organization' }
     & GraphQLRecursivePick<FederationTypes['Organization'], {"id":true}> );
@@ -1084,6 +1330,8 @@ export type ResolversTypes = {
   AdjustInventoryPayload: ResolverTypeWrapper<Omit<AdjustInventoryPayload, 'level'> & { level?: Maybe<ResolversTypes['InventoryLevel']> }>;
   CommitReservationInput: CommitReservationInput;
   CommitReservationPayload: ResolverTypeWrapper<Omit<CommitReservationPayload, 'reservation'> & { reservation?: Maybe<ResolversTypes['Reservation']> }>;
+  CreateShipmentInput: CreateShipmentInput;
+  CreateShipmentPayload: ResolverTypeWrapper<Omit<CreateShipmentPayload, 'shipment'> & { shipment?: Maybe<ResolversTypes['Shipment']> }>;
   CreateWarehouseInput: CreateWarehouseInput;
   CreateWarehousePayload: ResolverTypeWrapper<Omit<CreateWarehousePayload, 'warehouse'> & { warehouse?: Maybe<ResolversTypes['Warehouse']> }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -1092,11 +1340,21 @@ export type ResolversTypes = {
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
   ExtendReservationInput: ExtendReservationInput;
   ExtendReservationPayload: ResolverTypeWrapper<Omit<ExtendReservationPayload, 'reservation'> & { reservation?: Maybe<ResolversTypes['Reservation']> }>;
+  FulfillmentGroup: ResolverTypeWrapper<GroupViewModel>;
+  FulfillmentGroupConnection: ResolverTypeWrapper<Connection<ResolversTypes['FulfillmentGroup']>>;
+  FulfillmentGroupEdge: ResolverTypeWrapper<Omit<FulfillmentGroupEdge, 'node'> & { node: ResolversTypes['FulfillmentGroup'] }>;
+  FulfillmentGroupFilter: FulfillmentGroupFilter;
+  FulfillmentGroupLine: ResolverTypeWrapper<GroupLineModel>;
+  FulfillmentGroupStatus: FulfillmentGroupStatus;
   InventoryLevel: ResolverTypeWrapper<LevelModel>;
   InventoryLevelConnection: ResolverTypeWrapper<Connection<ResolversTypes['InventoryLevel']>>;
   InventoryLevelEdge: ResolverTypeWrapper<Omit<InventoryLevelEdge, 'node'> & { node: ResolversTypes['InventoryLevel'] }>;
   InventoryLevelFilter: InventoryLevelFilter;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  MarkShipmentDeliveredInput: MarkShipmentDeliveredInput;
+  MarkShipmentDeliveredPayload: ResolverTypeWrapper<Omit<MarkShipmentDeliveredPayload, 'shipment'> & { shipment?: Maybe<ResolversTypes['Shipment']> }>;
+  MarkShipmentShippedInput: MarkShipmentShippedInput;
+  MarkShipmentShippedPayload: ResolverTypeWrapper<Omit<MarkShipmentShippedPayload, 'shipment'> & { shipment?: Maybe<ResolversTypes['Shipment']> }>;
   Money: ResolverTypeWrapper<Money>;
   MoneyInput: MoneyInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -1104,6 +1362,7 @@ export type ResolversTypes = {
   OfferConnection: ResolverTypeWrapper<Connection<ResolversTypes['Offer']>>;
   OfferEdge: ResolverTypeWrapper<Omit<OfferEdge, 'node'> & { node: ResolversTypes['Offer'] }>;
   OfferFilter: OfferFilter;
+  Order: ResolverTypeWrapper<EntityRefModel>;
   Organization: ResolverTypeWrapper<EntityRefModel>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   ProductVariant: ResolverTypeWrapper<EntityRefModel>;
@@ -1122,6 +1381,10 @@ export type ResolversTypes = {
   ReservationStatus: ReservationStatus;
   ReserveStockInput: ReserveStockInput;
   ReserveStockPayload: ResolverTypeWrapper<Omit<ReserveStockPayload, 'reservation'> & { reservation?: Maybe<ResolversTypes['Reservation']> }>;
+  Shipment: ResolverTypeWrapper<ShipmentViewModel>;
+  ShipmentLine: ResolverTypeWrapper<ShipmentLineModel>;
+  ShipmentLineInput: ShipmentLineInput;
+  ShipmentStatus: ShipmentStatus;
   StockActor: ResolverTypeWrapper<StockActor>;
   StockActorKind: StockActorKind;
   StockMovement: ResolverTypeWrapper<MovementModel>;
@@ -1155,6 +1418,8 @@ export type ResolversParentTypes = {
   AdjustInventoryPayload: Omit<AdjustInventoryPayload, 'level'> & { level?: Maybe<ResolversParentTypes['InventoryLevel']> };
   CommitReservationInput: CommitReservationInput;
   CommitReservationPayload: Omit<CommitReservationPayload, 'reservation'> & { reservation?: Maybe<ResolversParentTypes['Reservation']> };
+  CreateShipmentInput: CreateShipmentInput;
+  CreateShipmentPayload: Omit<CreateShipmentPayload, 'shipment'> & { shipment?: Maybe<ResolversParentTypes['Shipment']> };
   CreateWarehouseInput: CreateWarehouseInput;
   CreateWarehousePayload: Omit<CreateWarehousePayload, 'warehouse'> & { warehouse?: Maybe<ResolversParentTypes['Warehouse']> };
   DateTime: Scalars['DateTime']['output'];
@@ -1163,11 +1428,20 @@ export type ResolversParentTypes = {
   Decimal: Scalars['Decimal']['output'];
   ExtendReservationInput: ExtendReservationInput;
   ExtendReservationPayload: Omit<ExtendReservationPayload, 'reservation'> & { reservation?: Maybe<ResolversParentTypes['Reservation']> };
+  FulfillmentGroup: GroupViewModel;
+  FulfillmentGroupConnection: Connection<ResolversTypes['FulfillmentGroup']>;
+  FulfillmentGroupEdge: Omit<FulfillmentGroupEdge, 'node'> & { node: ResolversParentTypes['FulfillmentGroup'] };
+  FulfillmentGroupFilter: FulfillmentGroupFilter;
+  FulfillmentGroupLine: GroupLineModel;
   InventoryLevel: LevelModel;
   InventoryLevelConnection: Connection<ResolversTypes['InventoryLevel']>;
   InventoryLevelEdge: Omit<InventoryLevelEdge, 'node'> & { node: ResolversParentTypes['InventoryLevel'] };
   InventoryLevelFilter: InventoryLevelFilter;
   Boolean: Scalars['Boolean']['output'];
+  MarkShipmentDeliveredInput: MarkShipmentDeliveredInput;
+  MarkShipmentDeliveredPayload: Omit<MarkShipmentDeliveredPayload, 'shipment'> & { shipment?: Maybe<ResolversParentTypes['Shipment']> };
+  MarkShipmentShippedInput: MarkShipmentShippedInput;
+  MarkShipmentShippedPayload: Omit<MarkShipmentShippedPayload, 'shipment'> & { shipment?: Maybe<ResolversParentTypes['Shipment']> };
   Money: Money;
   MoneyInput: MoneyInput;
   Mutation: Record<PropertyKey, never>;
@@ -1175,6 +1449,7 @@ export type ResolversParentTypes = {
   OfferConnection: Connection<ResolversTypes['Offer']>;
   OfferEdge: Omit<OfferEdge, 'node'> & { node: ResolversParentTypes['Offer'] };
   OfferFilter: OfferFilter;
+  Order: EntityRefModel;
   Organization: EntityRefModel;
   PageInfo: PageInfo;
   ProductVariant: EntityRefModel;
@@ -1192,6 +1467,9 @@ export type ResolversParentTypes = {
   ReservationFilter: ReservationFilter;
   ReserveStockInput: ReserveStockInput;
   ReserveStockPayload: Omit<ReserveStockPayload, 'reservation'> & { reservation?: Maybe<ResolversParentTypes['Reservation']> };
+  Shipment: ShipmentViewModel;
+  ShipmentLine: ShipmentLineModel;
+  ShipmentLineInput: ShipmentLineInput;
   StockActor: StockActor;
   StockMovement: MovementModel;
   StockMovementConnection: Connection<ResolversTypes['StockMovement']>;
@@ -1256,6 +1534,11 @@ export type CommitReservationPayloadResolvers<ContextType = SupplierContext, Par
   userErrors?: Resolver<Array<ResolversTypes['SupplierUserError']>, ParentType, ContextType>;
 };
 
+export type CreateShipmentPayloadResolvers<ContextType = SupplierContext, ParentType extends ResolversParentTypes['CreateShipmentPayload'] = ResolversParentTypes['CreateShipmentPayload']> = {
+  shipment?: Resolver<Maybe<ResolversTypes['Shipment']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['SupplierUserError']>, ParentType, ContextType>;
+};
+
 export type CreateWarehousePayloadResolvers<ContextType = SupplierContext, ParentType extends ResolversParentTypes['CreateWarehousePayload'] = ResolversParentTypes['CreateWarehousePayload']> = {
   userErrors?: Resolver<Array<ResolversTypes['SupplierUserError']>, ParentType, ContextType>;
   warehouse?: Resolver<Maybe<ResolversTypes['Warehouse']>, ParentType, ContextType>;
@@ -1277,6 +1560,35 @@ export interface DecimalScalarConfig extends GraphQLScalarTypeConfig<ResolversTy
 export type ExtendReservationPayloadResolvers<ContextType = SupplierContext, ParentType extends ResolversParentTypes['ExtendReservationPayload'] = ResolversParentTypes['ExtendReservationPayload']> = {
   reservation?: Resolver<Maybe<ResolversTypes['Reservation']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['SupplierUserError']>, ParentType, ContextType>;
+};
+
+export type FulfillmentGroupResolvers<ContextType = SupplierContext, ParentType extends ResolversParentTypes['FulfillmentGroup'] = ResolversParentTypes['FulfillmentGroup'], FederationReferenceType extends FederationReferenceTypes['FulfillmentGroup'] = FederationReferenceTypes['FulfillmentGroup']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['FulfillmentGroup']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['FulfillmentGroupLine']>, ParentType, ContextType>;
+  order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
+  shipments?: Resolver<Array<ResolversTypes['Shipment']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['FulfillmentGroupStatus'], ParentType, ContextType>;
+};
+
+export type FulfillmentGroupConnectionResolvers<ContextType = SupplierContext, ParentType extends ResolversParentTypes['FulfillmentGroupConnection'] = ResolversParentTypes['FulfillmentGroupConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['FulfillmentGroupEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['FulfillmentGroup']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type FulfillmentGroupEdgeResolvers<ContextType = SupplierContext, ParentType extends ResolversParentTypes['FulfillmentGroupEdge'] = ResolversParentTypes['FulfillmentGroupEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['FulfillmentGroup'], ParentType, ContextType>;
+};
+
+export type FulfillmentGroupLineResolvers<ContextType = SupplierContext, ParentType extends ResolversParentTypes['FulfillmentGroupLine'] = ResolversParentTypes['FulfillmentGroupLine']> = {
+  orderLineId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  shippedQuantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  variant?: Resolver<Maybe<ResolversTypes['ProductVariant']>, ParentType, ContextType>;
 };
 
 export type InventoryLevelResolvers<ContextType = SupplierContext, ParentType extends ResolversParentTypes['InventoryLevel'] = ResolversParentTypes['InventoryLevel']> = {
@@ -1301,6 +1613,16 @@ export type InventoryLevelEdgeResolvers<ContextType = SupplierContext, ParentTyp
   node?: Resolver<ResolversTypes['InventoryLevel'], ParentType, ContextType>;
 };
 
+export type MarkShipmentDeliveredPayloadResolvers<ContextType = SupplierContext, ParentType extends ResolversParentTypes['MarkShipmentDeliveredPayload'] = ResolversParentTypes['MarkShipmentDeliveredPayload']> = {
+  shipment?: Resolver<Maybe<ResolversTypes['Shipment']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['SupplierUserError']>, ParentType, ContextType>;
+};
+
+export type MarkShipmentShippedPayloadResolvers<ContextType = SupplierContext, ParentType extends ResolversParentTypes['MarkShipmentShippedPayload'] = ResolversParentTypes['MarkShipmentShippedPayload']> = {
+  shipment?: Resolver<Maybe<ResolversTypes['Shipment']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['SupplierUserError']>, ParentType, ContextType>;
+};
+
 export type MoneyResolvers<ContextType = SupplierContext, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = {
   amount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   currencyCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1309,9 +1631,12 @@ export type MoneyResolvers<ContextType = SupplierContext, ParentType extends Res
 export type MutationResolvers<ContextType = SupplierContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   adjustInventory?: Resolver<ResolversTypes['AdjustInventoryPayload'], ParentType, ContextType, RequireFields<MutationAdjustInventoryArgs, 'input'>>;
   commitReservation?: Resolver<ResolversTypes['CommitReservationPayload'], ParentType, ContextType, RequireFields<MutationCommitReservationArgs, 'input'>>;
+  createShipment?: Resolver<ResolversTypes['CreateShipmentPayload'], ParentType, ContextType, RequireFields<MutationCreateShipmentArgs, 'input'>>;
   createWarehouse?: Resolver<ResolversTypes['CreateWarehousePayload'], ParentType, ContextType, RequireFields<MutationCreateWarehouseArgs, 'input'>>;
   deactivateOffer?: Resolver<ResolversTypes['DeactivateOfferPayload'], ParentType, ContextType, RequireFields<MutationDeactivateOfferArgs, 'input'>>;
   extendReservation?: Resolver<ResolversTypes['ExtendReservationPayload'], ParentType, ContextType, RequireFields<MutationExtendReservationArgs, 'input'>>;
+  markShipmentDelivered?: Resolver<ResolversTypes['MarkShipmentDeliveredPayload'], ParentType, ContextType, RequireFields<MutationMarkShipmentDeliveredArgs, 'input'>>;
+  markShipmentShipped?: Resolver<ResolversTypes['MarkShipmentShippedPayload'], ParentType, ContextType, RequireFields<MutationMarkShipmentShippedArgs, 'input'>>;
   receiveStock?: Resolver<ResolversTypes['ReceiveStockPayload'], ParentType, ContextType, RequireFields<MutationReceiveStockArgs, 'input'>>;
   releaseReservation?: Resolver<ResolversTypes['ReleaseReservationPayload'], ParentType, ContextType, RequireFields<MutationReleaseReservationArgs, 'input'>>;
   removeOffer?: Resolver<ResolversTypes['RemoveOfferPayload'], ParentType, ContextType, RequireFields<MutationRemoveOfferArgs, 'input'>>;
@@ -1344,6 +1669,10 @@ export type OfferEdgeResolvers<ContextType = SupplierContext, ParentType extends
   node?: Resolver<ResolversTypes['Offer'], ParentType, ContextType>;
 };
 
+export type OrderResolvers<ContextType = SupplierContext, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
 export type OrganizationResolvers<ContextType = SupplierContext, ParentType extends ResolversParentTypes['Organization'] = ResolversParentTypes['Organization'], FederationReferenceType extends FederationReferenceTypes['Organization'] = FederationReferenceTypes['Organization']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Organization']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1366,6 +1695,7 @@ export type ProductVariantResolvers<ContextType = SupplierContext, ParentType ex
 };
 
 export type QueryResolvers<ContextType = SupplierContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  fulfillmentGroups?: Resolver<ResolversTypes['FulfillmentGroupConnection'], ParentType, ContextType, Partial<QueryFulfillmentGroupsArgs>>;
   inventoryLevel?: Resolver<Maybe<ResolversTypes['InventoryLevel']>, ParentType, ContextType, RequireFields<QueryInventoryLevelArgs, 'variantId' | 'warehouseId'>>;
   inventoryLevels?: Resolver<ResolversTypes['InventoryLevelConnection'], ParentType, ContextType, Partial<QueryInventoryLevelsArgs>>;
   offer?: Resolver<Maybe<ResolversTypes['Offer']>, ParentType, ContextType, RequireFields<QueryOfferArgs, 'id'>>;
@@ -1420,6 +1750,23 @@ export type ReservationEdgeResolvers<ContextType = SupplierContext, ParentType e
 export type ReserveStockPayloadResolvers<ContextType = SupplierContext, ParentType extends ResolversParentTypes['ReserveStockPayload'] = ResolversParentTypes['ReserveStockPayload']> = {
   reservation?: Resolver<Maybe<ResolversTypes['Reservation']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['SupplierUserError']>, ParentType, ContextType>;
+};
+
+export type ShipmentResolvers<ContextType = SupplierContext, ParentType extends ResolversParentTypes['Shipment'] = ResolversParentTypes['Shipment']> = {
+  carrier?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  fulfillmentGroup?: Resolver<ResolversTypes['FulfillmentGroup'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lines?: Resolver<Array<ResolversTypes['ShipmentLine']>, ParentType, ContextType>;
+  shippedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ShipmentStatus'], ParentType, ContextType>;
+  trackingNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ShipmentLineResolvers<ContextType = SupplierContext, ParentType extends ResolversParentTypes['ShipmentLine'] = ResolversParentTypes['ShipmentLine']> = {
+  orderLineId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type StockActorResolvers<ContextType = SupplierContext, ParentType extends ResolversParentTypes['StockActor'] = ResolversParentTypes['StockActor']> = {
@@ -1529,19 +1876,27 @@ export type WarehouseEdgeResolvers<ContextType = SupplierContext, ParentType ext
 export type PartialResolvers<ContextType = SupplierContext> = {
   AdjustInventoryPayload?: AdjustInventoryPayloadResolvers<ContextType>;
   CommitReservationPayload?: CommitReservationPayloadResolvers<ContextType>;
+  CreateShipmentPayload?: CreateShipmentPayloadResolvers<ContextType>;
   CreateWarehousePayload?: CreateWarehousePayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   DeactivateOfferPayload?: DeactivateOfferPayloadResolvers<ContextType>;
   Decimal?: GraphQLScalarType;
   ExtendReservationPayload?: ExtendReservationPayloadResolvers<ContextType>;
+  FulfillmentGroup?: FulfillmentGroupResolvers<ContextType>;
+  FulfillmentGroupConnection?: FulfillmentGroupConnectionResolvers<ContextType>;
+  FulfillmentGroupEdge?: FulfillmentGroupEdgeResolvers<ContextType>;
+  FulfillmentGroupLine?: FulfillmentGroupLineResolvers<ContextType>;
   InventoryLevel?: InventoryLevelResolvers<ContextType>;
   InventoryLevelConnection?: InventoryLevelConnectionResolvers<ContextType>;
   InventoryLevelEdge?: InventoryLevelEdgeResolvers<ContextType>;
+  MarkShipmentDeliveredPayload?: MarkShipmentDeliveredPayloadResolvers<ContextType>;
+  MarkShipmentShippedPayload?: MarkShipmentShippedPayloadResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Offer?: OfferResolvers<ContextType>;
   OfferConnection?: OfferConnectionResolvers<ContextType>;
   OfferEdge?: OfferEdgeResolvers<ContextType>;
+  Order?: OrderResolvers<ContextType>;
   Organization?: OrganizationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   ProductVariant?: ProductVariantResolvers<ContextType>;
@@ -1553,6 +1908,8 @@ export type PartialResolvers<ContextType = SupplierContext> = {
   ReservationConnection?: ReservationConnectionResolvers<ContextType>;
   ReservationEdge?: ReservationEdgeResolvers<ContextType>;
   ReserveStockPayload?: ReserveStockPayloadResolvers<ContextType>;
+  Shipment?: ShipmentResolvers<ContextType>;
+  ShipmentLine?: ShipmentLineResolvers<ContextType>;
   StockActor?: StockActorResolvers<ContextType>;
   StockMovement?: StockMovementResolvers<ContextType>;
   StockMovementConnection?: StockMovementConnectionResolvers<ContextType>;

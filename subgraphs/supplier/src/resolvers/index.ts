@@ -2,6 +2,13 @@ import { scalarResolvers } from '@tradegraph/shared';
 import type { Resolvers } from '../generated/resolvers.ts';
 import { Organization, ProductVariant } from './federation.ts';
 import {
+  FulfillmentGroup,
+  FulfillmentGroupLine,
+  fulfillmentMutations,
+  fulfillmentQueries,
+  Shipment,
+} from './fulfillment.ts';
+import {
   InventoryLevel,
   inventoryMutations,
   inventoryQueries,
@@ -16,8 +23,20 @@ import { Warehouse, warehouseMutations, warehouseQueries } from './warehouses.ts
 /** The supplier subgraph's resolvers, checked against its SDL (src/generated/resolvers.ts). */
 export const resolvers: Resolvers = {
   ...scalarResolvers,
-  Query: { ...warehouseQueries, ...offerQueries, ...inventoryQueries, ...reservationQueries },
-  Mutation: { ...warehouseMutations, ...offerMutations, ...inventoryMutations, ...reservationMutations },
+  Query: {
+    ...warehouseQueries,
+    ...offerQueries,
+    ...inventoryQueries,
+    ...reservationQueries,
+    ...fulfillmentQueries,
+  },
+  Mutation: {
+    ...warehouseMutations,
+    ...offerMutations,
+    ...inventoryMutations,
+    ...reservationMutations,
+    ...fulfillmentMutations,
+  },
   ProductVariant,
   Organization,
   Warehouse,
@@ -27,4 +46,7 @@ export const resolvers: Resolvers = {
   StockReceipt,
   StockReceiptLine,
   Reservation,
+  FulfillmentGroup,
+  FulfillmentGroupLine,
+  Shipment,
 };

@@ -8,4 +8,5 @@ export const sdl = loadSubgraphSdl(new URL('./', import.meta.url), [
   'offers.graphql',
   'inventory.graphql',
   'reservations.graphql',
+  'fulfillment.graphql',
 ]);

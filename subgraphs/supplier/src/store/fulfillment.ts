@@ -1,5 +1,5 @@
 import type { FulfillmentRejectedPayload, OrderStatus } from '@tradegraph/contracts';
-import { dbDate, type Page, placeholders, qualified, rows } from '@tradegraph/shared';
+import { dbDate, type Page, placeholders, qualified, rows, type TenantInfo } from '@tradegraph/shared';
 import { type SupplierContext, tenantOf } from '../services.ts';
 
 /**
@@ -72,6 +72,11 @@ export interface ShipmentRecord {
   createdAt: Date;
   updatedAt: Date;
 }
+
+/** A group as the API shows it, with the supplier tenant it was read from (its children are read there too). */
+export type GroupView = GroupRecord & { tenant: TenantInfo };
+/** A shipment as the API shows it, with its supplier tenant. */
+export type ShipmentView = ShipmentRecord & { tenant: TenantInfo };
 
 /** The order's status as this supplier last heard it (`orders.order.status-changed`). */
 export interface OrderStatusRecord {
