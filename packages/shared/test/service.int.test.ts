@@ -59,7 +59,6 @@ function startTiny(port: number, seen: { orm?: Orm; stopped: string[] }) {
       { stop: async () => void seen.stopped.push('first') },
       { stop: async () => void seen.stopped.push('second') },
     ],
-    context: (base, services) => ({ ...base, services }),
   });
 }
 

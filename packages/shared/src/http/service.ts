@@ -57,7 +57,7 @@ export interface ServiceRuntime<R extends TenantRegistry | undefined = TenantReg
 
 type RegistryOf<T extends TenantSchema | undefined> = T extends TenantSchema ? TenantRegistry : undefined;
 
-export interface ServiceOptions<S, C extends RequestContext, T extends TenantSchema | undefined> {
+export interface ServiceOptions<S, T extends TenantSchema | undefined> {
   /** Subgraph name: database (`${DB_PREFIX}<name>`), bus client, outbox relay and consumer group. */
   name: string;
   config: ServiceConfig;
@@ -79,11 +79,6 @@ export interface ServiceOptions<S, C extends RequestContext, T extends TenantSch
   background?: (services: S, runtime: ServiceRuntime<RegistryOf<T>>) => BackgroundTask[];
   /** Extra non-GraphQL routes. */
   routes?: (services: S, runtime: ServiceRuntime<RegistryOf<T>>) => Route[];
-  /**
-   * Builds a request's context from the verified base context. Default: the
-   * kernel's `ServiceContext` (service-database fork, kernel, services).
-   */
-  context?: (base: RequestContext, services: S, runtime: ServiceRuntime<RegistryOf<T>>) => C | Promise<C>;
 }
 
 /** A started service: its server plus the handles tests and tools use. */
@@ -124,9 +119,8 @@ async function closeAll(closers: Closer[]): Promise<{ name: string; err: unknown
  */
 export async function startService<
   S,
-  C extends RequestContext,
   T extends TenantSchema | undefined = undefined,
->(opts: ServiceOptions<S, C, T>): Promise<RunningService<S, RegistryOf<T>>> {
+>(opts: ServiceOptions<S, T>): Promise<RunningService<S, RegistryOf<T>>> {
   const { name, config, logger } = opts;
   // Checked before anything is opened: a bad key or schema fails fast.
   const internalPublicKey = loadInternalPublicKey(config.INTERNAL_TOKEN_PUBLIC_KEY);
@@ -190,7 +184,7 @@ export async function startService<
       closers.push({ name: 'background task', close: () => task.stop() });
     }
 
-    const running = await startSubgraphServer<C>({
+    const running = await startSubgraphServer<ServiceContext<S>>({
       name,
       port: config.PORT,
       host: config.HOST,
@@ -199,10 +193,8 @@ export async function startService<
       logger,
       internalPublicKey,
       production: config.NODE_ENV === 'production',
-      context: (base) =>
-        opts.context
-          ? opts.context(base, services, runtime)
-          : (createServiceContext(base, kernel, services) as ServiceContext<S> as unknown as C),
+      // every request's context is the kernel's: service-database fork, kernel, services
+      context: (base) => createServiceContext(base, kernel, services),
       readiness: [
         { name: 'database', check: async () => void (await forkEm(orm).execute('select 1')) },
         { name: 'event-bus', check: () => bus.ready() },
