@@ -18,7 +18,6 @@ import { createConsistency } from '../kernel/consistency.ts';
 import { createServiceContext, type Kernel, type ServiceContext } from '../kernel/context.ts';
 import type { Logger } from '../logger.ts';
 import {
-  type RequestContext,
   type Route,
   type RunningServer,
   type SubgraphResolverMap,
@@ -117,10 +116,9 @@ async function closeAll(closers: Closer[]): Promise<{ name: string; err: unknown
  * Stop (and a start-up that fails half-way) closes what was opened in reverse:
  * background tasks → subscription → relay → bus → registry → ORM.
  */
-export async function startService<
-  S,
-  T extends TenantSchema | undefined = undefined,
->(opts: ServiceOptions<S, T>): Promise<RunningService<S, RegistryOf<T>>> {
+export async function startService<S, T extends TenantSchema | undefined = undefined>(
+  opts: ServiceOptions<S, T>,
+): Promise<RunningService<S, RegistryOf<T>>> {
   const { name, config, logger } = opts;
   // Checked before anything is opened: a bad key or schema fails fast.
   const internalPublicKey = loadInternalPublicKey(config.INTERNAL_TOKEN_PUBLIC_KEY);
