@@ -18,6 +18,7 @@ const supplier = orgId();
 let variants: string[];
 let listings: string[];
 let draftSlug: string;
+let sfId: string;
 
 const CART_FIELDS = `id lines { id quantity purchasable lineTotal { amount currencyCode } listing { id title price { amount } } }
   subtotal { amount currencyCode } itemCount storefront { slug } expiresAt`;
@@ -49,7 +50,7 @@ beforeAll(async () => {
     { i: { name: 'Mugs', slug: 'mugs', currencyCode: 'EUR' } },
     r.user,
   );
-  const sfId = sf.data!.createStorefront.storefront.id;
+  sfId = sf.data!.createStorefront.storefront.id;
   listings = [];
   for (const v of variants) {
     const l = await h.call(CREATE_LISTING, { i: { storefrontId: sfId, variantId: v } }, r.user);
@@ -245,5 +246,111 @@ describe('customer carts', () => {
     } finally {
       await second.stop();
     }
+  });
+});
+
+describe('how much can be bought', () => {
+  const STOCK_FIELDS = `id canCheckOut lines { id quantity purchasable availableQuantity available }`;
+  const ADD_Q = `mutation($i: AddCartLineInput!) { addCartLine(input: $i) {
+    cart { ${STOCK_FIELDS} } userErrors { code field message } } }`;
+  const UPDATE_Q = `mutation($i: UpdateCartLineInput!) { updateCartLine(input: $i) {
+    cart { ${STOCK_FIELDS} } userErrors { code field message } } }`;
+  const CART_Q = `query($id: ID!) { cart(id: $id) { ${STOCK_FIELDS} } }`;
+
+  /** A new listing on the mugs storefront whose variant `supplier` holds `stock` of. */
+  async function stockedListing(stock: number) {
+    const p = await net.product(brand, {
+      name: 'Jug',
+      variants: [{ sku: `J-${Date.now()}`, msrp: ['2000', 'EUR'] }],
+    });
+    const variantId = p.variantIds[0]!;
+    await net.stock({ supplierId: supplier, brandId: brand, variantId, totalAvailable: stock });
+    const l = await h.call(CREATE_LISTING, { i: { storefrontId: sfId, variantId } }, r.user);
+    return { variantId, listingId: l.data!.createListing.listing.id as string };
+  }
+  const newCart = async () =>
+    (await h.call(CREATE, { i: { storefrontSlug: 'mugs' } })).data!.createCart.cart.id as string;
+
+  it('refuses more than can be bought, saying how many can', async () => {
+    const { listingId } = await stockedListing(25);
+    const cartId = await newCart();
+    const tooMany = await h.call(ADD_Q, { i: { cartId, listingId, quantity: 500 } });
+    expect(tooMany.data!.addCartLine).toEqual({
+      cart: null,
+      userErrors: [{ code: 'OUT_OF_STOCK', field: ['quantity'], message: 'Only 25 available' }],
+    });
+    const ok = await h.call(ADD_Q, { i: { cartId, listingId, quantity: 20 } });
+    expect(ok.data!.addCartLine.cart).toMatchObject({
+      canCheckOut: true,
+      lines: [{ quantity: 20, purchasable: true, availableQuantity: 25, available: true }],
+    });
+    // merged with the line already there: 20 + 6 > 25
+    const merged = await h.call(ADD_Q, { i: { cartId, listingId, quantity: 6 } });
+    expect(merged.data!.addCartLine.userErrors).toEqual([
+      { code: 'OUT_OF_STOCK', field: ['quantity'], message: 'Only 25 available' },
+    ]);
+    const lineId = ok.data!.addCartLine.cart.lines[0].id;
+    const raised = await h.call(UPDATE_Q, { i: { cartId, lineId, quantity: 26 } });
+    expect(raised.data!.updateCartLine.userErrors).toEqual([
+      { code: 'OUT_OF_STOCK', field: ['quantity'], message: 'Only 25 available' },
+    ]);
+    const exact = await h.call(UPDATE_Q, { i: { cartId, lineId, quantity: 25 } });
+    expect(exact.data!.updateCartLine.cart.lines[0]).toMatchObject({ quantity: 25, available: true });
+  });
+
+  it('counts what one supplier can supply (a line is never split), only for connected suppliers', async () => {
+    const { variantId, listingId } = await stockedListing(25);
+    const second = orgId();
+    const stranger = orgId();
+    await net.fulfil(second, brand);
+    await net.stock({ supplierId: second, brandId: brand, variantId, totalAvailable: 30 });
+    // stock of a supplier that may not fulfil the brand does not count
+    await net.stock({ supplierId: stranger, brandId: brand, variantId, totalAvailable: 400 });
+    const cartId = await newCart();
+    const add = await h.call(ADD_Q, { i: { cartId, listingId, quantity: 31 } });
+    expect(add.data!.addCartLine.userErrors).toEqual([
+      { code: 'OUT_OF_STOCK', field: ['quantity'], message: 'Only 30 available' },
+    ]);
+    const ok = await h.call(ADD_Q, { i: { cartId, listingId, quantity: 30 } });
+    expect(ok.data!.addCartLine.cart.lines[0]).toMatchObject({ availableQuantity: 30, available: true });
+  });
+
+  it('shows a line that became short after it was added, and lets the shopper lower it', async () => {
+    const { variantId, listingId } = await stockedListing(25);
+    const other = await stockedListing(10);
+    const cartId = await newCart();
+    await h.call(ADD_Q, { i: { cartId, listingId: other.listingId, quantity: 2 } });
+    const added = await h.call(ADD_Q, { i: { cartId, listingId, quantity: 20 } });
+    const lineId = added.data!.addCartLine.cart.lines[1].id;
+
+    await net.stock({ supplierId: supplier, brandId: brand, variantId, totalAvailable: 5 });
+    const short = (await h.call(CART_Q, { id: cartId })).data!.cart;
+    expect(short.canCheckOut).toBe(false);
+    expect(short.lines[0]).toMatchObject({ quantity: 2, availableQuantity: 10, available: true });
+    expect(short.lines[1]).toMatchObject({
+      quantity: 20,
+      purchasable: true,
+      availableQuantity: 5,
+      available: false,
+    });
+
+    // lowering is always allowed, even while still above what is available
+    const lower = await h.call(UPDATE_Q, { i: { cartId, lineId, quantity: 8 } });
+    expect(lower.data!.updateCartLine.cart.lines[1]).toMatchObject({ quantity: 8, available: false });
+    const fits = await h.call(UPDATE_Q, { i: { cartId, lineId, quantity: 5 } });
+    expect(fits.data!.updateCartLine.cart).toMatchObject({
+      canCheckOut: true,
+      lines: [{ available: true }, { quantity: 5, availableQuantity: 5, available: true }],
+    });
+
+    await net.stock({ supplierId: supplier, brandId: brand, variantId, totalAvailable: 0 });
+    const gone = (await h.call(CART_Q, { id: cartId })).data!.cart;
+    expect(gone.lines[1]).toMatchObject({ purchasable: false, availableQuantity: 0, available: false });
+    expect(gone.canCheckOut).toBe(false);
+  });
+
+  it('an empty cart cannot be checked out', async () => {
+    const cartId = await newCart();
+    expect((await h.call(CART_Q, { id: cartId })).data!.cart.canCheckOut).toBe(false);
   });
 });

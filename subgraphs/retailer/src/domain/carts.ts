@@ -26,6 +26,7 @@ import {
   retailerDatabases,
 } from '../store/carts.ts';
 import type { ListingView } from '../store/listings.ts';
+import { loadAvailableQuantities } from '../store/projections.ts';
 import { listingLoader } from './browse.ts';
 import { fail } from './errors.ts';
 
@@ -58,6 +59,8 @@ export interface CartLineView {
   quantity: number;
   /** null when the listing was removed or can no longer be seen by shoppers. */
   listing: ListingView | null;
+  /** Units one can buy now (0 when the listing is not for sale or out of stock); see availableQuantities. */
+  availableQuantity: number;
   createdAt: Date;
 }
 
@@ -91,14 +94,34 @@ function quantityOf(value: unknown, allowZero: boolean): number {
   return value;
 }
 
+/**
+ * How many of each listing can be bought now: 0 unless it is for sale and
+ * marked available, else what one supplier can supply of its variant (the
+ * stock and fulfilment projections that also derive `Listing.available`).
+ */
+async function availableQuantities(
+  ctx: RetailerContext,
+  listings: readonly (ListingView | null)[],
+): Promise<Map<string, number>> {
+  const buyable = listings.filter((l): l is ListingView => !!l?.visible && l.available);
+  const byVariant = await loadAvailableQuantities(
+    ctx.em,
+    ctx.kernel.serviceDb,
+    buyable.map((l) => l.variantId),
+  );
+  return new Map(buyable.map((l) => [l.id, byVariant.get(l.variantId) ?? 0]));
+}
+
 async function loadLines(ctx: RetailerContext, tenant: TenantInfo, cartId: string): Promise<CartLineView[]> {
   const found = await cartLines(ctx.em, tenant.dbName, cartId);
-  const listings = await listingLoader(ctx).loadMany(found.map((l) => l.listingId));
-  return found.map((l, i) => {
-    const listing = listings[i];
-    const view = listing && !(listing instanceof Error) && listing.visible ? listing : null;
-    return { ...l, listing: view };
-  });
+  const loaded = await listingLoader(ctx).loadMany(found.map((l) => l.listingId));
+  const listings = loaded.map((l) => (l && !(l instanceof Error) && l.visible ? l : null));
+  const quantities = await availableQuantities(ctx, listings);
+  return found.map((l, i) => ({
+    ...l,
+    listing: listings[i] ?? null,
+    availableQuantity: quantities.get(l.listingId) ?? 0,
+  }));
 }
 
 function toCartView(c: Cart, tenant: TenantInfo, lines: CartLineView[]): CartView {
@@ -183,6 +206,12 @@ async function purchasableListing(ctx: RetailerContext, cart: Cart, tenant: Tena
   return listing;
 }
 
+/** OUT_OF_STOCK ("Only N available") when a line of `quantity` units of the listing cannot be bought now. */
+async function requireInStock(ctx: RetailerContext, listing: ListingView, quantity: number): Promise<void> {
+  const available = (await availableQuantities(ctx, [listing])).get(listing.id) ?? 0;
+  if (quantity > available) fail('OUT_OF_STOCK', `Only ${available} available`, 'quantity');
+}
+
 export function addCartLine(
   ctx: RetailerContext,
   input: { cartId: string; listingId: string; quantity: number },
@@ -197,6 +226,7 @@ export function addCartLine(
       if (total > MAX_QUANTITY) {
         fail('INVALID_QUANTITY', `At most ${MAX_QUANTITY} of one item per cart`, 'quantity');
       }
+      await requireInStock(tx, listing, total);
       existing.quantity = total;
       existing.updatedAt = now;
       return;
@@ -204,6 +234,7 @@ export function addCartLine(
     if ((await countLines(tx.em, cart.id)) >= MAX_LINES) {
       fail('CART_FULL', `A cart holds at most ${MAX_LINES} different items`, 'listingId');
     }
+    await requireInStock(tx, listing, quantity);
     insertLine(tx.em, {
       id: newId('cln', tenant.tenantKey),
       cartId: cart.id,
@@ -228,7 +259,11 @@ export function updateCartLine(
       removeLine(tx.em, line);
       return;
     }
-    if (quantity > line.quantity) await purchasableListing(tx, cart, tenant, line.listingId);
+    // lowering a line is always allowed (also one that became short); raising it needs the stock
+    if (quantity > line.quantity) {
+      const listing = await purchasableListing(tx, cart, tenant, line.listingId);
+      await requireInStock(tx, listing, quantity);
+    }
     line.quantity = quantity;
     line.updatedAt = new Date();
   });
@@ -246,6 +281,16 @@ export function removeCartLine(ctx: RetailerContext, input: { cartId: string; li
 /** The line can be bought now: its listing is still for sale and in stock. */
 export function purchasable(line: CartLineView): boolean {
   return !!line.listing && line.listing.available;
+}
+
+/** The line can be checked out as it is: purchasable and no more units than can be bought now. */
+export function lineAvailable(line: CartLineView): boolean {
+  return purchasable(line) && line.quantity <= line.availableQuantity;
+}
+
+/** The cart has lines and every one of them is available. */
+export function canCheckOut(cart: CartView): boolean {
+  return cart.lines.length > 0 && cart.lines.every(lineAvailable);
 }
 
 /** Current price × quantity; null (and nothing in the subtotal) when the line cannot be bought now. */

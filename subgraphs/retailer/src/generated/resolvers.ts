@@ -39,7 +39,10 @@ export type AddCartLineInput = {
   cartId: Scalars['ID']['input'];
   /** A purchasable, in-stock listing of the cart's storefront. */
   listingId: Scalars['ID']['input'];
-  /** 1-999; added to the quantity already in the cart. */
+  /**
+   * 1-999; added to the quantity already in the cart. The total may not exceed what can be bought
+   * now (OUT_OF_STOCK "Only N available", field quantity).
+   */
   quantity: Scalars['Int']['input'];
 };
 
@@ -77,6 +80,11 @@ export type AddressInput = {
  */
 export type Cart = {
   __typename?: 'Cart';
+  /**
+   * true when the cart has lines and every line is available (for sale, with no more
+   * units than can be bought now); checkout re-checks prices and stock in any case.
+   */
+  canCheckOut: Scalars['Boolean']['output'];
   /** When the cart was created. */
   createdAt: Scalars['DateTime']['output'];
   /** When the cart expires unless changed before (each change moves it forward). */
@@ -98,6 +106,17 @@ export type Cart = {
 /** One listing in a cart, with its quantity. */
 export type CartLine = {
   __typename?: 'CartLine';
+  /**
+   * The line can be bought as it is: the listing is for sale and quantity ≤ availableQuantity.
+   * false when stock dropped below the quantity after the line was added: lower it (or remove it).
+   */
+  available: Scalars['Boolean']['output'];
+  /**
+   * How many units of this listing can be bought now: what one supplier connected to fulfil
+   * the brand has in stock (an order line is never split across suppliers); 0 when the listing
+   * is no longer for sale or out of stock. Changes as stock moves.
+   */
+  availableQuantity: Scalars['Int']['output'];
   /** Opaque id (cln_…), unique within the cart. */
   id: Scalars['ID']['output'];
   /** Current price × quantity; null when the line is not purchasable. */
@@ -561,7 +580,10 @@ export type RetailerErrorCode =
   | 'MSRP_UNAVAILABLE'
   /** A markup over the wholesale price was asked for but no supplier offers the variant in the storefront currency. */
   | 'NO_WHOLESALE_PRICE'
-  /** No supplier has stock of the listing's variant. */
+  /**
+   * No supplier has stock of the listing's variant, or not as many units as the line asks for
+   * (the message says how many can be bought: "Only N available"). Temporary: stock moves.
+   */
   | 'OUT_OF_STOCK'
   /** Both a fixed price and a markup (or price basis) were given; give one of them. */
   | 'PRICE_CONFLICT'
@@ -677,7 +699,10 @@ export type UpdateCartLineInput = {
   cartId: Scalars['ID']['input'];
   /** A line of that cart. */
   lineId: Scalars['ID']['input'];
-  /** 0-999; 0 removes the line. */
+  /**
+   * 0-999; 0 removes the line. Raising it above what can be bought now is OUT_OF_STOCK ("Only N
+   * available"); lowering it is always allowed.
+   */
   quantity: Scalars['Int']['input'];
 };
 
@@ -861,8 +886,8 @@ export type ResolversTypes = {
   AddCartLinePayload: ResolverTypeWrapper<Omit<AddCartLinePayload, 'cart'> & { cart?: Maybe<ResolversTypes['Cart']> }>;
   AddressInput: AddressInput;
   Cart: ResolverTypeWrapper<CartViewModel>;
-  CartLine: ResolverTypeWrapper<CartLineViewModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CartLine: ResolverTypeWrapper<CartLineViewModel>;
   CreateCartInput: CreateCartInput;
   CreateCartPayload: ResolverTypeWrapper<Omit<CreateCartPayload, 'cart'> & { cart?: Maybe<ResolversTypes['Cart']> }>;
   CreateListingInput: CreateListingInput;
@@ -919,8 +944,8 @@ export type ResolversParentTypes = {
   AddCartLinePayload: Omit<AddCartLinePayload, 'cart'> & { cart?: Maybe<ResolversParentTypes['Cart']> };
   AddressInput: AddressInput;
   Cart: CartViewModel;
-  CartLine: CartLineViewModel;
   Boolean: Scalars['Boolean']['output'];
+  CartLine: CartLineViewModel;
   CreateCartInput: CreateCartInput;
   CreateCartPayload: Omit<CreateCartPayload, 'cart'> & { cart?: Maybe<ResolversParentTypes['Cart']> };
   CreateListingInput: CreateListingInput;
@@ -1003,6 +1028,7 @@ export type AddCartLinePayloadResolvers<ContextType = RetailerContext, ParentTyp
 };
 
 export type CartResolvers<ContextType = RetailerContext, ParentType extends ResolversParentTypes['Cart'] = ResolversParentTypes['Cart']> = {
+  canCheckOut?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1014,6 +1040,8 @@ export type CartResolvers<ContextType = RetailerContext, ParentType extends Reso
 };
 
 export type CartLineResolvers<ContextType = RetailerContext, ParentType extends ResolversParentTypes['CartLine'] = ResolversParentTypes['CartLine']> = {
+  available?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  availableQuantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lineTotal?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   listing?: Resolver<Maybe<ResolversTypes['Listing']>, ParentType, ContextType>;

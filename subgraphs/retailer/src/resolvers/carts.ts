@@ -1,7 +1,9 @@
 import {
   addCartLine,
+  canCheckOut,
   createCart,
   findCart,
+  lineAvailable,
   lineTotalMinor,
   purchasable,
   removeCartLine,
@@ -33,10 +35,12 @@ export const Cart = {
   storefront: (c, _, ctx) => storefrontOf(ctx, c.storefrontId),
   subtotal: (c) => money(subtotalMinor(c), c.currencyCode),
   itemCount: (c) => c.lines.reduce((n, l) => n + (purchasable(l) ? l.quantity : 0), 0),
+  canCheckOut: (c) => canCheckOut(c),
 } satisfies CartResolvers;
 
 export const CartLine = {
   purchasable: (l) => purchasable(l),
+  available: (l) => lineAvailable(l),
   lineTotal: (l) => {
     const total = lineTotalMinor(l);
     return total === null || !l.listing ? null : money(total, l.listing.currencyCode);

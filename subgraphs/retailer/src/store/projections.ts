@@ -126,6 +126,39 @@ export async function loadStocked(
   return new Set(found.filter((r) => Number(r.stocked) === 1).map((r) => r.variant_id));
 }
 
+/**
+ * How many units of each variant one supplier can supply now: the largest
+ * `totalAvailable` among suppliers with an ACTIVE FULFILL_ORDERS connection to
+ * the variant's brand (the suppliers `loadStocked` counts). The largest, not
+ * the sum: checkout routes a line to one supplier and never splits it. Variants
+ * nobody can supply are absent (0). Not a locking read: carts check against it.
+ */
+export async function loadAvailableQuantities(
+  em: EntityManager,
+  serviceDb: string,
+  variantIds: readonly string[],
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const ids = [...new Set(variantIds)];
+  if (!ids.length) return out;
+  // one row per (variant, supplier): a supplier may hold several connection rows for the brand
+  const found = await rows<{ variant_id: string; most: number | string | null }>(
+    em,
+    `select variant_id, max(total_available) as most from (
+       select vs.variant_id, vs.supplier_id, vs.total_available
+       from ${qualified(serviceDb, 'variant_stock')} vs
+       join ${qualified(serviceDb, 'catalog_variants')} cv on cv.variant_id = vs.variant_id
+       join ${qualified(serviceDb, 'supplier_fulfilment')} sf
+         on sf.supplier_id = vs.supplier_id and sf.brand_id = cv.brand_id and sf.active = 1
+       where vs.variant_id in (${placeholders(ids.length)}) and vs.total_available > 0
+       group by vs.variant_id, vs.supplier_id, vs.total_available
+     ) per_supplier group by variant_id`,
+    ids,
+  );
+  for (const r of found) out.set(r.variant_id, Number(r.most ?? 0));
+  return out;
+}
+
 /** Whether the retailer may sell the brand's products now (ACTIVE connection with SELL_PRODUCTS). */
 export async function canSell(
   em: EntityManager,
