@@ -7,11 +7,36 @@ import {
   env,
   loadConfig,
 } from '@tradegraph/shared';
+import { parseFieldQuotas, parseQuota, type Quota } from './rate-limit.ts';
+import { TRUSTED_DOCUMENT_MODES } from './trusted-documents.ts';
 
 /** <repo>/schema/supergraph.graphql, resolved from this file so the cwd does not matter. */
 export const DEFAULT_SUPERGRAPH_PATH = fileURLToPath(
   new URL('../../schema/supergraph.graphql', import.meta.url),
 );
+
+/** A `<quota>/<window>` setting, e.g. `30000/1m` (units s, m, h, d). */
+const quota = (fallback: string) => ({
+  describe: 'a quota such as 300/1m',
+  parse(raw: string | undefined, name: string): Quota {
+    try {
+      return parseQuota(raw || fallback);
+    } catch (err) {
+      throw new Error(`${name}: ${(err as Error).message}`);
+    }
+  },
+});
+
+const fieldQuotas = (fallback: string) => ({
+  describe: 'field=quota pairs such as login=20/10m,signUp=10/1h',
+  parse(raw: string | undefined, name: string): Record<string, Quota> {
+    try {
+      return parseFieldQuotas(raw ?? fallback);
+    } catch (err) {
+      throw new Error(`${name}: ${(err as Error).message}`);
+    }
+  },
+});
 
 /**
  * Every setting of the router. `SUBGRAPH_<NAME>_URL` overrides are read
@@ -65,6 +90,30 @@ export const routerEnv = {
     max: 256,
     doc: 'router processes on one port; defaults to the number of cores when NODE_ENV=production, else 1',
   }),
+
+  // Shared state (rate-limit buckets, persisted queries, trusted documents); in-process without it
+  REDIS_URL: env.url({ optional: true }),
+  REDIS_KEY_PREFIX: env.string({ default: 'tradegraph:router:' }),
+
+  // Abuse protection (docs/security.md)
+  ROUTER_RATE_LIMIT: env.bool({ default: true }),
+  ROUTER_RATE_LIMIT_ANONYMOUS: quota('30000/1m'),
+  ROUTER_RATE_LIMIT_ORGANIZATION: quota('120000/1m'),
+  ROUTER_RATE_LIMIT_API_KEY: quota('60000/1m'),
+  ROUTER_RATE_LIMIT_USER: quota('30000/1m'),
+  ROUTER_RATE_LIMIT_FIELDS: fieldQuotas(
+    'signUp=10/1h,registerCustomer=10/1h,login=30/10m,requestPasswordReset=5/1h,resetPassword=10/1h',
+  ),
+  ROUTER_TRUSTED_PROXY_HOPS: env.int({ default: 0, min: 0, max: 10 }),
+  ROUTER_MAX_COST: env.int({ default: 5000, min: 1 }),
+  ROUTER_COST_DEFAULT_LIST_SIZE: env.int({ default: 10, min: 0 }),
+  ROUTER_COST_DEFAULT_PAGE_SIZE: env.int({ default: 20, min: 0 }),
+  ROUTER_COST_MAX_LIST_SIZE: env.int({ default: 100, min: 1 }),
+  ROUTER_COST_MUTATION_WEIGHT: env.int({ default: 10, min: 0 }),
+  TRUSTED_DOCUMENTS: env.oneOf(TRUSTED_DOCUMENT_MODES, { default: 'off' }),
+  TRUSTED_DOCUMENTS_FILE: env.string({ optional: true }),
+  ROUTER_APQ_TTL_SECONDS: env.int({ default: 86_400, min: 1 }),
+  ROUTER_APQ_MAX_ENTRIES: env.int({ default: 10_000, min: 1 }),
 };
 
 export type RouterConfig = ConfigOf<typeof routerEnv>;

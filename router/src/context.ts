@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger, Principal } from '@tradegraph/shared';
+import type { AuthorizationResult } from './authorization.ts';
+import type { TakeResult } from './rate-limit.ts';
 
 /** Per-request state shared by the HTTP layer, Apollo plugins and the subgraph data sources. */
 export interface RouterContext {
@@ -14,6 +16,14 @@ export interface RouterContext {
    * that Apollo's shallow per-operation copy of the context shares it.
    */
   operation: { name?: string | null; type?: string };
+  /** The caller's address for per-IP limits (the socket's, or X-Forwarded-For behind trusted proxies). */
+  clientIp: string;
+  /** What the protections decided for this request (filled in by protection.ts). */
+  protection: {
+    rateLimits: TakeResult[];
+    cost?: number;
+    authorization?: AuthorizationResult;
+  };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -40,4 +50,23 @@ export function validTracestate(header: string | string[] | undefined): string |
   const value = Array.isArray(header) ? header.join(',') : header;
   if (!value || value.length > 512 || !/^[\x20-\x7e]+$/.test(value)) return undefined;
   return value;
+}
+
+/**
+ * The client's IP: the socket's peer, or — behind `trustedProxyHops` proxies
+ * that append to X-Forwarded-For — the address the outermost trusted proxy saw.
+ * Entries a client wrote itself sit further left and are never used.
+ */
+export function clientIpOf(
+  socketAddress: string | undefined,
+  forwardedFor: string | string[] | undefined,
+  trustedProxyHops: number,
+): string {
+  const peer = socketAddress ?? 'unknown';
+  if (trustedProxyHops <= 0 || !forwardedFor) return peer;
+  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return hops[hops.length - trustedProxyHops] ?? hops[0] ?? peer;
 }

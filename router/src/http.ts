@@ -10,9 +10,16 @@ import {
 } from '@tradegraph/shared';
 import type { Authenticate } from './auth/authenticate.ts';
 import { AuthenticationError, AuthUnavailableError } from './auth/errors.ts';
-import { type RouterContext, requestIdFrom, validTraceparent, validTracestate } from './context.ts';
+import {
+  clientIpOf,
+  type RouterContext,
+  requestIdFrom,
+  validTraceparent,
+  validTracestate,
+} from './context.ts';
 import { graphQLErrorBody } from './errors.ts';
 import type { RouterMetrics } from './metrics.ts';
+import { type RateLimiter, rateLimitHeaders } from './rate-limit.ts';
 
 export interface RouterState {
   /** The gateway has loaded the supergraph. */
@@ -34,6 +41,10 @@ export interface HandlerDeps {
   metricsEnabled: boolean;
   /** The /metrics text; across all workers when clustered (default: this process's registry). */
   metricsText?: () => Promise<string>;
+  /** Absent when ROUTER_RATE_LIMIT=false. */
+  rateLimiter?: RateLimiter;
+  /** Proxies in front of the router that append to X-Forwarded-For (0: use the socket's address). */
+  trustedProxyHops?: number;
 }
 
 /** Headers a client may never set for a subgraph: only the router speaks for the caller. */
@@ -163,6 +174,26 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
       throw err;
     }
 
+    if (deps.rateLimiter) {
+      // Every request spends at least one point before it is parsed, so junk is limited too;
+      // the rest of its cost is spent once the operation is known (protection.ts).
+      const admitted = await deps.rateLimiter.admit(ctx.principal, ctx.clientIp);
+      ctx.protection.rateLimits.push(admitted);
+      if (!admitted.allowed) {
+        metrics.refusals.inc({ reason: 'rate' });
+        return sendError(
+          res,
+          429,
+          'RATE_LIMITED',
+          `Too many requests; retry in ${admitted.retryAfterSeconds} s`,
+          Object.fromEntries([
+            ['retry-after', String(admitted.retryAfterSeconds)],
+            ...rateLimitHeaders([admitted]),
+          ]),
+        );
+      }
+    }
+
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value === undefined || isSpoofableHeader(name)) continue;
@@ -228,6 +259,12 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
       ...(tracestate ? { tracestate } : {}),
       logger: logger.child({ requestId }),
       operation: {},
+      clientIp: clientIpOf(
+        req.socket.remoteAddress,
+        req.headers['x-forwarded-for'],
+        deps.trustedProxyHops ?? 0,
+      ),
+      protection: { rateLimits: [] },
     };
     const url = parseUrl(req.url);
     const route = routes[url.pathname] ?? 'not_found';

@@ -39,7 +39,11 @@ interface Stats {
 
 const ZERO: Stats = { depth: 0, aliases: 0, fields: 0, direct: 0 };
 
-/** Introspection (`__schema`, `__type`, `__typename`) is governed by the introspection switch, not these limits. */
+/**
+ * Introspection (`__schema`, `__type`, `__typename`) is governed by the
+ * introspection switch, not these limits — except aliases of meta fields,
+ * which count as aliases and fields (the cheapest way to multiply work).
+ */
 const isMetaField = (name: string) => name.startsWith('__');
 
 /**
@@ -68,7 +72,14 @@ export function operationLimitsRule(limits: OperationLimits): ValidationRule {
       const total = { depth: 0, aliases: 0, fields: 0, direct: 0 };
       for (const sel of set.selections) {
         if (sel.kind === Kind.FIELD) {
-          if (isMetaField(sel.name.value)) continue;
+          if (isMetaField(sel.name.value)) {
+            // `a1: __typename a2: __typename …` costs the router work per alias: counted.
+            if (sel.alias) {
+              total.aliases += 1;
+              total.fields += 1;
+            }
+            continue;
+          }
           const child = sel.selectionSet ? selectionStats(sel.selectionSet) : ZERO;
           total.depth = Math.max(total.depth, child.depth + 1);
           total.aliases += child.aliases + (sel.alias ? 1 : 0);

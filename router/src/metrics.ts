@@ -1,5 +1,6 @@
 import { counter, histogram } from '@tradegraph/shared';
 
+const COST = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 25_000, 50_000];
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
@@ -32,6 +33,28 @@ export function routerMetrics() {
       'reason',
     ]),
     apiKeyCache: counter('router_api_key_cache_total', 'API-key cache lookups', ['result']),
+    estimatedCost: histogram(
+      'router_operation_estimated_cost',
+      'Static cost of operations, estimated before planning (see docs/security.md)',
+      ['type'],
+      COST,
+    ),
+    actualCost: histogram(
+      'router_operation_actual_cost',
+      'Cost of what operations actually returned (real list lengths)',
+      ['type'],
+      COST,
+    ),
+    refusals: counter(
+      'router_protection_refusals_total',
+      'Operations refused or trimmed by a protection (rate, cost, safelist, authorization)',
+      ['reason'],
+    ),
+    trustedDocuments: counter(
+      'router_trusted_documents_total',
+      'Safelist checks of operations when TRUSTED_DOCUMENTS=require',
+      ['result'],
+    ),
   };
 }
 

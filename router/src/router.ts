@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import type { KeyObject } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Supergraph } from '@apollo/federation-internals';
 import { ApolloServer } from '@apollo/server';
 import {
   createInternalTokenSigner,
@@ -15,10 +16,13 @@ import {
 import { createApiKeyVerifier } from './auth/api-keys.ts';
 import { createAuthenticator } from './auth/authenticate.ts';
 import { createJwtVerifier } from './auth/jwt.ts';
+import { createAuthorizer, DEFAULT_POLICIES, type Policy } from './authorization.ts';
 import { clusterMetrics } from './cluster.ts';
 import { introspectionEnabled, loadRouterConfig, type RouterConfig } from './config.ts';
 import type { RouterContext } from './context.ts';
+import { createCostEstimator } from './cost.ts';
 import { SubgraphDataSource } from './datasource.ts';
+import { readSupergraphDirectives, supergraphForGateway } from './directives.ts';
 import { createErrorFormatter } from './errors.ts';
 import { routerGateway } from './execution/executor.ts';
 import { createSubgraphAgent, createSubgraphPost } from './fetcher.ts';
@@ -26,7 +30,18 @@ import { createRequestHandler, type RouterState } from './http.ts';
 import { operationLimitsRule } from './limits.ts';
 import { routerMetrics } from './metrics.ts';
 import { routerPlugin } from './plugin.ts';
+import { protectionPlugin } from './protection.ts';
+import {
+  type BucketStore,
+  createRateLimiter,
+  fallbackBucketStore,
+  memoryBucketStore,
+  type OrganizationQuotaLookup,
+  redisBucketStore,
+} from './rate-limit.ts';
+import { connectRedis, redisReady } from './redis.ts';
 import { readSupergraph, subgraphEndpoints } from './supergraph.ts';
+import { createTrustedDocuments, readManifest } from './trusted-documents.ts';
 
 export interface StartRouterOptions {
   /** The supergraph itself; else read from `supergraphPath`, else SUPERGRAPH_PATH. */
@@ -41,6 +56,10 @@ export interface StartRouterOptions {
   /** Already-validated settings (main.ts); when absent they are loaded from process.env + `env`. */
   config?: RouterConfig;
   logger?: Logger;
+  /** `@policy` names → checks on the principal, added to (or replacing) the built-in ones. */
+  policies?: Record<string, Policy>;
+  /** Per-organisation rate-limit quotas (e.g. from the platform plan); the default when undefined. */
+  organizationQuota?: OrganizationQuotaLookup;
 }
 
 export interface RunningRouter {
@@ -78,6 +97,44 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
 
   const supergraphSdl =
     options.supergraphSdl ?? (await readSupergraph(options.supergraphPath ?? config.SUPERGRAPH_PATH));
+  const gatewaySdl = supergraphForGateway(supergraphSdl);
+  const directives = readSupergraphDirectives(supergraphSdl);
+  const apiSchema = Supergraph.build(gatewaySdl).apiSchema().toGraphQLJSSchema();
+  const policies = { ...DEFAULT_POLICIES, ...options.policies };
+  const unknownPolicies = [...directives.policies].filter((name) => !policies[name]);
+  if (unknownPolicies.length > 0) {
+    // Denied for everybody until the router knows them: safe, but surely a mistake.
+    logger.warn({ policies: unknownPolicies }, 'supergraph uses @policy names the router does not know');
+  }
+  const redis = config.REDIS_URL ? connectRedis(config.REDIS_URL, logger) : undefined;
+  const trustedDocuments = createTrustedDocuments({
+    mode: config.TRUSTED_DOCUMENTS,
+    ...(config.TRUSTED_DOCUMENTS_FILE ? { manifest: readManifest(config.TRUSTED_DOCUMENTS_FILE) } : {}),
+    ...(redis ? { redis } : {}),
+    prefix: config.REDIS_KEY_PREFIX,
+    apqTtlSeconds: config.ROUTER_APQ_TTL_SECONDS,
+    apqMaxEntries: config.ROUTER_APQ_MAX_ENTRIES,
+    logger,
+  });
+  let bucketStore: BucketStore | undefined;
+  if (config.ROUTER_RATE_LIMIT) {
+    bucketStore = redis
+      ? fallbackBucketStore(redisBucketStore(redis, config.REDIS_KEY_PREFIX), memoryBucketStore(), logger)
+      : memoryBucketStore();
+  }
+  const rateLimiter =
+    bucketStore &&
+    createRateLimiter(
+      bucketStore,
+      {
+        anonymous: config.ROUTER_RATE_LIMIT_ANONYMOUS,
+        organization: config.ROUTER_RATE_LIMIT_ORGANIZATION,
+        apiKey: config.ROUTER_RATE_LIMIT_API_KEY,
+        user: config.ROUTER_RATE_LIMIT_USER,
+        fields: config.ROUTER_RATE_LIMIT_FIELDS,
+      },
+      options.organizationQuota,
+    );
   const endpoints = subgraphEndpoints(supergraphSdl, source);
   const urlOf = new Map(endpoints.map((e) => [e.name, e.url]));
   const internalKey = loadKey(config.INTERNAL_TOKEN_PRIVATE_KEY);
@@ -129,7 +186,7 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
     ]),
   );
   const gateway = routerGateway({
-    supergraphSdl,
+    supergraphSdl: gatewaySdl,
     sources,
     logger: gatewayLogger,
     queryPlanCacheMiB: config.ROUTER_QUERY_PLAN_CACHE_MIB,
@@ -156,7 +213,23 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
     maxRecursiveSelections: true,
     allowBatchedHttpRequests: false,
     cache: 'bounded',
-    plugins: [routerPlugin(metrics)],
+    persistedQueries: { cache: trustedDocuments.apqCache },
+    plugins: [
+      routerPlugin(metrics),
+      protectionPlugin({
+        trustedDocuments,
+        cost: createCostEstimator(apiSchema, directives, {
+          defaultListSize: config.ROUTER_COST_DEFAULT_LIST_SIZE,
+          defaultPageSize: config.ROUTER_COST_DEFAULT_PAGE_SIZE,
+          maxListSize: config.ROUTER_COST_MAX_LIST_SIZE,
+          mutationWeight: config.ROUTER_COST_MUTATION_WEIGHT,
+        }),
+        maxCost: config.ROUTER_MAX_COST,
+        ...(rateLimiter ? { rateLimiter } : {}),
+        authorizer: createAuthorizer(apiSchema, directives, policies),
+        metrics,
+      }),
+    ],
     // Shutdown is ours (stop() below), so in-flight requests finish first.
     stopOnTerminationSignals: false,
   });
@@ -172,6 +245,8 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
       maxBodyBytes: config.ROUTER_MAX_BODY_BYTES,
       corsOrigins: config.ROUTER_CORS_ORIGINS,
       metricsEnabled: config.ROUTER_METRICS,
+      ...(rateLimiter ? { rateLimiter } : {}),
+      trustedProxyHops: config.ROUTER_TRUSTED_PROXY_HOPS,
       ...(cluster.isWorker ? { metricsText: clusterMetrics(metricsRegistry) } : {}),
     }),
   );
@@ -191,10 +266,13 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
   const origin = `http://${displayHost(host)}:${port}`;
 
   try {
+    // Shared buckets and documents from the first request when Redis is there; degraded (logged) when not.
+    if (redis) await redisReady(redis, 2000);
     await apollo.start();
   } catch (err) {
     server.close();
     await agent.close();
+    redis?.disconnect();
     throw err;
   }
   state.ready = true;
@@ -229,6 +307,7 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
       });
       await apollo.stop();
       await agent.close();
+      redis?.disconnect();
       logger.info('router stopped');
     })();
     return stopping;

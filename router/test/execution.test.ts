@@ -164,6 +164,8 @@ async function both(p: Pair, query: string, variables?: Record<string, unknown>)
       requestId: 'req-1',
       logger,
       operation: {},
+      clientIp: '127.0.0.1',
+      protection: { rateLimits: [] },
     };
     const res = await server.executeOperation(
       { query, ...(variables ? { variables } : {}) },
@@ -266,7 +268,16 @@ describe('plan executor equals the stock gateway executor', () => {
     const ask = (server: ApolloServer<RouterContext>) =>
       server.executeOperation(
         { query: '{ products { id rating } }' },
-        { contextValue: { principal: { kind: 'anonymous' }, requestId: 'r', logger, operation: {} } },
+        {
+          contextValue: {
+            principal: { kind: 'anonymous' },
+            requestId: 'r',
+            logger,
+            operation: {},
+            clientIp: '127.0.0.1',
+            protection: { rateLimits: [] },
+          },
+        },
       );
     reviewsRepresentations.length = 0;
     await ask(shop.ours);

@@ -63,6 +63,16 @@ describe('operationLimitsRule', () => {
     ).toEqual([]);
   });
 
+  it('counts aliases of meta fields toward the alias and field limits', () => {
+    expect(errors('{ x: __typename y: __typename }')).toEqual([]);
+    expect(errors('{ x: __typename y: __typename z: __typename }')).toEqual(['aliases']);
+    expect(
+      errors('{ node { ...F } } fragment F on Node { x: __typename y: __typename z: __typename }'),
+    ).toEqual(['aliases']);
+    const many = Array.from({ length: 21 }, (_, i) => `t${i}: __typename`).join(' ');
+    expect(errors(`{ ${many} }`, { ...limits, maxAliases: 100 })).toEqual(['fields']);
+  });
+
   it('survives fragment cycles (reported by graphql itself)', () => {
     const all = validate(
       schema,
