@@ -771,7 +771,7 @@ export type Query = {
   invitation?: Maybe<InvitationPreview>;
   /** Invitations of the caller's organisation, newest first (needs members:read). */
   invitations: InvitationConnection;
-  /** The signed-in user (null when anonymous or signed in with an API key). */
+  /** The signed-in user (null when signed in with an API key; anonymous callers get null and UNAUTHORIZED_FIELD_OR_TYPE from the router). */
   me?: Maybe<User>;
   /** Any active organisation's public profile; null when unknown, malformed or suspended (unless it is the caller's own). */
   organization?: Maybe<Organization>;
