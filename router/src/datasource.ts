@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { parseCacheControlHeader } from '@apollo/gateway/dist/datasources/parseCacheControlHeader.js';
-import { INTERNAL_TOKEN_HEADER, type Logger, type Principal } from '@tradegraph/shared';
+import { CLIENT_IP_HEADER, INTERNAL_TOKEN_HEADER, type Logger, type Principal } from '@tradegraph/shared';
 import type { GraphQLFormattedError } from 'graphql';
 import type { RouterContext } from './context.ts';
 import type { SubgraphPost } from './fetcher.ts';
@@ -125,6 +125,8 @@ export class SubgraphDataSource implements GraphQLDataSource<RouterContext> {
         [INTERNAL_TOKEN_HEADER]: await this.#internalToken(this.audience, ctx?.principal ?? ROUTER_PRINCIPAL),
         'x-request-id': ctx?.requestId ?? randomUUID(),
       };
+      // The caller's IP, for identity's login throttling only (clients cannot set it: only these headers go out).
+      if (ctx?.clientIp && this.audience === 'identity') headers[CLIENT_IP_HEADER] = ctx.clientIp;
       if (ctx?.traceparent) {
         headers.traceparent = ctx.traceparent;
         if (ctx.tracestate) headers.tracestate = ctx.tracestate;

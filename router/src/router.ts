@@ -16,6 +16,7 @@ import {
 import { createApiKeyVerifier } from './auth/api-keys.ts';
 import { createAuthenticator } from './auth/authenticate.ts';
 import { createJwtVerifier } from './auth/jwt.ts';
+import { RevocationList, startRevocationFeed } from './auth/revocations.ts';
 import { createAuthorizer, DEFAULT_POLICIES, type Policy } from './authorization.ts';
 import { clusterMetrics } from './cluster.ts';
 import { introspectionEnabled, loadRouterConfig, type RouterConfig } from './config.ts';
@@ -147,7 +148,19 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
   });
   const post = createSubgraphPost(agent, config.SUBGRAPH_TIMEOUT_MS);
 
+  // Revocations from identity (Redis when set, else its feed): access ends within a second (docs/security.md).
+  const revocations = new RevocationList();
+  const revocationFeed = startRevocationFeed({
+    list: revocations,
+    identityUrl: config.IDENTITY_URL,
+    signRouterToken: () => internalToken('identity', ROUTER),
+    redisUrl: config.REDIS_URL,
+    dispatcher: agent,
+    logger,
+    timeoutMs: config.IDENTITY_TIMEOUT_MS,
+  });
   const authenticate = createAuthenticator({
+    revocations,
     verifyJwt: createJwtVerifier({
       jwksUrl: config.IDENTITY_JWKS_URL,
       issuer: config.ACCESS_TOKEN_ISSUER,
@@ -269,8 +282,11 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
     // Shared buckets and documents from the first request when Redis is there; degraded (logged) when not.
     if (redis) await redisReady(redis, 2000);
     await apollo.start();
+    // Tokens revoked before this router started are refused from its first request.
+    await revocationFeed.ready;
   } catch (err) {
     server.close();
+    await revocationFeed.stop();
     await agent.close();
     redis?.disconnect();
     throw err;
@@ -306,6 +322,7 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
         server.closeIdleConnections();
       });
       await apollo.stop();
+      await revocationFeed.stop();
       await agent.close();
       redis?.disconnect();
       logger.info('router stopped');

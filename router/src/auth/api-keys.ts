@@ -28,6 +28,11 @@ export interface ApiKeyVerifierOptions {
 export interface ApiKeyVerifier {
   /** The key's principal; throws AuthenticationError (inactive/unknown) or AuthUnavailableError (identity down). */
   verify(key: string, requestId: string): Promise<ApiKeyPrincipal>;
+  /**
+   * Drops the cached answers whose principal matches (a revocation arrived);
+   * introspections already under way are not cached nor shared afterwards.
+   */
+  forget(matches: (principal: ApiKeyPrincipal) => boolean): void;
   /** Number of cached results (tests, metrics). */
   readonly size: number;
 }
@@ -58,6 +63,8 @@ export function createApiKeyVerifier(opts: ApiKeyVerifierOptions): ApiKeyVerifie
   const cache = new Map<string, { expiresAt: number; principal: ApiKeyPrincipal | null }>();
   const inFlight = new Map<string, Promise<ApiKeyPrincipal | null>>();
   const endpoint = new URL(API_KEY_INTROSPECTION_PATH, opts.identityUrl).toString();
+  /** Bumped by forget(): an answer fetched across a revocation may be stale, so it is not kept. */
+  let generation = 0;
 
   function remember(hash: string, principal: ApiKeyPrincipal | null) {
     if (opts.cacheSeconds <= 0) return;
@@ -113,6 +120,11 @@ export function createApiKeyVerifier(opts: ApiKeyVerifierOptions): ApiKeyVerifie
     get size() {
       return cache.size;
     },
+    forget(matches) {
+      generation++;
+      inFlight.clear();
+      for (const [hash, entry] of cache) if (entry.principal && matches(entry.principal)) cache.delete(hash);
+    },
     async verify(key, requestId) {
       if (!API_KEY_SHAPE.test(key)) throw new AuthenticationError('Invalid API key');
       const hash = createHash('sha256').update(key).digest('hex');
@@ -126,12 +138,15 @@ export function createApiKeyVerifier(opts: ApiKeyVerifierOptions): ApiKeyVerifie
         opts.onLookup?.('miss');
         let pending = inFlight.get(hash);
         if (!pending) {
+          const started = generation;
           pending = introspect(key, requestId)
             .then((p) => {
-              remember(hash, p);
+              if (started === generation) remember(hash, p);
               return p;
             })
-            .finally(() => inFlight.delete(hash));
+            .finally(() => {
+              if (inFlight.get(hash) === pending) inFlight.delete(hash);
+            });
           inFlight.set(hash, pending);
         }
         principal = await pending;

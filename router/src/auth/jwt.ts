@@ -9,6 +9,7 @@ import {
   jwtVerify,
 } from 'jose';
 import { AuthenticationError, AuthUnavailableError } from './errors.ts';
+import type { TokenSubject } from './revocations.ts';
 
 export interface JwtVerifierOptions {
   jwksUrl: string;
@@ -97,5 +98,25 @@ export function createJwtVerifier(opts: JwtVerifierOptions): (token: string) => 
       );
     }
     return toAccessClaims(payload);
+  };
+}
+
+/**
+ * Who a verified token is for and when it was issued, for the revocation
+ * check. Identity adds `iat_ms` (the issue time in milliseconds): `iat` has
+ * whole seconds, too coarse to tell a token signed just before a revocation
+ * from one signed just after. Without it (or when it disagrees with `iat`),
+ * `iat` is used: earlier, so such a token is refused rather than kept.
+ */
+export function tokenSubject(claims: AccessTokenClaims): TokenSubject {
+  const raw = claims as { iat?: unknown; iat_ms?: unknown };
+  const iat = typeof raw.iat === 'number' ? raw.iat * 1000 : 0;
+  const ms = raw.iat_ms;
+  const issuedAt = typeof ms === 'number' && ms >= iat && ms - iat < 2_000 ? ms : iat;
+  return {
+    userId: claims.sub,
+    organizationId: claims.typ === 'user' ? (claims.org ?? null) : null,
+    sessionId: claims.sid || null,
+    issuedAt,
   };
 }

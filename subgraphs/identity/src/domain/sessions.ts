@@ -69,12 +69,16 @@ async function accessToken(tx: IdentityTx, user: User, acting: ActingMembership 
             : {}),
         };
   const { sub: _sub, ...rest } = claims;
-  return tx.services.keys.sign(rest, {
-    subject: user.id,
-    issuer: cfg.ACCESS_TOKEN_ISSUER,
-    audience: cfg.ACCESS_TOKEN_AUDIENCE,
-    ttlSeconds: cfg.ACCESS_TOKEN_TTL_SECONDS,
-  });
+  // The issue time in ms: routers refuse tokens issued before a revocation, and `iat` has whole seconds.
+  return tx.services.keys.sign(
+    { ...rest, iat_ms: Date.now() },
+    {
+      subject: user.id,
+      issuer: cfg.ACCESS_TOKEN_ISSUER,
+      audience: cfg.ACCESS_TOKEN_AUDIENCE,
+      ttlSeconds: cfg.ACCESS_TOKEN_TTL_SECONDS,
+    },
+  );
 }
 
 function newRefreshToken(
