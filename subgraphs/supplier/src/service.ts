@@ -1,4 +1,4 @@
-import { createLogger, type Logger } from '@tradegraph/shared';
+import { createLogger, forkEm, type Logger } from '@tradegraph/shared';
 // the event contracts: typed payloads, and the registry of versions the bus checks handlers against
 import '@tradegraph/contracts';
 import { startService } from '@tradegraph/shared/service';
@@ -11,6 +11,7 @@ import { tenantMigrations } from './migrations/tenant-0001-init.ts';
 import { resolvers } from './resolvers/index.ts';
 import { sdl } from './schema/index.ts';
 import type { SupplierServices } from './services.ts';
+import { recordedTenants } from './store/tenants.ts';
 
 /**
  * Wires the supplier subgraph: service database and tenant registry, event bus
@@ -33,7 +34,12 @@ export async function startSupplier(
     tenants: { entities: tenantEntities, migrations: tenantMigrations },
     sdl,
     resolvers,
-    services: (): SupplierServices => ({ config }),
+    services: async ({ orm, registry }): Promise<SupplierServices> => {
+      // Tenant databases made by an older version get the newer tenant migrations before
+      // anything reads them (the registry only migrates a tenant it provisions).
+      for (const t of await recordedTenants(forkEm(orm))) await registry.ensure(t.organizationId, t.kind);
+      return { config };
+    },
     handlers: (services, { kernel }) => supplierHandlers(kernel, services),
     background: (services, { kernel }) => [
       startReservationSweeper(kernel, services, config.RESERVATION_SWEEP_INTERVAL_MS),
