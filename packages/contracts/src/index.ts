@@ -5,6 +5,7 @@
  */
 export * from './catalog.ts';
 export * from './identity.ts';
+export * from './notifications.ts';
 export * from './orders.ts';
 export * from './payments.ts';
 export * from './retailer.ts';
