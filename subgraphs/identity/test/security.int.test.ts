@@ -118,6 +118,29 @@ describe('invitations', () => {
   });
 });
 
+describe('invitation previews', () => {
+  it('tell whether the email has an account only to that account', async () => {
+    const inv = await h.call(INVITE, { i: { email: 'owner@sec.test', role: 'VIEWER' } }, owner.accessToken);
+    // owner@sec.test is registered, but the inviter (an OWNER of another organisation would be the same) learns nothing.
+    const h2Owner = await h.signUp('other-owner@sec.test', 'RETAILER');
+    const inv2 = await h.call(
+      INVITE,
+      { i: { email: 'owner@sec.test', role: 'VIEWER' } },
+      h2Owner.accessToken,
+    );
+    const PREVIEW = `query($t: String!) { invitation(token: $t) { email accountExists } }`;
+    const token = inv2.data?.inviteMember.invitation.token;
+    expect((await h.call(PREVIEW, { t: token })).data?.invitation.accountExists).toBe(false);
+    expect((await h.call(PREVIEW, { t: token }, h2Owner.accessToken)).data?.invitation.accountExists).toBe(
+      false,
+    );
+    expect((await h.call(PREVIEW, { t: token }, owner.accessToken)).data?.invitation.accountExists).toBe(
+      true,
+    );
+    expect(inv.data?.inviteMember.userErrors).toEqual([{ code: 'ALREADY_MEMBER' }]);
+  });
+});
+
 describe('API keys', () => {
   it('never carry more than their creator may do, and expire by default', async () => {
     const manager = await addMember('manager2@sec.test', 'MANAGER');

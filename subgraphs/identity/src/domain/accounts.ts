@@ -2,9 +2,9 @@ import { newId, type OrganizationKind, type Role } from '@tradegraph/shared';
 import type { Membership, User } from '../entities/index.ts';
 import { membershipCreated } from '../events/publish.ts';
 import type { IdentityTx } from '../services.ts';
-import { emailTaken, insertMembership, insertUser, userByEmail } from '../store/accounts.ts';
+import { insertMembership, insertUser, userByEmail } from '../store/accounts.ts';
 import { save } from '../store/save.ts';
-import { fail, type Refusal, refuse } from './errors.ts';
+import { type Refusal, refuse } from './errors.ts';
 import { createOrganization, requireOrganizationKind } from './organizations.ts';
 import {
   burnPasswordCheck,
@@ -71,6 +71,32 @@ export function addMembership(
   return membership;
 }
 
+/**
+ * What a registration with an email that already has an account answers: no
+ * session, no error — the same payload shape as a success, so the answer does
+ * not tell the caller the email is registered. The owner is told instead
+ * (`identity.registration.email-taken`, for notifications to email them).
+ */
+export interface EmailTaken {
+  emailTaken: true;
+}
+
+async function registrationEmailTaken(
+  tx: IdentityTx,
+  existing: User,
+  attempted: 'MEMBER' | 'CUSTOMER',
+  password: string,
+): Promise<EmailTaken> {
+  // As long as creating the account would take (the argon2 hash dominates), so timing tells nothing either.
+  await hashPassword(password, policy(tx));
+  tx.publish('identity.registration.email-taken', {
+    aggregateId: existing.id,
+    orgId: null,
+    payload: { userId: existing.id, email: existing.email, attempted },
+  });
+  return { emailTaken: true };
+}
+
 /** Sign-up of a business: a user, a new organisation of the chosen kind, the user as its OWNER, and a session. */
 export async function signUp(
   tx: IdentityTx,
@@ -80,13 +106,14 @@ export async function signUp(
     name: string;
     organization: { name: string; kind: OrganizationKind };
   },
-): Promise<Session> {
+): Promise<Session | EmailTaken> {
   const email = normaliseEmail(input.email);
   const password = checkPasswordStrength(input.password);
   const name = requireName(input.name);
   const orgName = requireName(input.organization?.name, 'organization.name');
   const kind = requireOrganizationKind(input.organization?.kind, 'organization.kind');
-  if (await emailTaken(tx, email)) fail('EMAIL_TAKEN', 'An account with this email already exists', 'email');
+  const existing = await userByEmail(tx, email);
+  if (existing) return registrationEmailTaken(tx, existing, 'MEMBER', password);
   const user = await createUser(tx, { email, name, password, kind: 'MEMBER' });
   const org = await createOrganization(tx, { name: orgName, kind, createdByUserId: user.id });
   addMembership(tx, { organizationId: org.id, userId: user.id, role: 'OWNER' });
@@ -98,11 +125,12 @@ export async function signUp(
 export async function registerCustomer(
   tx: IdentityTx,
   input: { email: string; password: string; name: string },
-): Promise<Session> {
+): Promise<Session | EmailTaken> {
   const email = normaliseEmail(input.email);
   const password = checkPasswordStrength(input.password);
   const name = requireName(input.name);
-  if (await emailTaken(tx, email)) fail('EMAIL_TAKEN', 'An account with this email already exists', 'email');
+  const existing = await userByEmail(tx, email);
+  if (existing) return registrationEmailTaken(tx, existing, 'CUSTOMER', password);
   const user = await createUser(tx, { email, name, password, kind: 'CUSTOMER' });
   await save(tx);
   return startSession(tx, user, null);

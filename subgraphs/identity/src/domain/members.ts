@@ -6,10 +6,10 @@ import { actingOrganization, type IdentityContext, type IdentityRead, type Ident
 import {
   countOwners,
   deleteMembership,
-  emailTaken,
   isMember,
   lockMembershipOf,
   userByEmail,
+  userLoader,
 } from '../store/accounts.ts';
 import {
   insertInvitation,
@@ -111,7 +111,12 @@ export async function previewInvitation(
   const organization = await organizationLoader(cx).load(inv.organizationId);
   if (!organization)
     throw new Error(`organisation ${inv.organizationId} of invitation ${inv.id} does not exist`);
-  const accountExists = await emailTaken(cx, inv.email);
+  // Only the invited email's own account learns that it exists (signed in as it); anyone else,
+  // the inviter holding the token included, gets false whether or not the email is registered.
+  const p = cx.principal;
+  const callerId = p.kind === 'user' ? p.userId : p.kind === 'customer' ? p.customerId : null;
+  const caller = callerId ? await userLoader(cx).load(callerId) : null;
+  const accountExists = caller?.email === inv.email;
   return { email: inv.email, role: inv.role, organization, expiresAt: inv.expiresAt, accountExists };
 }
 

@@ -233,7 +233,7 @@ export type IdentityErrorCode =
   | 'ALREADY_MEMBER'
   /** The invited email belongs to a shopper account, which cannot join an organisation. */
   | 'CUSTOMER_ACCOUNT'
-  /** An account with this email address already exists (sign in instead). */
+  /** Not returned by signUp or registerCustomer any more (a taken email answers like a success without a session, so that it is not revealed); kept for older clients. */
   | 'EMAIL_TAKEN'
   /** Organisations of these two kinds cannot connect (e.g. a brand with a brand). */
   | 'INCOMPATIBLE_PARTNER'
@@ -349,7 +349,7 @@ export type InvitationEdge = {
 /** What an invitee sees before accepting. */
 export type InvitationPreview = {
   __typename?: 'InvitationPreview';
-  /** When true, accepting needs the existing account's password. */
+  /** True only for a caller signed in as the invited email's own account (accepting then needs its password); false for anyone else, the inviter included, whether or not the email is registered (nothing here reveals that). */
   accountExists: Scalars['Boolean']['output'];
   /** The invited email address. */
   email: Scalars['String']['output'];
@@ -862,7 +862,7 @@ export type RegisterCustomerInput = {
   password: Scalars['String']['input'];
 };
 
-/** The result of registerCustomer: a session, or userErrors. */
+/** The result of registerCustomer: a session, or userErrors. An email that already has an account gets a success without a session (every field null, no userErrors) and its owner is emailed: nothing reveals that it is registered. */
 export type RegisterCustomerPayload = {
   __typename?: 'RegisterCustomerPayload';
   /** Bearer token for the router (RS256 JWT, short-lived); null when userErrors is not empty. */
@@ -1006,7 +1006,7 @@ export type SignUpOrganizationInput = {
   name: Scalars['String']['input'];
 };
 
-/** The result of signUp: a session, or userErrors. */
+/** The result of signUp: a session, or userErrors. When the email already has an account the answer is a success without a session (every field null, no userErrors) and the account's owner is emailed instead: the caller cannot tell a registered email from a new one ("check your email"). */
 export type SignUpPayload = {
   __typename?: 'SignUpPayload';
   /** Bearer token for the router (RS256 JWT, short-lived); null when userErrors is not empty. */

@@ -1,5 +1,5 @@
 import { write } from '@tradegraph/shared';
-import { login, registerCustomer, signUp } from '../domain/accounts.ts';
+import { type EmailTaken, login, registerCustomer, signUp } from '../domain/accounts.ts';
 import { identityPayload, type Refusal, uniqueKeyError, unlessRefused } from '../domain/errors.ts';
 import { acceptInvitation } from '../domain/members.ts';
 import { findOrganization } from '../domain/organizations.ts';
@@ -26,10 +26,15 @@ const PUBLIC = {
  * every such mutation answers (RegisterCustomerPayload ignores `organization`).
  * A refusal (failed login, reused refresh token) commits, then is reported.
  */
-async function sessionPayload(ctx: IdentityContext, run: (tx: IdentityTx) => Promise<Session | Refusal>) {
-  const { session, userErrors } = await identityPayload('session', async () =>
-    unlessRefused(await write(ctx, PUBLIC, run)),
-  );
+async function sessionPayload(
+  ctx: IdentityContext,
+  run: (tx: IdentityTx) => Promise<Session | EmailTaken | Refusal>,
+) {
+  const outcome = await identityPayload('session', async () => unlessRefused(await write(ctx, PUBLIC, run)));
+  // A taken email (or a concurrent registration of it winning the unique key)
+  // answers like a success without a session: nothing tells the caller it is registered.
+  const session = outcome.session && !('emailTaken' in outcome.session) ? outcome.session : null;
+  const userErrors = outcome.userErrors.filter((e) => e.code !== 'EMAIL_TAKEN');
   return {
     accessToken: session?.accessToken ?? null,
     refreshToken: session?.refreshToken ?? null,
