@@ -178,6 +178,33 @@ export interface RegistrationEmailTakenPayload {
   attempted: 'MEMBER' | 'CUSTOMER';
 }
 
+/**
+ * A user (or customer) must prove they own `email`: after sign-up or an email
+ * change. Notifications emails a link holding `token` (single use, checked by
+ * identity); the token is in the event log, so it must expire. Aggregate: the user.
+ */
+export interface EmailVerificationRequestedPayload {
+  /** The account (`usr_…` or `cus_…`) whose email is to be verified. */
+  userId: string;
+  /** The address to verify (the new one after an email change). */
+  email: string;
+  token: string;
+  /** ISO-8601 instant after which the token is refused. */
+  expiresAt: string;
+}
+
+/**
+ * Someone asked to reset the password of the account with `email` (only
+ * published when the account exists; the caller gets the same answer either
+ * way). Notifications emails a link holding `token`. Aggregate: the account.
+ */
+export interface PasswordResetRequestedPayload {
+  email: string;
+  token: string;
+  /** ISO-8601 instant after which the token is refused. */
+  expiresAt: string;
+}
+
 /** The identity slice of the event catalogue: type → current version and payload. */
 export interface IdentityEvents {
   'identity.organization.created': { version: 1; payload: OrganizationCreatedPayload };
@@ -199,6 +226,8 @@ export interface IdentityEvents {
   'identity.session.revoked': { version: 1; payload: SessionRevokedPayload };
   'identity.access.revoked': { version: 1; payload: AccessRevokedPayload };
   'identity.registration.email-taken': { version: 1; payload: RegistrationEmailTakenPayload };
+  'identity.email-verification.requested': { version: 1; payload: EmailVerificationRequestedPayload };
+  'identity.password-reset.requested': { version: 1; payload: PasswordResetRequestedPayload };
 }
 
 declare module '@tradegraph/shared/events/catalogue' {
@@ -234,5 +263,7 @@ export const IDENTITY_EVENT_VERSIONS: EventVersions<keyof IdentityEvents> = {
   'identity.session.revoked': 1,
   'identity.access.revoked': 1,
   'identity.registration.email-taken': 1,
+  'identity.email-verification.requested': 1,
+  'identity.password-reset.requested': 1,
 };
 registerEventTypes(IDENTITY_EVENT_VERSIONS);
