@@ -1,5 +1,6 @@
 import {
   badInput,
+  type EntityManager,
   forkEm,
   newId,
   notFound,
@@ -7,21 +8,27 @@ import {
   parseId,
   registryOf,
   type TenantInfo,
+  type TenantRegistry,
   tenantOfId,
   write,
 } from '@tradegraph/shared';
-import type { Cart } from '../entities/index.ts';
+import type { Cart, CartStatus } from '../entities/index.ts';
+import { cartChanged, type Publisher } from '../events/publish.ts';
 import type { RetailerContext } from '../services.ts';
 import {
+  cartEventLines,
   cartLines,
   countLines,
   deleteExpiredCarts,
   findCartRow,
   findLine,
   findLineOfListing,
+  flushCarts,
   insertCart,
   insertLine,
   lockCart,
+  lockCartRecord,
+  markCheckedOut,
   removeLine,
   retailerDatabases,
 } from '../store/carts.ts';
@@ -36,6 +43,9 @@ import { fail } from './errors.ts';
  * only by that customer — anyone else gets NOT_FOUND. Totals are computed at
  * read time from the listings' current prices. A cart expires CART_TTL_DAYS
  * after its last change; expired carts answer NOT_FOUND and are purged.
+ * Every write announces the whole cart (retailer.cart.changed) for orders,
+ * with each line's unit price at the time it was added or last changed; once
+ * orders places an order for it the cart is CHECKED_OUT and changes no more.
  */
 
 export const MAX_QUANTITY = 999;
@@ -47,6 +57,7 @@ export interface CartView {
   storefrontId: string;
   customerId: string | null;
   currencyCode: string;
+  status: CartStatus;
   createdAt: Date;
   updatedAt: Date;
   expiresAt: Date;
@@ -131,6 +142,7 @@ function toCartView(c: Cart, tenant: TenantInfo, lines: CartLineView[]): CartVie
     storefrontId: c.storefrontId,
     customerId: c.customerId ?? null,
     currencyCode: c.currencyCode,
+    status: c.status,
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
     expiresAt: c.expiresAt,
@@ -158,18 +170,35 @@ export async function createCart(ctx: RetailerContext, input: { storefrontSlug: 
   const tenant = await registryOf(ctx).byOrganization(sf.retailerId);
   if (!tenant) return fail('STOREFRONT_NOT_FOUND', 'No published storefront has this slug', 'storefrontSlug');
   const now = new Date();
-  const cart = await write(ctx, { permission: 'public', tenant }, async (tx) =>
-    insertCart(tx.em, {
+  const cart = await write(ctx, { permission: 'public', tenant }, async (tx) => {
+    const c = insertCart(tx.em, {
       id: newId('crt', tenant.tenantKey),
       storefrontId: sf.id,
       customerId: customerIdOf(ctx),
       currencyCode: sf.currencyCode,
+      status: 'OPEN',
       createdAt: now,
       updatedAt: now,
       expiresAt: expiry(ctx, now),
-    }),
-  );
+    });
+    cartChanged(tx, { ...cartFacts(c, tenant), lines: [] });
+    return c;
+  });
   return toCartView(cart, tenant, []);
+}
+
+function cartFacts(
+  c: Pick<Cart, 'id' | 'storefrontId' | 'customerId' | 'currencyCode' | 'status'>,
+  tenant: TenantInfo,
+) {
+  return {
+    cartId: c.id,
+    retailerId: tenant.organizationId,
+    storefrontId: c.storefrontId,
+    currencyCode: c.currencyCode,
+    customerId: c.customerId ?? null,
+    status: c.status,
+  };
 }
 
 /** Runs a cart change in a transaction holding the cart row lock; NOT_FOUND for carts the principal may not use. */
@@ -182,10 +211,14 @@ async function changeCart(
   const cart = await write(ctx, { permission: 'public', tenant }, async (tx) => {
     const c = await lockCart(tx.em, cartId as string);
     if (!c || !mayUse(ctx, c)) throw notFound('Cart');
+    if (c.status !== 'OPEN')
+      fail('CART_CHECKED_OUT', 'This cart was checked out; start a new cart', 'cartId');
     await change(tx, c, tenant);
     const now = new Date();
     c.updatedAt = now;
     c.expiresAt = expiry(ctx, now);
+    await flushCarts(tx.em);
+    cartChanged(tx, { ...cartFacts(c, tenant), lines: await cartEventLines(tx.em, tenant.dbName, c.id) });
     return c;
   });
   return toCartView(cart, tenant, await loadLines(ctx, tenant, cart.id));
@@ -228,6 +261,7 @@ export function addCartLine(
       }
       await requireInStock(tx, listing, total);
       existing.quantity = total;
+      existing.unitPriceMinor = listing.priceMinor;
       existing.updatedAt = now;
       return;
     }
@@ -240,6 +274,7 @@ export function addCartLine(
       cartId: cart.id,
       listingId: listing.id,
       quantity,
+      unitPriceMinor: listing.priceMinor,
       createdAt: now,
       updatedAt: now,
     });
@@ -264,6 +299,9 @@ export function updateCartLine(
       const listing = await purchasableListing(tx, cart, tenant, line.listingId);
       await requireInStock(tx, listing, quantity);
     }
+    // a changed line takes the price shown now (while the listing is still for sale)
+    const current = await listingLoader(tx).load(line.listingId);
+    if (current?.visible) line.unitPriceMinor = current.priceMinor;
     line.quantity = quantity;
     line.updatedAt = new Date();
   });
@@ -288,9 +326,34 @@ export function lineAvailable(line: CartLineView): boolean {
   return purchasable(line) && line.quantity <= line.availableQuantity;
 }
 
-/** The cart has lines and every one of them is available. */
+/** The cart is open, has lines and every one of them is available. */
 export function canCheckOut(cart: CartView): boolean {
-  return cart.lines.length > 0 && cart.lines.every(lineAvailable);
+  return cart.status === 'OPEN' && cart.lines.length > 0 && cart.lines.every(lineAvailable);
+}
+
+/**
+ * orders.order.placed: the cart it was placed from is CHECKED_OUT (no more
+ * changes) and announced so. Idempotent: a cart already closed, unknown
+ * (purged) or not the order's retailer's is left alone. Runs in the event
+ * handler's transaction (`em`, service database; the tenant's tables by name).
+ */
+export async function closeCheckedOutCart(
+  em: EntityManager,
+  out: Publisher,
+  registry: TenantRegistry,
+  order: { cartId: string; orderId: string; retailerId: string },
+): Promise<boolean> {
+  const key = parseId(order.cartId, 'crt')?.tenantKey;
+  const tenant = key ? await registry.byKey(key) : null;
+  if (!tenant || tenant.organizationId !== order.retailerId) return false;
+  const cart = await lockCartRecord(em, tenant.dbName, order.cartId);
+  if (!cart || cart.status !== 'OPEN') return false;
+  await markCheckedOut(em, tenant.dbName, cart.id, order.orderId, new Date());
+  cartChanged(out, {
+    ...cartFacts({ ...cart, status: 'CHECKED_OUT' }, tenant),
+    lines: await cartEventLines(em, tenant.dbName, cart.id),
+  });
+  return true;
 }
 
 /** Current price × quantity; null (and nothing in the subtotal) when the line cannot be bought now. */

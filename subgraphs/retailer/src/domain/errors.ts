@@ -31,6 +31,7 @@ const CODES: Record<RetailerErrorCode, true> = {
   INVALID_QUANTITY: true,
   CART_FULL: true,
   LINE_NOT_FOUND: true,
+  CART_CHECKED_OUT: true,
 };
 
 function isRetailerErrorCode(code: string): code is RetailerErrorCode {

@@ -235,6 +235,9 @@ export async function createListing(
         brandId: variant.brandId,
         visible: sf.published,
         removed: false,
+        priceMinor: l.priceMinor,
+        currencyCode: l.currencyCode,
+        title: l.title,
       });
       return listingViewOf(l, retailerId, sf.published);
     });
@@ -298,6 +301,9 @@ export async function updateListing(
       brandId: l.brandId,
       visible: sf.published && sellable,
       removed: false,
+      priceMinor: l.priceMinor,
+      currencyCode: l.currencyCode,
+      title: l.title,
     });
     return listingViewOf(l, retailerId, sf.published && sellable && l.variantActive && l.priced);
   });
@@ -321,6 +327,9 @@ export async function removeListing(ctx: RetailerContext, input: { id: string })
       brandId: l.brandId,
       visible: false,
       removed: true,
+      priceMinor: l.priceMinor,
+      currencyCode: l.currencyCode,
+      title: l.title,
     });
     return listingViewOf(l, retailerId, false);
   });

@@ -1,5 +1,7 @@
 import type { EntityManager, Logger, TenantRegistry } from '@tradegraph/shared';
+import { announceListings, type Publisher } from '../events/publish.ts';
 import {
+  activeListingEvents,
   type DerivedColumns,
   listedVariantsOfBrand,
   lockListingsToRefresh,
@@ -14,6 +16,8 @@ import { deriveListing } from './projections.ts';
  * available) in step with the projections. Called in the transaction that
  * changed a projection (event handlers) or a pricing input (storefront default
  * markup), so browsing reads them from the listing row with one indexed query.
+ * A listing whose price or title changed is announced (retailer.listing.changed)
+ * in the same transaction: orders checks cart prices against the latest one.
  */
 
 const sameColumns = (a: DerivedColumns, b: DerivedColumns) =>
@@ -30,23 +34,24 @@ const sameColumns = (a: DerivedColumns, b: DerivedColumns) =>
  */
 export async function refreshTenantListings(
   em: EntityManager,
-  serviceDb: string,
-  tenantDb: string,
+  out: Publisher,
+  target: { serviceDb: string; tenantDb: string; retailerId: string },
   filter: { variantIds: readonly string[] } | { storefrontId: string },
   given?: ProjectionFacts,
 ): Promise<number> {
   if ('variantIds' in filter && !filter.variantIds.length) return 0;
-  const found = await lockListingsToRefresh(em, tenantDb, filter);
+  const found = await lockListingsToRefresh(em, target.tenantDb, filter);
   if (!found.length) return 0;
   const facts =
     given ??
     (await loadFacts(
       em,
-      serviceDb,
+      target.serviceDb,
       found.map((r) => r.rule.variantId),
       true,
     ));
   const changes: ({ id: string } & DerivedColumns)[] = [];
+  const repriced: string[] = [];
   for (const r of found) {
     const d = deriveListing(r.rule, r.defaultMarkupBp, facts);
     // a listing that cannot be priced now keeps its last price, unpriced (hidden from shoppers)
@@ -58,8 +63,10 @@ export async function refreshTenantListings(
       available: d.available,
     };
     if (!sameColumns(next, r.stored)) changes.push({ id: r.id, ...next });
+    if (next.priceMinor !== r.stored.priceMinor || next.title !== r.stored.title) repriced.push(r.id);
   }
-  await updateDerivedColumns(em, tenantDb, changes);
+  await updateDerivedColumns(em, target.tenantDb, changes);
+  announceListings(out, await activeListingEvents(em, { ...target, where: { listingIds: repriced } }));
   return changes.length;
 }
 
@@ -70,6 +77,7 @@ export async function refreshTenantListings(
  */
 export async function refreshVariantListings(
   em: EntityManager,
+  out: Publisher,
   deps: { serviceDb: string; registry: TenantRegistry; logger: Logger },
   variantIds: readonly string[],
 ): Promise<number> {
@@ -85,7 +93,13 @@ export async function refreshVariantListings(
       deps.logger.warn({ retailerId }, 'listing index names a retailer without a tenant database');
       continue;
     }
-    changed += await refreshTenantListings(em, deps.serviceDb, tenant.dbName, { variantIds: ids }, facts);
+    changed += await refreshTenantListings(
+      em,
+      out,
+      { serviceDb: deps.serviceDb, tenantDb: tenant.dbName, retailerId },
+      { variantIds: ids },
+      facts,
+    );
   }
   return changed;
 }
@@ -99,13 +113,14 @@ const BRAND_CHUNK = 500;
  */
 export async function refreshBrandListings(
   em: EntityManager,
+  out: Publisher,
   deps: { serviceDb: string; registry: TenantRegistry; logger: Logger },
   brandId: string,
 ): Promise<number> {
   const ids = await listedVariantsOfBrand(em, deps.serviceDb, brandId);
   let changed = 0;
   for (let i = 0; i < ids.length; i += BRAND_CHUNK) {
-    changed += await refreshVariantListings(em, deps, ids.slice(i, i + BRAND_CHUNK));
+    changed += await refreshVariantListings(em, out, deps, ids.slice(i, i + BRAND_CHUNK));
   }
   return changed;
 }

@@ -170,7 +170,16 @@ export async function updateStorefront(
       await ctx.services.directory.update(tx.em, v);
       ctx.services.directory.evict(previousSlug, v.slug);
       if (markupChanged) {
-        await refreshTenantListings(tx.em, ctx.kernel.serviceDb, tx.tenant!.dbName, { storefrontId: s.id });
+        await refreshTenantListings(
+          tx.em,
+          tx,
+          {
+            serviceDb: ctx.kernel.serviceDb,
+            tenantDb: tx.tenant!.dbName,
+            retailerId: tx.actor!.organizationId,
+          },
+          { storefrontId: s.id },
+        );
       }
       storefrontChanged(tx, v);
       return v;

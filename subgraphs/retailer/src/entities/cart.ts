@@ -1,5 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
 
+export type CartStatus = 'OPEN' | 'CHECKED_OUT';
+
 /** A shopping cart on one storefront (tenant database): a guest's (customerId null) or a signed-in customer's. */
 export const Cart = defineEntity({
   name: 'Cart',
@@ -10,6 +12,10 @@ export const Cart = defineEntity({
     storefrontId: p.string(),
     customerId: p.string().nullable(),
     currencyCode: p.string(),
+    /** OPEN until an order is placed for it (orders.order.placed), then CHECKED_OUT: no more changes. */
+    status: p.string().$type<CartStatus>().default('OPEN'),
+    orderId: p.string().nullable(),
+    checkedOutAt: p.datetime().nullable(),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
     expiresAt: p.datetime(),
@@ -26,6 +32,8 @@ export const CartLine = defineEntity({
     cartId: p.string(),
     listingId: p.string(),
     quantity: p.integer(),
+    /** The listing's price when the line was added or last changed (null on lines older than the column). */
+    unitPriceMinor: p.bigint('number').nullable(),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
   },

@@ -4,6 +4,7 @@ import { Cart, CartLine } from './cart.ts';
 import { Listing } from './listing.ts';
 import { Storefront } from './storefront.ts';
 
+export type { CartStatus } from './cart.ts';
 export type { ListingStatus, PriceBasis, PricingMode } from './listing.ts';
 export { Cart, CartLine, Listing, Storefront };
 

@@ -7,6 +7,7 @@ import {
   type TenantRegistry,
 } from '@tradegraph/shared';
 import type { HandlerMap, PublishContext, TypedEnvelope } from '@tradegraph/shared/events';
+import { closeCheckedOutCart } from '../domain/carts.ts';
 import { connectionRank, displayNameOf, minorOrNull } from '../domain/projections.ts';
 import { refreshBrandListings, refreshVariantListings } from '../domain/refresh.ts';
 import { activeListingEvents } from '../store/listings.ts';
@@ -79,7 +80,7 @@ export function retailerHandlers(deps: ConsumerDeps): HandlerMap {
     });
     const after = await pairCanFulfil(em, svc, supplierId, brandId);
     if (before === after) return;
-    const n = await refreshBrandListings(em, deps, brandId);
+    const n = await refreshBrandListings(em, handlerPublisher(em, ectx(e)), deps, brandId);
     deps.logger.info({ supplierId, brandId, canFulfill: after, listings: n }, 'supplier fulfilment changed');
   }
 
@@ -151,7 +152,7 @@ export function retailerHandlers(deps: ConsumerDeps): HandlerMap {
       );
       // Variants that left the product can no longer be sold.
       const gone = await removeVariantsNotIn(em, svc, p.productId, ids, occurred);
-      await refreshVariantListings(em, deps, [...ids, ...gone]);
+      await refreshVariantListings(em, handlerPublisher(em, ectx(e)), deps, [...ids, ...gone]);
     },
 
     'supplier.offer.changed': async (em, e) => {
@@ -173,7 +174,7 @@ export function retailerHandlers(deps: ConsumerDeps): HandlerMap {
         },
         at(e.occurredAt),
       );
-      await refreshVariantListings(em, deps, [p.variantId]);
+      await refreshVariantListings(em, handlerPublisher(em, ectx(e)), deps, [p.variantId]);
     },
 
     'supplier.stock.changed': async (em, e) => {
@@ -189,7 +190,14 @@ export function retailerHandlers(deps: ConsumerDeps): HandlerMap {
         },
         at(e.occurredAt),
       );
-      await refreshVariantListings(em, deps, [p.variantId]);
+      await refreshVariantListings(em, handlerPublisher(em, ectx(e)), deps, [p.variantId]);
+    },
+
+    /** An order was placed from a cart: the cart is CHECKED_OUT (once; a redelivery finds it closed). */
+    'orders.order.placed': async (em, e) => {
+      const p = e.payload;
+      const closed = await closeCheckedOutCart(em, handlerPublisher(em, ectx(e)), deps.registry, p);
+      if (closed) deps.logger.info({ cartId: p.cartId, orderId: p.orderId }, 'cart checked out');
     },
   };
 }

@@ -81,7 +81,7 @@ export type AddressInput = {
 export type Cart = {
   __typename?: 'Cart';
   /**
-   * true when the cart has lines and every line is available (for sale, with no more
+   * true when the cart is OPEN, has lines and every line is available (for sale, with no more
    * units than can be bought now); checkout re-checks prices and stock in any case.
    */
   canCheckOut: Scalars['Boolean']['output'];
@@ -95,6 +95,8 @@ export type Cart = {
   itemCount: Scalars['Int']['output'];
   /** The cart's lines, oldest first (also those no longer purchasable). */
   lines: Array<CartLine>;
+  /** OPEN while the shopper fills it; CHECKED_OUT once an order was placed from it (no more changes). */
+  status: CartStatus;
   /** The storefront the cart buys from. */
   storefront: Storefront;
   /** Sum of the line totals at the listings' current prices (lines no longer for sale count nothing). */
@@ -128,6 +130,13 @@ export type CartLine = {
   /** Number of items, 1-999. */
   quantity: Scalars['Int']['output'];
 };
+
+/** Where a cart stands. */
+export type CartStatus =
+  /** An order was placed from the cart; it keeps its lines but can no longer change (CART_CHECKED_OUT). */
+  | 'CHECKED_OUT'
+  /** The shopper may add, change and remove lines. */
+  | 'OPEN';
 
 /** A new empty cart; a signed-in customer's cart is theirs alone, an anonymous one a guest cart. */
 export type CreateCartInput = {
@@ -554,6 +563,8 @@ export type RetailerErrorCode =
   | 'ALREADY_LISTED'
   /** The retailer has no ACTIVE partner connection with SELL_PRODUCTS scope to the variant's brand. */
   | 'BRAND_NOT_CONNECTED'
+  /** The cart was checked out (an order was placed from it) and can no longer change; start a new cart. */
+  | 'CART_CHECKED_OUT'
   /** The cart already holds 100 different items. */
   | 'CART_FULL'
   /** A price is in another currency than the storefront's, or the MSRP a markup is based on is. */
@@ -888,6 +899,7 @@ export type ResolversTypes = {
   Cart: ResolverTypeWrapper<CartViewModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CartLine: ResolverTypeWrapper<CartLineViewModel>;
+  CartStatus: CartStatus;
   CreateCartInput: CreateCartInput;
   CreateCartPayload: ResolverTypeWrapper<Omit<CreateCartPayload, 'cart'> & { cart?: Maybe<ResolversTypes['Cart']> }>;
   CreateListingInput: CreateListingInput;
@@ -1034,6 +1046,7 @@ export type CartResolvers<ContextType = RetailerContext, ParentType extends Reso
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   itemCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   lines?: Resolver<Array<ResolversTypes['CartLine']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['CartStatus'], ParentType, ContextType>;
   storefront?: Resolver<ResolversTypes['Storefront'], ParentType, ContextType>;
   subtotal?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;

@@ -1,4 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
+import { CartCheckoutTenant } from './tenant-0002-cart-checkout.ts';
 
 const T = 'default character set utf8mb4 collate utf8mb4_unicode_ci';
 
@@ -79,4 +80,4 @@ export class InitRetailerTenant extends Migration {
   }
 }
 
-export const tenantMigrations = [InitRetailerTenant];
+export const tenantMigrations = [InitRetailerTenant, CartCheckoutTenant];

@@ -1,6 +1,6 @@
 import { LockMode, type RequiredEntityData } from '@mikro-orm/core';
 import { type EntityManager, qualified, rows } from '@tradegraph/shared';
-import { Cart, CartLine } from '../entities/index.ts';
+import { Cart, CartLine, type CartStatus } from '../entities/index.ts';
 
 /** Carts and their lines in a retailer's tenant database (SQL and ORM only, rows parsed here). */
 
@@ -71,6 +71,109 @@ export async function cartLines(
   }));
 }
 
+/** A cart line as retailer.cart.changed announces it. */
+export interface CartEventLine {
+  lineId: string;
+  listingId: string;
+  variantId: string;
+  brandId: string;
+  quantity: number;
+  /** The price the line was added or last changed at; the listing's current price for older lines. */
+  unitPriceMinor: number;
+  title: string;
+}
+
+/** A cart's lines with their listings' variant, brand and title, oldest first (sees the transaction's writes). */
+export async function cartEventLines(
+  em: EntityManager,
+  tenantDb: string,
+  cartId: string,
+): Promise<CartEventLine[]> {
+  const found = await rows<{
+    id: string;
+    listing_id: string;
+    variant_id: string;
+    brand_id: string;
+    quantity: number;
+    unit_price_minor: number | string;
+    title: string;
+  }>(
+    em,
+    `select cl.id, cl.listing_id, l.variant_id, l.brand_id, cl.quantity,
+            coalesce(cl.unit_price_minor, l.price_minor) as unit_price_minor, l.title
+     from ${qualified(tenantDb, 'cart_lines')} cl join ${qualified(tenantDb, 'listings')} l on l.id = cl.listing_id
+     where cl.cart_id = ? order by cl.created_at, cl.id`,
+    [cartId],
+  );
+  return found.map((l) => ({
+    lineId: l.id,
+    listingId: l.listing_id,
+    variantId: l.variant_id,
+    brandId: l.brand_id,
+    quantity: Number(l.quantity),
+    unitPriceMinor: Number(l.unit_price_minor),
+    title: l.title,
+  }));
+}
+
+/** Writes the unit of work's pending changes, so statements after it see them. */
+export function flushCarts(em: EntityManager): Promise<void> {
+  return em.flush();
+}
+
+/** A cart row read by SQL (event handlers work on the service database's transaction). */
+export interface CartRecord {
+  id: string;
+  storefrontId: string;
+  customerId: string | null;
+  currencyCode: string;
+  status: CartStatus;
+}
+
+/** The cart, locked for update (as lockCart), or null. */
+export async function lockCartRecord(
+  em: EntityManager,
+  tenantDb: string,
+  id: string,
+): Promise<CartRecord | null> {
+  const [r] = await rows<{
+    id: string;
+    storefront_id: string;
+    customer_id: string | null;
+    currency_code: string;
+    status: CartStatus;
+  }>(
+    em,
+    `select id, storefront_id, customer_id, currency_code, status from ${qualified(tenantDb, 'carts')}
+     where id = ? for update`,
+    [id],
+  );
+  return r
+    ? {
+        id: r.id,
+        storefrontId: r.storefront_id,
+        customerId: r.customer_id,
+        currencyCode: r.currency_code,
+        status: r.status,
+      }
+    : null;
+}
+
+/** Closes the cart for the order placed from it. */
+export async function markCheckedOut(
+  em: EntityManager,
+  tenantDb: string,
+  id: string,
+  orderId: string,
+  at: Date,
+): Promise<void> {
+  await em.execute(
+    `update ${qualified(tenantDb, 'carts')}
+     set status = 'CHECKED_OUT', order_id = ?, checked_out_at = ?, updated_at = ? where id = ?`,
+    [orderId, at, at, id],
+  );
+}
+
 /** The tenant databases of every retailer (the service database's registry). */
 export async function retailerDatabases(em: EntityManager, serviceDb: string): Promise<string[]> {
   const found = await rows<{ db_name: string }>(
@@ -78,6 +181,15 @@ export async function retailerDatabases(em: EntityManager, serviceDb: string): P
     `select db_name from ${qualified(serviceDb, 'tenants')} where kind = 'RETAILER'`,
   );
   return found.map((r) => r.db_name);
+}
+
+/** The organisation ids of every retailer with a tenant database. */
+export async function retailerOrganizations(em: EntityManager, serviceDb: string): Promise<string[]> {
+  const found = await rows<{ organization_id: string }>(
+    em,
+    `select organization_id from ${qualified(serviceDb, 'tenants')} where kind = 'RETAILER' order by organization_id`,
+  );
+  return found.map((r) => r.organization_id);
 }
 
 /** Deletes the carts of one tenant database that expired by `now`, with their lines; returns how many carts. */

@@ -214,28 +214,39 @@ export async function activeListingEvents(
     serviceDb: string;
     tenantDb: string;
     retailerId: string;
-    where: { storefrontId: string } | { brandId: string };
+    where: { storefrontId: string } | { brandId: string } | { listingIds: readonly string[] };
   },
 ): Promise<ListingEventFacts[]> {
   const L = qualified(opts.tenantDb, 'listings');
   const S = qualified(opts.tenantDb, 'storefronts');
   const PA = qualified(opts.serviceDb, 'partner_access');
-  const byStorefront = 'storefrontId' in opts.where;
+  const w = opts.where;
+  if ('listingIds' in w && !w.listingIds.length) return [];
+  const [cond, params] =
+    'storefrontId' in w
+      ? ['l.storefront_id = ?', [w.storefrontId]]
+      : 'brandId' in w
+        ? ['l.brand_id = ?', [w.brandId]]
+        : [`l.id in (${placeholders(w.listingIds.length)})`, [...w.listingIds]];
   const found = await rows<{
     id: string;
     storefront_id: string;
     variant_id: string;
     brand_id: string;
+    price_minor: number | string;
+    currency_code: string;
+    title: string;
     published: number;
     can_sell: number | null;
   }>(
     em,
-    `select l.id, l.storefront_id, l.variant_id, l.brand_id, s.published, pa.can_sell
+    `select l.id, l.storefront_id, l.variant_id, l.brand_id, l.price_minor, l.currency_code, l.title,
+            s.published, pa.can_sell
      from ${L} l join ${S} s on s.id = l.storefront_id
      left join ${PA} pa on pa.retailer_id = ? and pa.brand_id = l.brand_id
-     where l.status = 'ACTIVE' and ${byStorefront ? 'l.storefront_id = ?' : 'l.brand_id = ?'}
+     where l.status = 'ACTIVE' and ${cond}
      order by l.id`,
-    [opts.retailerId, 'storefrontId' in opts.where ? opts.where.storefrontId : opts.where.brandId],
+    [opts.retailerId, ...params],
   );
   return found.map((r) => ({
     listingId: r.id,
@@ -245,6 +256,9 @@ export async function activeListingEvents(
     brandId: r.brand_id,
     visible: Boolean(Number(r.published)) && Boolean(Number(r.can_sell ?? 0)),
     removed: false,
+    priceMinor: Number(r.price_minor),
+    currencyCode: r.currency_code,
+    title: r.title,
   }));
 }
 
