@@ -36,6 +36,8 @@ const port = (i: number) => cfg.BENCH_PORT_BASE + 1 + i;
 const routerUrl = `http://127.0.0.1:${cfg.BENCH_PORT_BASE}/graphql`;
 const processes: ManagedProcess[] = [];
 const quiet = { LOG_LEVEL: 'warn', NODE_ENV: 'production' };
+// One load generator on one address is the whole point here: no rate limits.
+const unlimited = { ROUTER_RATE_LIMIT: 'false' };
 
 const STOREFRONT = `query Storefront($slug: String!, $first: Int!) {
   storefront(slug: $slug) {
@@ -129,6 +131,7 @@ try {
     `${repoRoot}router/src/main.ts`,
     {
       ...quiet,
+      ...unlimited,
       PORT: String(cfg.BENCH_PORT_BASE),
       INTERNAL_TOKEN_PRIVATE_KEY: keys.privateKey,
       IDENTITY_URL: `http://127.0.0.1:${port(identity)}`,

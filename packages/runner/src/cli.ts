@@ -114,6 +114,12 @@ async function start(): Promise<void> {
       {
         PORT: String(config.ROUTER_PORT),
         INTERNAL_TOKEN_PRIVATE_KEY: keys.privateKey,
+        // The demo seed signs up every demo organisation from this machine's
+        // address: room for it (and for re-seeding) above the per-IP sign-up
+        // and login limits; an explicit setting wins.
+        ROUTER_RATE_LIMIT_FIELDS:
+          process.env.ROUTER_RATE_LIMIT_FIELDS ??
+          'signUp=200/1h,registerCustomer=200/1h,login=300/10m,requestPasswordReset=20/1h,resetPassword=20/1h',
       },
       subgraphs.length,
       raw,
