@@ -14,6 +14,7 @@ export * from './graphql/money.ts';
 export * from './graphql/scalars.ts';
 export * from './http/body.ts';
 export * from './http/graphql-client.ts';
+export * from './http/live-server.ts';
 export * from './http/subgraph-server.ts';
 export * from './kernel/index.ts';
 export * from './logger.ts';

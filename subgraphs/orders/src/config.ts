@@ -30,6 +30,20 @@ export const ordersEnv = {
     default: 'tradegraph-dev-order-access-secret',
     doc: 'HMAC secret guest order-access tokens are derived from (set a long random value in production)',
   }),
+  ORDERS_LIVE_GROUP: env.string({
+    default: 'orders-live',
+    doc: "consumer group feeding this process's orderStatusChanged subscribers; give each orders process its own",
+  }),
+  ORDERS_LIVE_BUFFER_SIZE: env.int({
+    default: 10_000,
+    min: 0,
+    doc: 'status changes kept so a reconnecting router receives what it missed',
+  }),
+  ORDERS_LIVE_BUFFER_MS: env.int({
+    default: 300_000,
+    min: 0,
+    doc: 'how long a status change stays resumable',
+  }),
   // The same names payments reads: both sides of the split use one setting (docs/orders.md, Money).
   PAYMENTS_BRAND_COMMISSION_BPS: env.int({ default: 500, min: 0, max: 10_000 }),
   PAYMENTS_PLATFORM_FEE_BPS: env.int({ default: 300, min: 0, max: 10_000 }),

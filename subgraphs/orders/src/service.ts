@@ -1,7 +1,16 @@
 // the event contracts: typed payloads, and the versions the bus checks handlers against
 import '@tradegraph/contracts';
-import { createLogger, type Logger } from '@tradegraph/shared';
+import type { OrderStatusChangedPayload } from '@tradegraph/contracts';
+import {
+  attachLiveServer,
+  createLogger,
+  createServiceContext,
+  LiveFeed,
+  type Logger,
+  loadInternalPublicKey,
+} from '@tradegraph/shared';
 import { startService } from '@tradegraph/shared/service';
+import { parse } from 'graphql';
 import { loadOrdersConfig } from './config.ts';
 import { startDeadlineSweeper } from './domain/saga-runner.ts';
 import { entities } from './entities/index.ts';
@@ -14,24 +23,60 @@ import type { OrdersServices } from './services.ts';
 /**
  * Wires the orders subgraph: its service database (migrated on start), the
  * event bus (outbox relay + consumer group `orders`) and the GraphQL
- * server with /health, /ready and /metrics. Also the uniform entry point
- * tests and the e2e stack use.
+ * server with /health, /ready and /metrics, and the subscription fields over
+ * graphql-ws on the same /graphql path, fed by the `ORDERS_LIVE_GROUP` consumer
+ * (docs/subscriptions.md). Also the uniform entry point tests and the e2e stack use.
  */
-export function start(source: Record<string, string | undefined> = process.env, logger?: Logger) {
+export async function start(source: Record<string, string | undefined> = process.env, logger?: Logger) {
   const config = loadOrdersConfig(source);
-  return startService({
+  const log = logger ?? createLogger('orders', config.LOG_LEVEL);
+  const live = new LiveFeed<OrderStatusChangedPayload>({
+    bufferSize: config.ORDERS_LIVE_BUFFER_SIZE,
+    bufferMs: config.ORDERS_LIVE_BUFFER_MS,
+  });
+  const running = await startService({
     name: 'orders',
     config,
-    logger: logger ?? createLogger('orders', config.LOG_LEVEL),
+    logger: log,
     env: source,
     entities,
     migrations,
     sdl,
     resolvers,
-    services: (): OrdersServices => ({ config }),
+    services: (): OrdersServices => ({ config, live }),
     handlers: (services, { kernel }) => ordersConsumers(kernel, services),
     background: (services, { kernel }) => [
       startDeadlineSweeper(kernel, services, config.ORDERS_SAGA_SWEEP_INTERVAL_MS),
     ],
   });
+  // Its own group, so this process sees every status change (the `orders` group's members share them).
+  const liveConsumer = await running.bus.subscribe({
+    group: config.ORDERS_LIVE_GROUP,
+    orm: running.orm,
+    fromBeginning: false,
+    handlers: {
+      'orders.order.status-changed': async (_em, envelope) => live.publish(envelope.id, envelope.payload),
+    },
+  });
+  const liveServer = attachLiveServer({
+    name: 'orders',
+    server: running.server,
+    typeDefs: parse(sdl),
+    resolvers,
+    internalPublicKey: loadInternalPublicKey(config.INTERNAL_TOKEN_PUBLIC_KEY),
+    logger: log,
+    context: (base) => createServiceContext(base, running.kernel, running.services),
+  });
+  return {
+    ...running,
+    live,
+    liveServer,
+    // The feed stops before the sockets close, so no event is taken from the log that nobody receives.
+    stop: async () => {
+      await liveConsumer.close();
+      live.close();
+      await liveServer.close();
+      await running.stop();
+    },
+  };
 }

@@ -1,5 +1,6 @@
 export * from './consistency.ts';
 export * from './context.ts';
+export * from './live-feed.ts';
 export * from './projections.ts';
 export * from './tenants.ts';
 export * from './unit-of-work.ts';

@@ -345,6 +345,24 @@ export type OrderStatus =
   /** Every fulfilment group is reserved; the payment is being authorised. */
   | 'STOCK_RESERVED';
 
+/** A change of an order's status, as it happened (the saga's or a person's step). */
+export type OrderStatusChange = {
+  __typename?: 'OrderStatusChange';
+  /** When the status changed (ISO-8601, UTC). */
+  at: Scalars['DateTime']['output'];
+  /**
+   * The order as the subscriber may see it when the change is delivered (a supplier or brand sees only its lines);
+   * its own `status` may already be further along than this change's.
+   */
+  order: Order;
+  /** The status before this change; null for the first one (checkout placing the order as PENDING). */
+  previousStatus?: Maybe<OrderStatus>;
+  /** Why, for FAILED, CANCELLED and refunds (human readable); null otherwise. */
+  reason?: Maybe<Scalars['String']['output']>;
+  /** The status the order moved to. */
+  status: OrderStatus;
+};
+
 /** One status an order went through: when, who moved it and why. */
 export type OrderStatusEntry = {
   __typename?: 'OrderStatusEntry';
@@ -522,6 +540,31 @@ export type SetFulfillmentRulesPayload = {
   userErrors: Array<OrdersUserError>;
 };
 
+/**
+ * Live updates, served over WebSocket (graphql-transport-ws) or Server-Sent Events through the router
+ * (docs/subscriptions.md). Events come from the order saga as it runs; nothing is polled.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * Every status change of one order (`orderId`), or of every order the caller may see: a retailer's
+   * (orders:read), those routed to a supplier or holding a brand's products (orders:read), a signed-in customer's
+   * own. A guest follows one order with `orderId` and its `accessToken`. An `orderId` the caller may not see fails
+   * with NOT_FOUND; a caller who may see no orders at all fails with FORBIDDEN.
+   */
+  orderStatusChanged: OrderStatusChange;
+};
+
+
+/**
+ * Live updates, served over WebSocket (graphql-transport-ws) or Server-Sent Events through the router
+ * (docs/subscriptions.md). Events come from the order saga as it runs; nothing is polled.
+ */
+export type SubscriptionOrderStatusChangedArgs = {
+  accessToken?: InputMaybe<Scalars['String']['input']>;
+  orderId?: InputMaybe<Scalars['ID']['input']>;
+};
+
 /** An expected business failure of a mutation: what went wrong, on which input field. */
 export type UserError = {
   __typename?: 'UserError';
@@ -650,6 +693,7 @@ export type ResolversTypes = {
   OrderLine: ResolverTypeWrapper<LineRecordModel>;
   OrderRefund: ResolverTypeWrapper<RefundRecordModel>;
   OrderStatus: OrderStatus;
+  OrderStatusChange: ResolverTypeWrapper<Omit<OrderStatusChange, 'order'> & { order: ResolversTypes['Order'] }>;
   OrderStatusEntry: ResolverTypeWrapper<HistoryRecordModel>;
   OrdersErrorCode: OrdersErrorCode;
   OrdersFilter: OrdersFilter;
@@ -664,6 +708,7 @@ export type ResolversTypes = {
   RefundOrderPayload: ResolverTypeWrapper<Omit<RefundOrderPayload, 'order' | 'refund' | 'userErrors'> & { order?: Maybe<ResolversTypes['Order']>, refund?: Maybe<ResolversTypes['OrderRefund']>, userErrors: Array<ResolversTypes['OrdersUserError']> }>;
   SetFulfillmentRulesInput: SetFulfillmentRulesInput;
   SetFulfillmentRulesPayload: ResolverTypeWrapper<Omit<SetFulfillmentRulesPayload, 'fulfillmentRules' | 'userErrors'> & { fulfillmentRules?: Maybe<ResolversTypes['FulfillmentRules']>, userErrors: Array<ResolversTypes['OrdersUserError']> }>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   UserError: ResolverTypeWrapper<UserError>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
@@ -690,6 +735,7 @@ export type ResolversParentTypes = {
   OrderFulfillmentGroup: GroupViewModel;
   OrderLine: LineRecordModel;
   OrderRefund: RefundRecordModel;
+  OrderStatusChange: Omit<OrderStatusChange, 'order'> & { order: ResolversParentTypes['Order'] };
   OrderStatusEntry: HistoryRecordModel;
   OrdersFilter: OrdersFilter;
   OrdersUserError: UserErrorModel;
@@ -703,6 +749,7 @@ export type ResolversParentTypes = {
   RefundOrderPayload: Omit<RefundOrderPayload, 'order' | 'refund' | 'userErrors'> & { order?: Maybe<ResolversParentTypes['Order']>, refund?: Maybe<ResolversParentTypes['OrderRefund']>, userErrors: Array<ResolversParentTypes['OrdersUserError']> };
   SetFulfillmentRulesInput: SetFulfillmentRulesInput;
   SetFulfillmentRulesPayload: Omit<SetFulfillmentRulesPayload, 'fulfillmentRules' | 'userErrors'> & { fulfillmentRules?: Maybe<ResolversParentTypes['FulfillmentRules']>, userErrors: Array<ResolversParentTypes['OrdersUserError']> };
+  Subscription: Record<PropertyKey, never>;
   UserError: UserError;
   String: Scalars['String']['output'];
 };
@@ -841,6 +888,14 @@ export type OrderRefundResolvers<ContextType = OrdersContext, ParentType extends
   status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type OrderStatusChangeResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['OrderStatusChange'] = ResolversParentTypes['OrderStatusChange']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
+  previousStatus?: Resolver<Maybe<ResolversTypes['OrderStatus']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
+};
+
 export type OrderStatusEntryResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['OrderStatusEntry'] = ResolversParentTypes['OrderStatusEntry']> = {
   actor?: Resolver<ResolversTypes['OrderActor'], ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -887,6 +942,10 @@ export type SetFulfillmentRulesPayloadResolvers<ContextType = OrdersContext, Par
   userErrors?: Resolver<Array<ResolversTypes['OrdersUserError']>, ParentType, ContextType>;
 };
 
+export type SubscriptionResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  orderStatusChanged?: SubscriptionResolver<ResolversTypes['OrderStatusChange'], "orderStatusChanged", ParentType, ContextType, Partial<SubscriptionOrderStatusChangedArgs>>;
+};
+
 export type UserErrorResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = {
   code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
@@ -908,6 +967,7 @@ export type PartialResolvers<ContextType = OrdersContext> = {
   OrderFulfillmentGroup?: OrderFulfillmentGroupResolvers<ContextType>;
   OrderLine?: OrderLineResolvers<ContextType>;
   OrderRefund?: OrderRefundResolvers<ContextType>;
+  OrderStatusChange?: OrderStatusChangeResolvers<ContextType>;
   OrderStatusEntry?: OrderStatusEntryResolvers<ContextType>;
   OrdersUserError?: OrdersUserErrorResolvers<ContextType>;
   Organization?: OrganizationResolvers<ContextType>;
@@ -916,6 +976,7 @@ export type PartialResolvers<ContextType = OrdersContext> = {
   Query?: QueryResolvers<ContextType>;
   RefundOrderPayload?: RefundOrderPayloadResolvers<ContextType>;
   SetFulfillmentRulesPayload?: SetFulfillmentRulesPayloadResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
 };
 
