@@ -22,7 +22,6 @@ import { tenantMigrations } from './migrations/tenant-0001.ts';
 import { resolvers } from './resolvers/index.ts';
 import { sdl } from './schema/index.ts';
 import type { RetailerServices } from './services.ts';
-import { retailerOrganizations } from './store/carts.ts';
 import { StorefrontDirectory } from './store/directory.ts';
 
 export interface RetailerService extends RunningServer {
@@ -57,17 +56,11 @@ export async function startRetailer(
     tenants: { entities: tenantEntities, migrations: tenantMigrations },
     sdl,
     resolvers,
-    services: async ({ orm, registry }): Promise<RetailerServices> => {
-      // Tenant databases are migrated when provisioned; the ones that exist
-      // already get the tenant migrations added since (e.g. 0002 cart checkout)
-      // before anything reads them. Nothing pending: one query per tenant.
-      for (const organizationId of await retailerOrganizations(forkEm(orm), serviceDb))
-        await registry.ensure(organizationId, 'RETAILER');
-      return {
-        config,
-        directory: new StorefrontDirectory(serviceDb, config.STOREFRONT_CACHE_TTL_MS),
-      };
-    },
+    // (existing tenant databases get newer tenant migrations at start: startService)
+    services: (): RetailerServices => ({
+      config,
+      directory: new StorefrontDirectory(serviceDb, config.STOREFRONT_CACHE_TTL_MS),
+    }),
     handlers: (_services, { registry, kernel }) => retailerHandlers({ serviceDb, registry, logger, kernel }),
     background: (services, { kernel }) => {
       const purge = setInterval(() => {

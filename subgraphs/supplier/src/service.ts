@@ -11,7 +11,6 @@ import { tenantMigrations } from './migrations/tenant-0001-init.ts';
 import { resolvers } from './resolvers/index.ts';
 import { sdl } from './schema/index.ts';
 import type { SupplierServices } from './services.ts';
-import { recordedTenants } from './store/tenants.ts';
 
 /**
  * Wires the supplier subgraph: service database and tenant registry, event bus
@@ -34,12 +33,8 @@ export async function startSupplier(
     tenants: { entities: tenantEntities, migrations: tenantMigrations },
     sdl,
     resolvers,
-    services: async ({ orm, registry }): Promise<SupplierServices> => {
-      // Tenant databases made by an older version get the newer tenant migrations before
-      // anything reads them (the registry only migrates a tenant it provisions).
-      for (const t of await recordedTenants(forkEm(orm))) await registry.ensure(t.organizationId, t.kind);
-      return { config };
-    },
+    // (existing tenant databases get newer tenant migrations at start: startService)
+    services: (): SupplierServices => ({ config }),
     handlers: (services, { kernel }) => supplierHandlers(kernel, services),
     background: (services, { kernel }) => [
       startReservationSweeper(kernel, services, config.RESERVATION_SWEEP_INTERVAL_MS),

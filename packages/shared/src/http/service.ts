@@ -145,6 +145,7 @@ export async function startService<S, T extends TenantSchema | undefined = undef
       });
       const tenants = new TenantRegistry({ orm, provisioner, service: name, db: config, logger });
       closers.push({ name: 'tenant registry', close: () => tenants.close() });
+      await tenants.upgradeAll();
       registry = tenants;
     }
     const bus = await createEventBus({ db: config, logger, serviceName: name, env: opts.env });

@@ -183,15 +183,6 @@ export async function retailerDatabases(em: EntityManager, serviceDb: string): P
   return found.map((r) => r.db_name);
 }
 
-/** The organisation ids of every retailer with a tenant database. */
-export async function retailerOrganizations(em: EntityManager, serviceDb: string): Promise<string[]> {
-  const found = await rows<{ organization_id: string }>(
-    em,
-    `select organization_id from ${qualified(serviceDb, 'tenants')} where kind = 'RETAILER' order by organization_id`,
-  );
-  return found.map((r) => r.organization_id);
-}
-
 /** Deletes the carts of one tenant database that expired by `now`, with their lines; returns how many carts. */
 export async function deleteExpiredCarts(em: EntityManager, tenantDb: string, now: Date): Promise<number> {
   const C = qualified(tenantDb, 'carts');
