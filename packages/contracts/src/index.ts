@@ -8,5 +8,6 @@ export * from './identity.ts';
 export * from './notifications.ts';
 export * from './orders.ts';
 export * from './payments.ts';
+export * from './platform.ts';
 export * from './retailer.ts';
 export * from './supplier.ts';

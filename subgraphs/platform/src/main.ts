@@ -1,0 +1,4 @@
+import { runSubgraphMain } from '@tradegraph/shared';
+import { start } from './service.ts';
+
+await runSubgraphMain('platform', (env) => start(env));
