@@ -5,7 +5,11 @@
 export default {
   contextType: '../services.ts#NotificationsContext',
   mappers: {
-    NotificationsNote: '../entities/note.ts#Note',
+    Notification: '../store/feed.ts#NotificationRecord',
+    NotificationPreference: '../store/settings.ts#PreferenceRecord',
+    OrganizationNotificationSettings: '../store/settings.ts#OrganizationSettingsRecord',
+    NotificationContact: '../store/settings.ts#ContactRecord',
+    NotificationTemplate: '../store/templates.ts#TemplateRecord',
     // The domain raises user errors through `fail` (src/domain/errors.ts), typed by the code enum.
     NotificationsUserError: '@tradegraph/shared#UserError',
   },
