@@ -62,16 +62,22 @@ describe('identity through the router', () => {
   });
 
   it('refresh rotates; reusing a rotated token is detected and ends the session', async () => {
+    // A session of its own: ending it must not end the one the other tests use.
+    const login = await s.gql(
+      `mutation { login(input: { email: "bea@northwind.test", password: "a long enough password" }) { ${SESSION} } }`,
+    );
+    const session = login.data?.login;
+    expect(session?.refreshToken).toBeTruthy();
     const r1 = await s.gql(
       `mutation($t: String!) { refreshToken(input: { refreshToken: $t }) { ${SESSION} } }`,
-      { t: brand.refreshToken },
+      { t: session.refreshToken },
     );
     expect(r1.data?.refreshToken.accessToken).toBeTruthy();
     const me = await s.gql(`{ me { email } }`, {}, r1.data?.refreshToken.accessToken);
     expect(me.data?.me.email).toBe('bea@northwind.test');
     const reuse = await s.gql(
       `mutation($t: String!) { refreshToken(input: { refreshToken: $t }) { ${SESSION} } }`,
-      { t: brand.refreshToken },
+      { t: session.refreshToken },
     );
     expect(reuse.data?.refreshToken.userErrors[0].code).toBe('REFRESH_TOKEN_REUSED');
     const successor = await s.gql(
