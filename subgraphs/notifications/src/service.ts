@@ -1,8 +1,16 @@
 // the event contracts: typed payloads, and the versions the bus checks handlers against
 import '@tradegraph/contracts';
-import { createLogger, forkEm, type Logger } from '@tradegraph/shared';
+import {
+  attachLiveServer,
+  createLogger,
+  createServiceContext,
+  forkEm,
+  LiveFeed,
+  type Logger,
+  loadInternalPublicKey,
+} from '@tradegraph/shared';
 import { startService } from '@tradegraph/shared/service';
-import { FeedHub } from './channels/feed-hub.ts';
+import { parse } from 'graphql';
 import { createChannels } from './channels/index.ts';
 import { loadNotificationsConfig } from './config.ts';
 import { startDeliverySweeper } from './domain/deliveries.ts';
@@ -13,18 +21,22 @@ import { migrations } from './migrations/0001-init.ts';
 import { resolvers } from './resolvers/index.ts';
 import { sdl } from './schema/index.ts';
 import type { NotificationsServices } from './services.ts';
+import type { NotificationRecord } from './store/feed.ts';
 
 /**
  * Wires the notifications subgraph: its service database (migrated, default
  * templates seeded on start), the channels (SMTP, SMS provider, Slack, in-app
  * feed), the event bus (outbox relay + consumer group `notifications`), the
- * delivery sweeper and the GraphQL server with /health, /ready and /metrics.
- * Also the uniform entry point tests and the e2e stack use.
+ * delivery sweeper, the GraphQL server with /health, /ready and /metrics, and
+ * `notificationReceived` over graphql-ws on the same /graphql path. Also the
+ * uniform entry point tests and the e2e stack use.
  */
-export function start(source: Record<string, string | undefined> = process.env, logger?: Logger) {
+export async function start(source: Record<string, string | undefined> = process.env, logger?: Logger) {
   const config = loadNotificationsConfig(source);
   const log = logger ?? createLogger('notifications', config.LOG_LEVEL);
-  return startService({
+  const live = new LiveFeed<NotificationRecord>();
+  let closeChannels = () => {};
+  const running = await startService({
     name: 'notifications',
     config,
     logger: log,
@@ -35,12 +47,33 @@ export function start(source: Record<string, string | undefined> = process.env, 
     resolvers,
     services: async ({ orm }): Promise<NotificationsServices> => {
       await seedDefaultTemplates(forkEm(orm));
-      const hub = new FeedHub();
-      return { config, hub, channels: createChannels(config, { orm, hub, logger: log }) };
+      const channels = createChannels(config, { orm, live, logger: log });
+      closeChannels = channels.close;
+      return { config, live, channels };
     },
     handlers: (services, { kernel }) => notificationsConsumers(kernel, services),
     background: (services, { kernel }) => [
       startDeliverySweeper(kernel, services, config.NOTIFICATIONS_SWEEP_INTERVAL_MS),
     ],
   });
+  const liveServer = attachLiveServer({
+    name: 'notifications',
+    server: running.server,
+    typeDefs: parse(sdl),
+    resolvers,
+    internalPublicKey: loadInternalPublicKey(config.INTERNAL_TOKEN_PUBLIC_KEY),
+    logger: log,
+    context: (base) => createServiceContext(base, running.kernel, running.services),
+  });
+  let stopping: Promise<void> | undefined;
+  return {
+    ...running,
+    liveServer,
+    stop: () =>
+      (stopping ??= (async () => {
+        await liveServer.close();
+        await running.stop();
+        closeChannels();
+      })()),
+  };
 }

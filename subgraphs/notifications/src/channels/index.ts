@@ -1,8 +1,8 @@
-import type { Logger, Orm } from '@tradegraph/shared';
+import type { LiveFeed, Logger, Orm } from '@tradegraph/shared';
 import type { NotificationsConfig } from '../config.ts';
+import type { NotificationRecord } from '../store/feed.ts';
 import type { ChannelSet } from './channel.ts';
 import { emailChannel } from './email.ts';
-import type { FeedHub } from './feed-hub.ts';
 import { inAppChannel } from './in-app.ts';
 import { slackChannel } from './slack.ts';
 import { localSmsProvider, smsChannel } from './sms.ts';
@@ -13,7 +13,7 @@ export { PermanentDeliveryError } from './channel.ts';
 /** The channels of this process, from its configuration. */
 export function createChannels(
   config: NotificationsConfig,
-  deps: { orm: Orm; hub: FeedHub; logger: Logger },
+  deps: { orm: Orm; live: LiveFeed<NotificationRecord>; logger: Logger },
 ): ChannelSet & { close(): void } {
   const email = emailChannel({
     smtpUrl: config.SMTP_URL,
@@ -24,7 +24,7 @@ export function createChannels(
     EMAIL: email,
     SMS: smsChannel(localSmsProvider(deps.orm, (msg) => deps.logger.info(msg))),
     SLACK: slackChannel({ timeoutMs: config.NOTIFICATIONS_SEND_TIMEOUT_MS }),
-    IN_APP: inAppChannel(deps.orm, deps.hub),
+    IN_APP: inAppChannel(deps.orm, deps.live),
     close: () => email.close(),
   };
 }

@@ -1,4 +1,4 @@
-import { pageArgs, payload, read, write } from '@tradegraph/shared';
+import { type LiveEntry, liveResumeOf, pageArgs, payload, read, write } from '@tradegraph/shared';
 import { markNotificationsRead, notificationFeed, recipientOf } from '../domain/feed.ts';
 import type {
   MutationResolvers,
@@ -23,14 +23,17 @@ export const feedMutations = {
 } satisfies Pick<MutationResolvers, 'markNotificationsRead'>;
 
 /**
- * Served by this process's feed hub: the router's subscription engine
- * (issue 9) connects to the subgraph over graphql-ws with the subscriber's
- * internal token; each event is the notification itself.
+ * Over graphql-ws on /graphql (the kernel's live server; the router connects
+ * with the subscriber's internal token): the caller's own notifications as the
+ * in-app channel of this process delivers them.
  */
 export const feedSubscriptions = {
   notificationReceived: {
-    subscribe: (_, __, ctx) => ctx.services.hub.listen(recipientOf(ctx.principal)),
-    resolve: (n: NotificationRecord) => n,
+    subscribe: (_, __, ctx) => {
+      const recipientId = recipientOf(ctx.principal);
+      return ctx.services.live.subscribe((n) => n.recipientId === recipientId, liveResumeOf(ctx));
+    },
+    resolve: (entry: LiveEntry<NotificationRecord>) => entry.event,
   },
 } satisfies Pick<SubscriptionResolvers, 'notificationReceived'>;
 
