@@ -45,6 +45,8 @@ export interface HandlerDeps {
   rateLimiter?: RateLimiter;
   /** Proxies in front of the router that append to X-Forwarded-For (0: use the socket's address). */
   trustedProxyHops?: number;
+  /** Serves subscriptions over graphql-sse (requests that accept text/event-stream); absent when off. */
+  eventStream?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
 
 /** Headers a client may never set for a subgraph: only the router speaks for the caller. */
@@ -131,6 +133,10 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
     if (!state.ready) {
       const why = state.draining ? 'The router is shutting down' : 'The router is starting';
       return sendError(res, 503, 'SERVICE_UNAVAILABLE', why, { 'retry-after': '1' });
+    }
+    if (deps.eventStream && req.headers.accept?.includes('text/event-stream')) {
+      ctx.operation.type = 'subscription';
+      return deps.eventStream(req, res);
     }
 
     let body: unknown;

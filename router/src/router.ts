@@ -41,6 +41,7 @@ import {
   redisBucketStore,
 } from './rate-limit.ts';
 import { connectRedis, redisReady } from './redis.ts';
+import { createRouterSubscriptions } from './subscriptions/index.ts';
 import { readSupergraph, subgraphEndpoints } from './supergraph.ts';
 import { createTrustedDocuments, readManifest } from './trusted-documents.ts';
 
@@ -247,6 +248,21 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
     stopOnTerminationSignals: false,
   });
 
+  // Subscriptions over graphql-ws and graphql-sse on /graphql (docs/subscriptions.md).
+  const subscriptions = createRouterSubscriptions({
+    source,
+    config,
+    gatewaySdl,
+    apiSchema,
+    directives,
+    policies,
+    sources,
+    internalToken,
+    authenticate,
+    revocations,
+    logger,
+  });
+
   const state: RouterState = { ready: false, draining: false };
   const server = createServer(
     createRequestHandler({
@@ -261,8 +277,10 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
       ...(rateLimiter ? { rateLimiter } : {}),
       trustedProxyHops: config.ROUTER_TRUSTED_PROXY_HOPS,
       ...(cluster.isWorker ? { metricsText: clusterMetrics(metricsRegistry) } : {}),
+      ...(subscriptions ? { eventStream: subscriptions.handleSse } : {}),
     }),
   );
+  subscriptions?.attach(server, () => state.ready && !state.draining);
   // Longer than typical load-balancer idle timeouts, so the router is not the side that drops idle sockets.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -310,6 +328,7 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
       state.draining = true;
       state.ready = false;
       logger.info('router draining');
+      await subscriptions?.close();
       await new Promise<void>((resolve) => {
         // Idle keep-alive sockets are closed now and as soon as each in-flight request finishes.
         const sweep = setInterval(() => server.closeIdleConnections(), 100);

@@ -67,16 +67,18 @@ export async function start(source: Record<string, string | undefined> = process
     logger: log,
     context: (base) => createServiceContext(base, running.kernel, running.services),
   });
+  let stopping: Promise<void> | undefined;
   return {
     ...running,
     live,
     liveServer,
-    // The feed stops before the sockets close, so no event is taken from the log that nobody receives.
-    stop: async () => {
-      await liveConsumer.close();
-      live.close();
-      await liveServer.close();
-      await running.stop();
-    },
+    // The feed stops before the sockets close (1001: the router reconnects and resumes), so no event is
+    // taken from the log that nobody receives; subscribers are not completed, which would end them for good.
+    stop: () =>
+      (stopping ??= (async () => {
+        await liveConsumer.close();
+        await liveServer.close();
+        await running.stop();
+      })()),
   };
 }
