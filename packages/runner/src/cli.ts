@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { discoverSubgraphs, repoRoot } from '@tradegraph/schema/subgraphs.ts';
 import { databaseEnv, env, generateInternalKeyPair, loadConfig } from '@tradegraph/shared';
 import { createConnection } from 'mysql2/promise';
+import { startMailCatcher } from './mail-catcher.ts';
 import { type ManagedProcess, startProcess, stopAll, waitReady } from './processes.ts';
 import { DEMO_ACCOUNTS, DEMO_CUSTOMER, DEMO_PASSWORD, DEMO_PLATFORM_ADMIN, seedDemo } from './seed.ts';
 
@@ -61,6 +62,15 @@ async function compose(): Promise<void> {
 async function start(): Promise<void> {
   await checkMysql();
   await compose();
+  // demo mail stays on this machine (notifications' SMTP_URL); a second `npm start` goes on without it
+  const mail = await startMailCatcher({
+    dir: `${repoRoot}.tradegraph/mail`,
+    smtpPort: Number(process.env.MAIL_CATCHER_SMTP_PORT ?? 2525),
+    httpPort: Number(process.env.MAIL_CATCHER_HTTP_PORT ?? 4099),
+  }).catch((err: Error) => {
+    console.warn(`Mail catcher not started (${err.message}); notifications' mail goes to SMTP_URL.`);
+    return null;
+  });
   const keys = internalKeys();
   const subgraphs = discoverSubgraphs();
   const dbEnv = Object.fromEntries(
@@ -91,6 +101,7 @@ async function start(): Promise<void> {
             ...dbEnv,
             PORT: String(s.port),
             INTERNAL_TOKEN_PUBLIC_KEY: keys.publicKey,
+            ...(mail && !process.env.SMTP_URL ? { SMTP_URL: mail.smtpUrl } : {}),
             ...(s.name === 'identity'
               ? {
                   PLATFORM_ADMIN_EMAIL: DEMO_PLATFORM_ADMIN.email,
@@ -138,6 +149,7 @@ async function start(): Promise<void> {
     console.log(`
   Tradegraph is running: ${url}
   Subgraphs: ${subgraphs.map((s) => `${s.name} :${s.port}`).join(', ')}
+  Demo mail: ${mail ? `${mail.webUrl} (files in .tradegraph/mail/, SMTP ${mail.smtpUrl})` : 'not caught (see above)'}
 
   Demo accounts (password for all: ${DEMO_PASSWORD})
 ${[...DEMO_ACCOUNTS.map((a) => `    ${a.email.padEnd(32)} ${a.kind.padEnd(9)} ${a.org}`), `    ${DEMO_PLATFORM_ADMIN.email.padEnd(32)} PLATFORM  ${DEMO_PLATFORM_ADMIN.org}`, `    ${DEMO_CUSTOMER.email.padEnd(32)} CUSTOMER  (shopper)`].join('\n')}
