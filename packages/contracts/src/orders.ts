@@ -54,6 +54,11 @@ export interface OrderPlacedPayload {
   storefrontId: string;
   /** The signed-in shopper; null for a guest. */
   customerId: string | null;
+  /**
+   * The contact email given at checkout (personal data: for the shopper's
+   * order messages only). Optional: events written before it existed lack it.
+   */
+  email?: string;
   currencyCode: string;
   totalMinor: string;
   lines: OrderLineSnapshot[];

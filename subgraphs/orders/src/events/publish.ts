@@ -25,6 +25,7 @@ export function orderPlaced(out: Publisher, o: OrderRecord, lines: LineRecord[],
       retailerId: o.retailerId,
       storefrontId: o.storefrontId,
       customerId: o.customerId,
+      email: o.email,
       currencyCode: o.currencyCode,
       totalMinor: String(o.totalMinor),
       lines: lines.map((l) => ({
