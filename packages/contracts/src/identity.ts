@@ -205,6 +205,17 @@ export interface PasswordResetRequestedPayload {
   expiresAt: string;
 }
 
+/**
+ * A user (or customer) proved they own a new address and it is now their
+ * sign-in email (after changeEmail and verifyEmail). Projections of users'
+ * emails (notifications) switch to `email`. Aggregate: the user.
+ */
+export interface UserEmailChangedPayload {
+  userId: string;
+  email: string;
+  previousEmail: string;
+}
+
 /** The identity slice of the event catalogue: type → current version and payload. */
 export interface IdentityEvents {
   'identity.organization.created': { version: 1; payload: OrganizationCreatedPayload };
@@ -228,6 +239,7 @@ export interface IdentityEvents {
   'identity.registration.email-taken': { version: 1; payload: RegistrationEmailTakenPayload };
   'identity.email-verification.requested': { version: 1; payload: EmailVerificationRequestedPayload };
   'identity.password-reset.requested': { version: 1; payload: PasswordResetRequestedPayload };
+  'identity.user.email-changed': { version: 1; payload: UserEmailChangedPayload };
 }
 
 declare module '@tradegraph/shared/events/catalogue' {
@@ -265,5 +277,6 @@ export const IDENTITY_EVENT_VERSIONS: EventVersions<keyof IdentityEvents> = {
   'identity.registration.email-taken': 1,
   'identity.email-verification.requested': 1,
   'identity.password-reset.requested': 1,
+  'identity.user.email-changed': 1,
 };
 registerEventTypes(IDENTITY_EVENT_VERSIONS);

@@ -61,6 +61,9 @@ export async function startStack(extraEnv: Record<string, string> = {}, opts: St
     HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
     NODE_ENV: 'test',
+    // Flows here accept connections and create keys right after signing up; the
+    // verification itself is tested in password.e2e and identity's tests (which set it to false).
+    IDENTITY_AUTO_VERIFY_EMAILS: 'true',
     ...extraEnv,
   };
   const hosts = opts.processLikeEventWakeups ? hostSpellings(db.DB_HOST) : [db.DB_HOST];

@@ -6,21 +6,74 @@
  * logs, seeds demo data through the API and prints how to use it. Ctrl-C stops
  * everything cleanly.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { discoverSubgraphs, repoRoot } from '@tradegraph/schema/subgraphs.ts';
-import { databaseEnv, env, generateInternalKeyPair, loadConfig } from '@tradegraph/shared';
+import {
+  commonEnv,
+  databaseEnv,
+  env,
+  exitOnConfigError,
+  generateInternalKeyPair,
+  loadConfig,
+} from '@tradegraph/shared';
 import { createConnection } from 'mysql2/promise';
 import { startMailCatcher } from './mail-catcher.ts';
-import { type ManagedProcess, startProcess, stopAll, waitReady } from './processes.ts';
+import { busyPorts, describeBusyPorts } from './ports.ts';
+import { childOutput, type ManagedProcess, startProcess, stopAll, waitReady } from './processes.ts';
 import { DEMO_ACCOUNTS, DEMO_CUSTOMER, DEMO_PASSWORD, DEMO_PLATFORM_ADMIN, seedDemo } from './seed.ts';
 
 const command = process.argv[2] ?? 'start';
-const config = loadConfig({
+// The settings every child inherits are checked here too, so a bad one is
+// one list before anything starts rather than the same list from every child.
+const runnerEnv = {
+  ...commonEnv,
   ...databaseEnv,
-  ROUTER_PORT: env.int({ default: 4000 }),
+  ROUTER_PORT: env.int({ default: 4000, min: 1, max: 65535 }),
   SEED_DEMO: env.bool({ default: true }),
+  /** false: show the services' request logs while the demo seed runs. */
+  SEED_QUIET: env.bool({ default: true }),
   LOG_FORMAT: env.oneOf(['pretty', 'json'] as const, { default: 'pretty' }),
-});
+};
+let config: ReturnType<typeof loadConfig<typeof runnerEnv>>;
+try {
+  config = loadConfig(runnerEnv);
+} catch (err) {
+  exitOnConfigError(err, command === 'start' ? 'npm start' : `runner ${command}`);
+}
+
+/** Written while `npm start` runs, so a second one can say who holds the ports. */
+const RUN_FILE = `${repoRoot}.tradegraph/run.json`;
+
+interface RunRecord {
+  pid: number;
+  startedAt: string;
+  ports: number[];
+}
+
+function runningRecord(): RunRecord | null {
+  try {
+    const record = JSON.parse(readFileSync(RUN_FILE, 'utf8')) as RunRecord;
+    process.kill(record.pid, 0); // throws when no such process
+    return record;
+  } catch {
+    return null;
+  }
+}
+
+/** Refuses at once when any port this run needs is taken, naming what holds it. */
+async function refuseBusyPorts(ports: Map<number, string>): Promise<void> {
+  const busy = await busyPorts([...ports.keys()]);
+  if (!busy.length) return;
+  const other = runningRecord();
+  const head = other
+    ? `Tradegraph is already running (npm start, pid ${other.pid}, since ${other.startedAt}); stop it with Ctrl-C in its terminal or \`kill ${other.pid}\`.`
+    : 'Cannot start: ports Tradegraph needs are in use.';
+  console.error(
+    `${head}\n${describeBusyPorts(busy, ports)}\n` +
+      'Free them, or move the router with ROUTER_PORT (subgraph ports are set in each subgraph).',
+  );
+  process.exit(1);
+}
 
 async function checkMysql(): Promise<void> {
   try {
@@ -60,6 +113,12 @@ async function compose(): Promise<void> {
 }
 
 async function start(): Promise<void> {
+  const subgraphs = discoverSubgraphs();
+  const ports = new Map<number, string>([
+    ...subgraphs.map((s) => [s.port, s.name] as [number, string]),
+    [config.ROUTER_PORT, 'router'],
+  ]);
+  await refuseBusyPorts(ports);
   await checkMysql();
   await compose();
   // demo mail stays on this machine (notifications' SMTP_URL); a second `npm start` goes on without it
@@ -72,7 +131,10 @@ async function start(): Promise<void> {
     return null;
   });
   const keys = internalKeys();
-  const subgraphs = discoverSubgraphs();
+  writeFileSync(
+    RUN_FILE,
+    JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString(), ports: [...ports.keys()] }),
+  );
   const dbEnv = Object.fromEntries(
     Object.entries(config)
       .filter(([k]) => k.startsWith('DB_'))
@@ -85,6 +147,7 @@ async function start(): Promise<void> {
     stopping = true;
     console.log('\nStopping every process…');
     await stopAll(processes);
+    if (runningRecord()?.pid === process.pid) rmSync(RUN_FILE, { force: true });
     process.exit(code);
   };
   process.on('SIGINT', () => void shutdown(0));
@@ -108,6 +171,9 @@ async function start(): Promise<void> {
                   PLATFORM_ADMIN_PASSWORD: DEMO_PASSWORD,
                   PLATFORM_ADMIN_NAME: DEMO_PLATFORM_ADMIN.name,
                   PLATFORM_ORG_NAME: DEMO_PLATFORM_ADMIN.org,
+                  // The demo seed signs up through the API and accepts connections at once: demo
+                  // accounts start verified (identity refuses this setting in production).
+                  IDENTITY_AUTO_VERIFY_EMAILS: 'true',
                 }
               : {}),
           },
@@ -143,8 +209,16 @@ async function start(): Promise<void> {
       const network = ['catalog', 'supplier', 'retailer'].every((n) => names.has(n));
       console.log('Seeding demo data through the API…');
       const started = Date.now();
-      await seedDemo(url, network, (msg) => console.log(`seed     | ${msg}`));
-      console.log(`Demo data ready in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
+      childOutput.quiet = config.SEED_QUIET;
+      try {
+        await seedDemo(url, network, (msg) => console.log(`seed     | ${msg}`));
+      } finally {
+        childOutput.quiet = false;
+      }
+      const hidden = childOutput.hidden
+        ? ` (${childOutput.hidden} service log lines below warn hidden while seeding; SEED_QUIET=false shows them)`
+        : '';
+      console.log(`Demo data ready in ${((Date.now() - started) / 1000).toFixed(1)}s${hidden}.`);
     }
     console.log(`
   Tradegraph is running: ${url}

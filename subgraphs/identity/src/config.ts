@@ -29,6 +29,16 @@ export const identityEnv = {
   LOGIN_LOCK_SECONDS: env.int({ default: 900, min: 1 }),
   /** Failed sign-ins from one source IP across all accounts within the window before that IP is refused. */
   LOGIN_IP_MAX_FAILURES: env.int({ default: 50, min: 1 }),
+  /** Life of an email-verification token (sign-up, registration, email change). */
+  EMAIL_VERIFICATION_TTL_SECONDS: env.int({ default: 172_800, min: 60 }),
+  /** Life of a password-reset token; short, since it is as good as the password. */
+  PASSWORD_RESET_TTL_SECONDS: env.int({ default: 3_600, min: 60, max: 86_400 }),
+  /**
+   * Accounts created by signUp / registerCustomer start verified and no
+   * verification is mailed. For the local demo only (npm start sets it);
+   * refused when NODE_ENV=production.
+   */
+  IDENTITY_AUTO_VERIFY_EMAILS: env.bool({ default: false }),
   /** Life of an API key created without an expiry. */
   API_KEY_DEFAULT_TTL_DAYS: env.int({ default: 90, min: 1, max: 3650 }),
   /** Shared with the router: revocations are published there (pub/sub and a sorted set) when set. */
@@ -54,6 +64,11 @@ export function loadIdentityConfig(source: Record<string, string | undefined> = 
   if (config.NODE_ENV === 'production' && !config.KEY_ENCRYPTION_SECRET) {
     throw new Error(
       'Invalid configuration:\n  - KEY_ENCRYPTION_SECRET is required in production (it seals signing keys at rest)',
+    );
+  }
+  if (config.NODE_ENV === 'production' && config.IDENTITY_AUTO_VERIFY_EMAILS) {
+    throw new Error(
+      'Invalid configuration:\n  - IDENTITY_AUTO_VERIFY_EMAILS is for local demos and refused in production (every account must prove its email)',
     );
   }
   return config;

@@ -32,10 +32,12 @@ describe('sign-up', () => {
     const events = await h.sql('select type, aggregate_id, org_id from outbox order by seq');
     expect(events.map((e) => e.type)).toEqual([
       'identity.user.registered',
+      'identity.email-verification.requested',
       'identity.organization.created',
       'identity.membership.created',
     ]);
-    expect(events[1]!.aggregate_id).toBe(s.organization.id);
+    expect(events[1]!.aggregate_id).toBe(s.user.id);
+    expect(events[2]!.aggregate_id).toBe(s.organization.id);
   });
 
   it('rejects bad input with userErrors and writes nothing', async () => {

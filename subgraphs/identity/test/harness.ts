@@ -32,11 +32,33 @@ export async function startHarness(env: Record<string, string> = {}) {
   const call = (query: string, variables: Record<string, unknown> = {}, as: Principal | string = ANONYMOUS) =>
     h.call(query, variables, typeof as === 'string' ? principalOf(as) : as);
 
-  /** A new member and organisation of `kind` with the member as OWNER, signed in. */
+  /** The newest verification token mailed to the account (from identity's outbox). */
+  const verificationToken = async (userId: string): Promise<string> => {
+    const sent = await h.outbox('identity.email-verification.requested', userId);
+    const token = sent.at(-1)?.payload.token;
+    if (typeof token !== 'string') throw new Error(`no verification email for ${userId}`);
+    return token;
+  };
+
+  /** Follows the account's newest verification link. */
+  const verifyEmail = async (userId: string) => {
+    const res = await call(
+      `mutation($i: VerifyEmailInput!) { verifyEmail(input: $i) { email userErrors { code } } }`,
+      { i: { token: await verificationToken(userId) } },
+    );
+    if (!res.data?.verifyEmail?.email) throw new Error(`verifyEmail failed: ${JSON.stringify(res)}`);
+  };
+
+  /**
+   * A new member and organisation of `kind` with the member as OWNER, signed
+   * in, with the email verified (as its owner would, by the emailed link)
+   * unless `verified` is false.
+   */
   const signUp = async (
     email: string,
     kind: 'BRAND' | 'SUPPLIER' | 'RETAILER',
     orgName = `${kind} ${email}`,
+    { verified = true }: { verified?: boolean } = {},
   ) => {
     const res = await call(
       `mutation($i: SignUpInput!) { signUp(input: $i) { accessToken refreshToken expiresAt user { id email } organization { id kind } userErrors { field message code } } }`,
@@ -51,6 +73,7 @@ export async function startHarness(env: Record<string, string> = {}) {
     );
     const p = res.data?.signUp;
     if (!p?.accessToken) throw new Error(`signUp failed: ${JSON.stringify(res)}`);
+    if (verified) await verifyEmail(p.user.id);
     return p as {
       accessToken: string;
       refreshToken: string;
@@ -81,7 +104,7 @@ export async function startHarness(env: Record<string, string> = {}) {
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
 
-  return { ...h, base, call, callFrom, internalGet, signUp, principalOf };
+  return { ...h, base, call, callFrom, internalGet, signUp, verificationToken, verifyEmail, principalOf };
 }
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;

@@ -1,6 +1,7 @@
 import { forbidden, type OrganizationKind, type Permission, type Role } from '@tradegraph/shared';
 import { actingOrganization, type IdentityTx } from '../services.ts';
 import { currentMembership } from '../store/access.ts';
+import { fail } from './errors.ts';
 import { permissionsFor } from './roles.ts';
 
 /** The acting member as identity's database says they are now (not as their access token says). */
@@ -10,6 +11,8 @@ export interface CurrentMember {
   organizationKind: OrganizationKind;
   role: Role;
   permissions: Permission[];
+  /** Whether the member proved they own their email (see requireVerifiedEmail). */
+  emailVerified: boolean;
 }
 
 /**
@@ -34,5 +37,27 @@ export async function requireCurrentMember(tx: IdentityTx, permission: Permissio
     organizationKind: row.organizationKind,
     role: row.role,
     permissions,
+    emailVerified: row.emailVerified,
   };
+}
+
+/**
+ * Accepting a partner connection and creating an API key need a proven email
+ * address (EMAIL_NOT_VERIFIED): they bind the organisation to others or hand
+ * out standing access, which an account nobody can reach should not do.
+ */
+export function requireVerifiedEmail(me: CurrentMember): void {
+  if (!me.emailVerified)
+    fail(
+      'EMAIL_NOT_VERIFIED',
+      'Verify your email address first (see the link we sent, or resendVerification)',
+    );
+}
+
+/** The signed-in person's account id (a member's usr_… or a customer's cus_…); FORBIDDEN for anyone else. */
+export function signedInAccountId(tx: IdentityTx): string {
+  const p = tx.principal;
+  if (p.kind === 'user') return p.userId;
+  if (p.kind === 'customer') return p.customerId;
+  throw forbidden('Sign in as a person to do this');
 }

@@ -2,7 +2,7 @@ import { newId, type OrganizationKind, type Role } from '@tradegraph/shared';
 import type { Membership, User } from '../entities/index.ts';
 import { membershipCreated } from '../events/publish.ts';
 import type { IdentityTx } from '../services.ts';
-import { insertMembership, insertUser, userByEmail } from '../store/accounts.ts';
+import { insertMembership, insertUser, userByEmail, userByEmailForSignIn } from '../store/accounts.ts';
 import { save } from '../store/save.ts';
 import { type Refusal, refuse } from './errors.ts';
 import { createOrganization, requireOrganizationKind } from './organizations.ts';
@@ -16,21 +16,35 @@ import {
 } from './passwords.ts';
 import { type Session, startSession } from './sessions.ts';
 import { clearFailures, isThrottled, recordFailure } from './throttle.ts';
+import { requestEmailVerification } from './verification.ts';
 
 const policy = (tx: IdentityTx) => ({
   memoryCost: tx.services.config.ARGON2_MEMORY_KIB,
   timeCost: tx.services.config.ARGON2_ITERATIONS,
 });
 
-/** Creates a user row and publishes its event. */
+/**
+ * Creates a user row and publishes its event. `emailVerified`: the address is
+ * already proven (an invitation mailed to it, the operator's bootstrap);
+ * otherwise a verification link is mailed, unless IDENTITY_AUTO_VERIFY_EMAILS
+ * (local demo only) makes new accounts verified.
+ */
 export async function createUser(
   tx: IdentityTx,
-  input: { email: string; name: string; password: string; kind: 'MEMBER' | 'CUSTOMER' },
+  input: {
+    email: string;
+    name: string;
+    password: string;
+    kind: 'MEMBER' | 'CUSTOMER';
+    emailVerified: boolean;
+  },
 ): Promise<User> {
   const now = new Date();
+  const verified = input.emailVerified || tx.services.config.IDENTITY_AUTO_VERIFY_EMAILS;
   const user = insertUser(tx, {
     id: newId(input.kind === 'CUSTOMER' ? 'cus' : 'usr'),
     email: input.email,
+    emailVerifiedAt: verified ? now : null,
     name: input.name,
     kind: input.kind,
     passwordHash: await hashPassword(input.password, policy(tx)),
@@ -53,6 +67,7 @@ export async function createUser(
       payload: { userId: user.id, ...profile },
     });
   }
+  if (!verified) await requestEmailVerification(tx, user, user.email);
   return user;
 }
 
@@ -114,7 +129,7 @@ export async function signUp(
   const kind = requireOrganizationKind(input.organization?.kind, 'organization.kind');
   const existing = await userByEmail(tx, email);
   if (existing) return registrationEmailTaken(tx, existing, 'MEMBER', password);
-  const user = await createUser(tx, { email, name, password, kind: 'MEMBER' });
+  const user = await createUser(tx, { email, name, password, kind: 'MEMBER', emailVerified: false });
   const org = await createOrganization(tx, { name: orgName, kind, createdByUserId: user.id });
   addMembership(tx, { organizationId: org.id, userId: user.id, role: 'OWNER' });
   await save(tx);
@@ -131,7 +146,7 @@ export async function registerCustomer(
   const name = requireName(input.name);
   const existing = await userByEmail(tx, email);
   if (existing) return registrationEmailTaken(tx, existing, 'CUSTOMER', password);
-  const user = await createUser(tx, { email, name, password, kind: 'CUSTOMER' });
+  const user = await createUser(tx, { email, name, password, kind: 'CUSTOMER', emailVerified: false });
   await save(tx);
   return startSession(tx, user, null);
 }
@@ -149,7 +164,7 @@ export async function login(
   const password = typeof input.password === 'string' ? input.password : '';
   if (await isThrottled(tx, email))
     return refuse('TOO_MANY_ATTEMPTS', 'Too many failed sign-in attempts from here; try again later');
-  const user = email ? await userByEmail(tx, email) : null;
+  const user = email ? await userByEmailForSignIn(tx, email) : null;
   let ok = false;
   if (user) ok = await verifyPassword(user.passwordHash, password);
   else await burnPasswordCheck(password, policy(tx));

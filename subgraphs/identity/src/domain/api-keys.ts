@@ -19,7 +19,7 @@ import {
   organizationOfKey,
   touchApiKey,
 } from '../store/api-keys.ts';
-import { requireCurrentMember } from './access.ts';
+import { requireCurrentMember, requireVerifiedEmail } from './access.ts';
 import { fail } from './errors.ts';
 import { revokeAccess } from './revocations.ts';
 import { permissionsFor, permissionsForScopes } from './roles.ts';
@@ -63,6 +63,7 @@ export async function createApiKey(
   input: { name: string; scopes: ApiKeyScope[]; expiresAt?: Date | null },
 ): Promise<CreatedApiKey> {
   const me = await requireCurrentMember(tx, 'apikeys:manage');
+  requireVerifiedEmail(me);
   const { organizationId } = me;
   const name = requireKeyName(input.name);
   const scopes = requireScopes(input.scopes);

@@ -6,7 +6,7 @@ import { connectionState } from '../events/publish.ts';
 import type { IdentityContext, IdentityTx } from '../services.ts';
 import { connectionById, insertConnection, openConnectionExists } from '../store/connections.ts';
 import { organizationById } from '../store/organizations.ts';
-import { requireCurrentMember } from './access.ts';
+import { requireCurrentMember, requireVerifiedEmail } from './access.ts';
 import { fail } from './errors.ts';
 
 /**
@@ -142,6 +142,7 @@ export async function respondToConnection(
   if (c.partnerId !== me.organizationId)
     fail('NOT_RECIPIENT', 'Only the invited partner can respond', 'connectionId');
   if (c.status !== 'PENDING') fail('NOT_PENDING', `This connection is ${c.status}`, 'connectionId');
+  if (input.accept) requireVerifiedEmail(me);
   const now = new Date();
   c.status = input.accept ? 'ACTIVE' : 'DECLINED';
   if (!input.accept) c.pairKey = null;

@@ -39,6 +39,9 @@ const CODES: Record<IdentityErrorCode, true> = {
   NOT_RECIPIENT: true,
   NOT_OPEN: true,
   INVALID_EXPIRY: true,
+  EMAIL_NOT_VERIFIED: true,
+  ALREADY_VERIFIED: true,
+  INVALID_TOKEN: true,
 };
 
 function isIdentityErrorCode(code: string): code is IdentityErrorCode {

@@ -136,6 +136,8 @@ export async function acceptInvitation(
     if (!(await verifyPassword(user.passwordHash, String(input.password ?? '')))) {
       fail('INVALID_CREDENTIALS', 'Wrong password for the existing account', 'password');
     }
+    // The invitation was mailed to this address: accepting it proves the mailbox.
+    user.emailVerifiedAt ??= new Date();
   } else {
     const password = checkPasswordStrength(input.password);
     user = await createUser(tx, {
@@ -143,6 +145,8 @@ export async function acceptInvitation(
       name: requireName(input.name),
       password,
       kind: 'MEMBER',
+      // The invitation was mailed to this address: accepting it proves the mailbox.
+      emailVerified: true,
     });
   }
   if (await isMember(tx, inv.organizationId, user.id))

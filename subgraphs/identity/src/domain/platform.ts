@@ -20,7 +20,14 @@ export async function ensurePlatformAdmin(
   if (await emailTaken(ctx, email)) return;
   const password = checkPasswordStrength(input.password, 'PLATFORM_ADMIN_PASSWORD');
   await write(ctx, { permission: 'system', tenant: 'service' }, async (tx) => {
-    const user = await createUser(tx, { email, name: input.name, password, kind: 'MEMBER' });
+    const user = await createUser(tx, {
+      email,
+      name: input.name,
+      password,
+      kind: 'MEMBER',
+      // The operator's own address, from its configuration.
+      emailVerified: true,
+    });
     const org = await createOrganization(tx, {
       name: input.organizationName,
       kind: 'PLATFORM',

@@ -65,3 +65,29 @@ export const AccessRevocation = defineEntity({
   },
 });
 export type AccessRevocation = InstanceType<typeof AccessRevocation.class>;
+
+/** What an account token lets its holder do once. */
+export type AccountTokenPurpose = 'VERIFY_EMAIL' | 'RESET_PASSWORD';
+
+/**
+ * A single-use, expiring secret mailed to a user (email verification, password
+ * reset); only its SHA-256 is stored. A newer token of the same purpose
+ * REPLACES the pending ones; using it makes it USED.
+ */
+export const AccountToken = defineEntity({
+  name: 'AccountToken',
+  tableName: 'account_tokens',
+  properties: {
+    id: p.string().primary(),
+    userId: p.string(),
+    purpose: p.string().$type<AccountTokenPurpose>(),
+    tokenHash: p.string().hidden(),
+    /** The address the token was sent to (for verification: the address it proves). */
+    email: p.string(),
+    status: p.string().$type<'PENDING' | 'USED' | 'REPLACED'>(),
+    expiresAt: p.datetime(),
+    createdAt: p.datetime(),
+    usedAt: p.datetime().nullable(),
+  },
+});
+export type AccountToken = InstanceType<typeof AccountToken.class>;

@@ -1,13 +1,22 @@
 import { OutboxMessage } from '@tradegraph/shared/events';
 import { ApiKey } from './api-key.ts';
-import { AccessRevocation, LoginAttempt, RefreshToken, SigningKey } from './credentials.ts';
+import {
+  AccessRevocation,
+  AccountToken,
+  type AccountTokenPurpose,
+  LoginAttempt,
+  RefreshToken,
+  SigningKey,
+} from './credentials.ts';
 import { Invitation } from './invitation.ts';
 import { Organization } from './organization.ts';
 import { PartnerConnection } from './partner-connection.ts';
 import { Membership, User } from './user.ts';
 
+export type { AccountTokenPurpose };
 export {
   AccessRevocation,
+  AccountToken,
   ApiKey,
   Invitation,
   LoginAttempt,
@@ -30,5 +39,6 @@ export const entities = [
   SigningKey,
   LoginAttempt,
   AccessRevocation,
+  AccountToken,
   OutboxMessage,
 ];

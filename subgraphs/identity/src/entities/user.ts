@@ -8,6 +8,8 @@ export const User = defineEntity({
   properties: {
     id: p.string().primary(),
     email: p.string(),
+    /** When the user proved they own `email` (null: not yet; they cannot accept connections or create API keys). */
+    emailVerifiedAt: p.datetime().nullable(),
     name: p.string(),
     kind: p.string().$type<'MEMBER' | 'CUSTOMER'>(),
     passwordHash: p.string().hidden(),

@@ -145,6 +145,23 @@ export type ApiKeyScope =
   /** Read and change storefronts and listings. */
   | 'STOREFRONTS_WRITE';
 
+/** A new sign-in email for the signed-in person. */
+export type ChangeEmailInput = {
+  /** The new address (INVALID_EMAIL when malformed or the same as the current one). */
+  newEmail: Scalars['String']['input'];
+  /** The account's current password (INVALID_CREDENTIALS when wrong; TOO_MANY_ATTEMPTS, temporary, after repeated failures). */
+  password: Scalars['String']['input'];
+};
+
+/** The result of changeEmail. */
+export type ChangeEmailPayload = {
+  __typename?: 'ChangeEmailPayload';
+  /** The address a verification link was sent to; the sign-in email changes once it is verified. Null when userErrors is not empty. */
+  pendingEmail?: Maybe<Scalars['String']['output']>;
+  /** Why the change was refused; empty on success. */
+  userErrors: Array<IdentityUserError>;
+};
+
 /** A role change. */
 export type ChangeMemberRoleInput = {
   /** The membership's id (mem_…) in the caller's organisation. */
@@ -158,6 +175,27 @@ export type ChangeMemberRolePayload = {
   __typename?: 'ChangeMemberRolePayload';
   /** The membership with its new role (existing tokens keep their permissions until refreshed); null when userErrors is not empty. */
   membership?: Maybe<Membership>;
+  /** Why the change was refused; empty on success. */
+  userErrors: Array<IdentityUserError>;
+};
+
+/** The signed-in person's current and new password. */
+export type ChangePasswordInput = {
+  /** The password now (INVALID_CREDENTIALS when wrong; TOO_MANY_ATTEMPTS, temporary, after repeated failures). */
+  currentPassword: Scalars['String']['input'];
+  /** 10 to 256 characters, not trivially guessable (WEAK_PASSWORD). */
+  newPassword: Scalars['String']['input'];
+};
+
+/** The result of changePassword: a new session replacing every old one. */
+export type ChangePasswordPayload = {
+  __typename?: 'ChangePasswordPayload';
+  /** New bearer token (the one used for this call is refused from now on); null when userErrors is not empty. */
+  accessToken?: Maybe<Scalars['String']['output']>;
+  /** When accessToken expires. */
+  expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** New refresh token (every earlier one is revoked); null when userErrors is not empty. */
+  refreshToken?: Maybe<Scalars['String']['output']>;
   /** Why the change was refused; empty on success. */
   userErrors: Array<IdentityUserError>;
 };
@@ -223,16 +261,20 @@ export type CreateApiKeyPayload = {
  * payload's `userErrors` can carry. Codes shared with other subgraphs keep the
  * same name and meaning there (REQUIRED, TOO_LONG). Only TOO_MANY_ATTEMPTS is
  * temporary (it clears after the lock time); EMAIL_TAKEN, ALREADY_MEMBER,
- * ALREADY_CONNECTED, NOT_PENDING, NOT_OPEN and LAST_OWNER depend on the current
- * state; the others need a changed input.
+ * ALREADY_CONNECTED, NOT_PENDING, NOT_OPEN, LAST_OWNER, EMAIL_NOT_VERIFIED and
+ * ALREADY_VERIFIED depend on the current state; the others need a changed input.
  */
 export type IdentityErrorCode =
   /** A pending or active connection between the two organisations already exists. */
   | 'ALREADY_CONNECTED'
   /** The person is already a member of the organisation. */
   | 'ALREADY_MEMBER'
+  /** resendVerification: the email address is already verified and no email change is pending; nothing was sent. */
+  | 'ALREADY_VERIFIED'
   /** The invited email belongs to a shopper account, which cannot join an organisation. */
   | 'CUSTOMER_ACCOUNT'
+  /** The caller has not verified their email address yet, which accepting a partner connection and creating an API key need. Follow the emailed link (verifyEmail) or ask for a new one (resendVerification). */
+  | 'EMAIL_NOT_VERIFIED'
   /** Not returned by signUp or registerCustomer any more (a taken email answers like a success without a session, so that it is not revealed); kept for older clients. */
   | 'EMAIL_TAKEN'
   /** Organisations of these two kinds cannot connect (e.g. a brand with a brand). */
@@ -257,6 +299,8 @@ export type IdentityErrorCode =
   | 'INVALID_ROLE'
   /** A scope is unknown or not available between these kinds of organisation (the message lists the allowed ones). */
   | 'INVALID_SCOPE'
+  /** A verification or password-reset token is unknown, malformed, already used, replaced by a newer one or expired; ask for a new email. */
+  | 'INVALID_TOKEN'
   /** The website is not an http(s) URL. */
   | 'INVALID_URL'
   /** The change would leave the organisation without an OWNER. */
@@ -490,9 +534,13 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Accepts an invitation: creates the account if the email is new (name required), else checks its password; signs in. */
   acceptInvitation: AcceptInvitationPayload;
+  /** Starts changing the signed-in person's sign-in email: checks their password, then emails a verification link to the new address. The email changes only when that link is used (verifyEmail); until then the current address stays. The answer is the same whether or not the new address belongs to another account (then no email is sent). */
+  changeEmail: ChangeEmailPayload;
   /** Changes a member's role (needs members:manage; members only); only for members and roles below the caller's own. */
   changeMemberRole: ChangeMemberRolePayload;
-  /** Creates an API key for the caller's organisation (needs apikeys:manage); the secret is returned only here. */
+  /** Changes the signed-in person's password (members and customers). Every session of the account ends, this one included: its refresh tokens are revoked and every router refuses its access tokens within a second; the payload carries a new session to continue with. */
+  changePassword: ChangePasswordPayload;
+  /** Creates an API key for the caller's organisation (needs apikeys:manage and a verified email, else EMAIL_NOT_VERIFIED); the secret is returned only here. */
   createApiKey: CreateApiKeyPayload;
   /** Invites someone by email with a role below the caller's own (needs members:invite; members only, not API keys). Replaces a pending invitation to the same email. */
   inviteMember: InviteMemberPayload;
@@ -508,7 +556,13 @@ export type Mutation = {
   removeMember: RemoveMemberPayload;
   /** Asks another organisation for a connection with scopes (needs connections:manage); it starts PENDING. */
   requestConnection: RequestConnectionPayload;
-  /** The partner accepts (ACTIVE) or declines (DECLINED) a pending request (needs connections:manage); NOT_FOUND error when the caller is not a party. */
+  /** Asks for a password-reset email (public). The answer is always success and takes about as long whether or not the address has an account; only an existing account is emailed (at most once a minute), with a link that works once and expires. */
+  requestPasswordReset: RequestPasswordResetPayload;
+  /** Emails a new verification link to the signed-in person (members and customers): to the address of a pending email change, else to their unverified address. Earlier links stop working. ALREADY_VERIFIED when there is nothing to verify. */
+  resendVerification: ResendVerificationPayload;
+  /** Sets a new password with the token from a reset email (public; the token works once). Every session of the account ends: its refresh tokens are revoked and every router refuses its access tokens within a second. Sign in again with the new password. */
+  resetPassword: ResetPasswordPayload;
+  /** The partner accepts (ACTIVE) or declines (DECLINED) a pending request (needs connections:manage; accepting also a verified email, else EMAIL_NOT_VERIFIED); NOT_FOUND error when the caller is not a party. */
   respondToConnection: RespondToConnectionPayload;
   /** Revokes one of the caller's organisation's keys (needs apikeys:manage; idempotent); NOT_FOUND error for another organisation's key. */
   revokeApiKey: RevokeApiKeyPayload;
@@ -520,6 +574,8 @@ export type Mutation = {
   signUp: SignUpPayload;
   /** Changes the caller's organisation's public profile (needs org:manage). */
   updateOrganization: UpdateOrganizationPayload;
+  /** Verifies an email address with the token from the emailed link (no sign-in needed: the link proves the mailbox). For an email change, the account's sign-in email becomes the new address. The token works once. */
+  verifyEmail: VerifyEmailPayload;
 };
 
 
@@ -530,8 +586,20 @@ export type MutationAcceptInvitationArgs = {
 
 
 /** Entry points for changes: identity's fields on the graph's Mutation type. Expected failures come back in each payload's userErrors. */
+export type MutationChangeEmailArgs = {
+  input: ChangeEmailInput;
+};
+
+
+/** Entry points for changes: identity's fields on the graph's Mutation type. Expected failures come back in each payload's userErrors. */
 export type MutationChangeMemberRoleArgs = {
   input: ChangeMemberRoleInput;
+};
+
+
+/** Entry points for changes: identity's fields on the graph's Mutation type. Expected failures come back in each payload's userErrors. */
+export type MutationChangePasswordArgs = {
+  input: ChangePasswordInput;
 };
 
 
@@ -584,6 +652,18 @@ export type MutationRequestConnectionArgs = {
 
 
 /** Entry points for changes: identity's fields on the graph's Mutation type. Expected failures come back in each payload's userErrors. */
+export type MutationRequestPasswordResetArgs = {
+  input: RequestPasswordResetInput;
+};
+
+
+/** Entry points for changes: identity's fields on the graph's Mutation type. Expected failures come back in each payload's userErrors. */
+export type MutationResetPasswordArgs = {
+  input: ResetPasswordInput;
+};
+
+
+/** Entry points for changes: identity's fields on the graph's Mutation type. Expected failures come back in each payload's userErrors. */
 export type MutationRespondToConnectionArgs = {
   input: RespondToConnectionInput;
 };
@@ -616,6 +696,12 @@ export type MutationSignUpArgs = {
 /** Entry points for changes: identity's fields on the graph's Mutation type. Expected failures come back in each payload's userErrors. */
 export type MutationUpdateOrganizationArgs = {
   input: UpdateOrganizationInput;
+};
+
+
+/** Entry points for changes: identity's fields on the graph's Mutation type. Expected failures come back in each payload's userErrors. */
+export type MutationVerifyEmailArgs = {
+  input: VerifyEmailInput;
 };
 
 /** A brand, supplier, retailer or the platform operator. Profile fields are public (the partner directory). */
@@ -911,6 +997,47 @@ export type RequestConnectionPayload = {
   userErrors: Array<IdentityUserError>;
 };
 
+/** Whose password to reset. */
+export type RequestPasswordResetInput = {
+  /** The account's email address (case-insensitive; INVALID_EMAIL only when malformed). */
+  email: Scalars['String']['input'];
+};
+
+/** The result of requestPasswordReset: the same for every well-formed address. */
+export type RequestPasswordResetPayload = {
+  __typename?: 'RequestPasswordResetPayload';
+  /** True when the request was taken (it says nothing about whether the address has an account). */
+  success: Scalars['Boolean']['output'];
+  /** INVALID_EMAIL for a malformed address; otherwise empty. */
+  userErrors: Array<IdentityUserError>;
+};
+
+/** The result of resendVerification. */
+export type ResendVerificationPayload = {
+  __typename?: 'ResendVerificationPayload';
+  /** The address the new link was sent to; null when userErrors is not empty. */
+  email?: Maybe<Scalars['String']['output']>;
+  /** Why nothing was sent (ALREADY_VERIFIED); empty on success. */
+  userErrors: Array<IdentityUserError>;
+};
+
+/** A new password, authorised by a reset token. */
+export type ResetPasswordInput = {
+  /** 10 to 256 characters, not trivially guessable (WEAK_PASSWORD). */
+  newPassword: Scalars['String']['input'];
+  /** The token from the reset email (pr_…); INVALID_TOKEN when unknown, used, replaced or expired. */
+  token: Scalars['String']['input'];
+};
+
+/** The result of resetPassword. */
+export type ResetPasswordPayload = {
+  __typename?: 'ResetPasswordPayload';
+  /** True when the password was changed and every session ended. */
+  success: Scalars['Boolean']['output'];
+  /** Why the reset failed (INVALID_TOKEN, WEAK_PASSWORD); empty on success. */
+  userErrors: Array<IdentityUserError>;
+};
+
 /** The partner's answer to a request. */
 export type RespondToConnectionInput = {
   /** true accepts (ACTIVE), false declines (DECLINED). */
@@ -1049,8 +1176,10 @@ export type User = {
   __typename?: 'User';
   /** When the account was created. */
   createdAt: Scalars['DateTime']['output'];
-  /** Sign-in email address, lower case. */
+  /** Sign-in email address, lower case. After changeEmail it stays the old address until the new one is verified. */
   email: Scalars['String']['output'];
+  /** Whether the person proved they own `email` (the emailed link, verifyEmail). Until then they can sign in but cannot accept partner connections or create API keys (EMAIL_NOT_VERIFIED). */
+  emailVerified: Scalars['Boolean']['output'];
   /** Opaque id (usr_… for members, cus_… for customers). */
   id: Scalars['ID']['output'];
   /** Member of organisations or shopper. */
@@ -1078,6 +1207,21 @@ export type UserKind =
   | 'CUSTOMER'
   /** Works for one or more organisations. */
   | 'MEMBER';
+
+/** The token of a verification link. */
+export type VerifyEmailInput = {
+  /** The token from the verification email (ev_…). */
+  token: Scalars['String']['input'];
+};
+
+/** The result of verifyEmail. */
+export type VerifyEmailPayload = {
+  __typename?: 'VerifyEmailPayload';
+  /** The address now verified (the account's sign-in email); null when userErrors is not empty. */
+  email?: Maybe<Scalars['String']['output']>;
+  /** Why verification failed (INVALID_TOKEN; EMAIL_TAKEN when another account took the new address meanwhile); empty on success. */
+  userErrors: Array<IdentityUserError>;
+};
 
 
 
@@ -1188,8 +1332,12 @@ export type ResolversTypes = {
   ApiKeyEdge: ResolverTypeWrapper<Omit<ApiKeyEdge, 'node'> & { node: ResolversTypes['ApiKey'] }>;
   ApiKeyFilter: ApiKeyFilter;
   ApiKeyScope: ApiKeyScope;
+  ChangeEmailInput: ChangeEmailInput;
+  ChangeEmailPayload: ResolverTypeWrapper<ChangeEmailPayload>;
   ChangeMemberRoleInput: ChangeMemberRoleInput;
   ChangeMemberRolePayload: ResolverTypeWrapper<Omit<ChangeMemberRolePayload, 'membership'> & { membership?: Maybe<ResolversTypes['Membership']> }>;
+  ChangePasswordInput: ChangePasswordInput;
+  ChangePasswordPayload: ResolverTypeWrapper<ChangePasswordPayload>;
   ConnectionDirection: ConnectionDirection;
   ConnectionFilter: ConnectionFilter;
   ConnectionScope: ConnectionScope;
@@ -1236,6 +1384,11 @@ export type ResolversTypes = {
   RemoveMemberPayload: ResolverTypeWrapper<Omit<RemoveMemberPayload, 'membership'> & { membership?: Maybe<ResolversTypes['Membership']> }>;
   RequestConnectionInput: RequestConnectionInput;
   RequestConnectionPayload: ResolverTypeWrapper<Omit<RequestConnectionPayload, 'connection'> & { connection?: Maybe<ResolversTypes['PartnerConnection']> }>;
+  RequestPasswordResetInput: RequestPasswordResetInput;
+  RequestPasswordResetPayload: ResolverTypeWrapper<RequestPasswordResetPayload>;
+  ResendVerificationPayload: ResolverTypeWrapper<ResendVerificationPayload>;
+  ResetPasswordInput: ResetPasswordInput;
+  ResetPasswordPayload: ResolverTypeWrapper<ResetPasswordPayload>;
   RespondToConnectionInput: RespondToConnectionInput;
   RespondToConnectionPayload: ResolverTypeWrapper<Omit<RespondToConnectionPayload, 'connection'> & { connection?: Maybe<ResolversTypes['PartnerConnection']> }>;
   RevokeApiKeyInput: RevokeApiKeyInput;
@@ -1253,6 +1406,8 @@ export type ResolversTypes = {
   User: ResolverTypeWrapper<UserModel>;
   UserError: ResolverTypeWrapper<UserError>;
   UserKind: UserKind;
+  VerifyEmailInput: VerifyEmailInput;
+  VerifyEmailPayload: ResolverTypeWrapper<VerifyEmailPayload>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
 
@@ -1268,8 +1423,12 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   ApiKeyEdge: Omit<ApiKeyEdge, 'node'> & { node: ResolversParentTypes['ApiKey'] };
   ApiKeyFilter: ApiKeyFilter;
+  ChangeEmailInput: ChangeEmailInput;
+  ChangeEmailPayload: ChangeEmailPayload;
   ChangeMemberRoleInput: ChangeMemberRoleInput;
   ChangeMemberRolePayload: Omit<ChangeMemberRolePayload, 'membership'> & { membership?: Maybe<ResolversParentTypes['Membership']> };
+  ChangePasswordInput: ChangePasswordInput;
+  ChangePasswordPayload: ChangePasswordPayload;
   ConnectionFilter: ConnectionFilter;
   CreateApiKeyInput: CreateApiKeyInput;
   CreateApiKeyPayload: Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey?: Maybe<ResolversParentTypes['ApiKey']> };
@@ -1309,6 +1468,11 @@ export type ResolversParentTypes = {
   RemoveMemberPayload: Omit<RemoveMemberPayload, 'membership'> & { membership?: Maybe<ResolversParentTypes['Membership']> };
   RequestConnectionInput: RequestConnectionInput;
   RequestConnectionPayload: Omit<RequestConnectionPayload, 'connection'> & { connection?: Maybe<ResolversParentTypes['PartnerConnection']> };
+  RequestPasswordResetInput: RequestPasswordResetInput;
+  RequestPasswordResetPayload: RequestPasswordResetPayload;
+  ResendVerificationPayload: ResendVerificationPayload;
+  ResetPasswordInput: ResetPasswordInput;
+  ResetPasswordPayload: ResetPasswordPayload;
   RespondToConnectionInput: RespondToConnectionInput;
   RespondToConnectionPayload: Omit<RespondToConnectionPayload, 'connection'> & { connection?: Maybe<ResolversParentTypes['PartnerConnection']> };
   RevokeApiKeyInput: RevokeApiKeyInput;
@@ -1324,6 +1488,8 @@ export type ResolversParentTypes = {
   UpdateOrganizationPayload: Omit<UpdateOrganizationPayload, 'organization'> & { organization?: Maybe<ResolversParentTypes['Organization']> };
   User: UserModel;
   UserError: UserError;
+  VerifyEmailInput: VerifyEmailInput;
+  VerifyEmailPayload: VerifyEmailPayload;
   String: Scalars['String']['output'];
 };
 
@@ -1393,8 +1559,20 @@ export type ApiKeyEdgeResolvers<ContextType = IdentityContext, ParentType extend
   node?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
 };
 
+export type ChangeEmailPayloadResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['ChangeEmailPayload'] = ResolversParentTypes['ChangeEmailPayload']> = {
+  pendingEmail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['IdentityUserError']>, ParentType, ContextType>;
+};
+
 export type ChangeMemberRolePayloadResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['ChangeMemberRolePayload'] = ResolversParentTypes['ChangeMemberRolePayload']> = {
   membership?: Resolver<Maybe<ResolversTypes['Membership']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['IdentityUserError']>, ParentType, ContextType>;
+};
+
+export type ChangePasswordPayloadResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['ChangePasswordPayload'] = ResolversParentTypes['ChangePasswordPayload']> = {
+  accessToken?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  refreshToken?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['IdentityUserError']>, ParentType, ContextType>;
 };
 
@@ -1496,7 +1674,9 @@ export type MoneyResolvers<ContextType = IdentityContext, ParentType extends Res
 
 export type MutationResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   acceptInvitation?: Resolver<ResolversTypes['AcceptInvitationPayload'], ParentType, ContextType, RequireFields<MutationAcceptInvitationArgs, 'input'>>;
+  changeEmail?: Resolver<ResolversTypes['ChangeEmailPayload'], ParentType, ContextType, RequireFields<MutationChangeEmailArgs, 'input'>>;
   changeMemberRole?: Resolver<ResolversTypes['ChangeMemberRolePayload'], ParentType, ContextType, RequireFields<MutationChangeMemberRoleArgs, 'input'>>;
+  changePassword?: Resolver<ResolversTypes['ChangePasswordPayload'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'input'>>;
   createApiKey?: Resolver<ResolversTypes['CreateApiKeyPayload'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   inviteMember?: Resolver<ResolversTypes['InviteMemberPayload'], ParentType, ContextType, RequireFields<MutationInviteMemberArgs, 'input'>>;
   login?: Resolver<ResolversTypes['LoginPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'input'>>;
@@ -1505,12 +1685,16 @@ export type MutationResolvers<ContextType = IdentityContext, ParentType extends 
   registerCustomer?: Resolver<ResolversTypes['RegisterCustomerPayload'], ParentType, ContextType, RequireFields<MutationRegisterCustomerArgs, 'input'>>;
   removeMember?: Resolver<ResolversTypes['RemoveMemberPayload'], ParentType, ContextType, RequireFields<MutationRemoveMemberArgs, 'input'>>;
   requestConnection?: Resolver<ResolversTypes['RequestConnectionPayload'], ParentType, ContextType, RequireFields<MutationRequestConnectionArgs, 'input'>>;
+  requestPasswordReset?: Resolver<ResolversTypes['RequestPasswordResetPayload'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'input'>>;
+  resendVerification?: Resolver<ResolversTypes['ResendVerificationPayload'], ParentType, ContextType>;
+  resetPassword?: Resolver<ResolversTypes['ResetPasswordPayload'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'input'>>;
   respondToConnection?: Resolver<ResolversTypes['RespondToConnectionPayload'], ParentType, ContextType, RequireFields<MutationRespondToConnectionArgs, 'input'>>;
   revokeApiKey?: Resolver<ResolversTypes['RevokeApiKeyPayload'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'input'>>;
   revokeConnection?: Resolver<ResolversTypes['RevokeConnectionPayload'], ParentType, ContextType, RequireFields<MutationRevokeConnectionArgs, 'input'>>;
   revokeInvitation?: Resolver<ResolversTypes['RevokeInvitationPayload'], ParentType, ContextType, RequireFields<MutationRevokeInvitationArgs, 'input'>>;
   signUp?: Resolver<ResolversTypes['SignUpPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
   updateOrganization?: Resolver<ResolversTypes['UpdateOrganizationPayload'], ParentType, ContextType, RequireFields<MutationUpdateOrganizationArgs, 'input'>>;
+  verifyEmail?: Resolver<ResolversTypes['VerifyEmailPayload'], ParentType, ContextType, RequireFields<MutationVerifyEmailArgs, 'input'>>;
 };
 
 export type OrganizationResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['Organization'] = ResolversParentTypes['Organization'], FederationReferenceType extends FederationReferenceTypes['Organization'] = FederationReferenceTypes['Organization']> = {
@@ -1609,6 +1793,21 @@ export type RequestConnectionPayloadResolvers<ContextType = IdentityContext, Par
   userErrors?: Resolver<Array<ResolversTypes['IdentityUserError']>, ParentType, ContextType>;
 };
 
+export type RequestPasswordResetPayloadResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['RequestPasswordResetPayload'] = ResolversParentTypes['RequestPasswordResetPayload']> = {
+  success?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['IdentityUserError']>, ParentType, ContextType>;
+};
+
+export type ResendVerificationPayloadResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['ResendVerificationPayload'] = ResolversParentTypes['ResendVerificationPayload']> = {
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['IdentityUserError']>, ParentType, ContextType>;
+};
+
+export type ResetPasswordPayloadResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['ResetPasswordPayload'] = ResolversParentTypes['ResetPasswordPayload']> = {
+  success?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['IdentityUserError']>, ParentType, ContextType>;
+};
+
 export type RespondToConnectionPayloadResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['RespondToConnectionPayload'] = ResolversParentTypes['RespondToConnectionPayload']> = {
   connection?: Resolver<Maybe<ResolversTypes['PartnerConnection']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['IdentityUserError']>, ParentType, ContextType>;
@@ -1647,6 +1846,7 @@ export type UserResolvers<ContextType = IdentityContext, ParentType extends Reso
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  emailVerified?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['UserKind'], ParentType, ContextType>;
   memberships?: Resolver<Array<ResolversTypes['Membership']>, ParentType, ContextType>;
@@ -1659,12 +1859,19 @@ export type UserErrorResolvers<ContextType = IdentityContext, ParentType extends
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type VerifyEmailPayloadResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['VerifyEmailPayload'] = ResolversParentTypes['VerifyEmailPayload']> = {
+  email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['IdentityUserError']>, ParentType, ContextType>;
+};
+
 export type PartialResolvers<ContextType = IdentityContext> = {
   AcceptInvitationPayload?: AcceptInvitationPayloadResolvers<ContextType>;
   ApiKey?: ApiKeyResolvers<ContextType>;
   ApiKeyConnection?: ApiKeyConnectionResolvers<ContextType>;
   ApiKeyEdge?: ApiKeyEdgeResolvers<ContextType>;
+  ChangeEmailPayload?: ChangeEmailPayloadResolvers<ContextType>;
   ChangeMemberRolePayload?: ChangeMemberRolePayloadResolvers<ContextType>;
+  ChangePasswordPayload?: ChangePasswordPayloadResolvers<ContextType>;
   CreateApiKeyPayload?: CreateApiKeyPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Decimal?: GraphQLScalarType;
@@ -1693,6 +1900,9 @@ export type PartialResolvers<ContextType = IdentityContext> = {
   RegisterCustomerPayload?: RegisterCustomerPayloadResolvers<ContextType>;
   RemoveMemberPayload?: RemoveMemberPayloadResolvers<ContextType>;
   RequestConnectionPayload?: RequestConnectionPayloadResolvers<ContextType>;
+  RequestPasswordResetPayload?: RequestPasswordResetPayloadResolvers<ContextType>;
+  ResendVerificationPayload?: ResendVerificationPayloadResolvers<ContextType>;
+  ResetPasswordPayload?: ResetPasswordPayloadResolvers<ContextType>;
   RespondToConnectionPayload?: RespondToConnectionPayloadResolvers<ContextType>;
   RevokeApiKeyPayload?: RevokeApiKeyPayloadResolvers<ContextType>;
   RevokeConnectionPayload?: RevokeConnectionPayloadResolvers<ContextType>;
@@ -1701,6 +1911,7 @@ export type PartialResolvers<ContextType = IdentityContext> = {
   UpdateOrganizationPayload?: UpdateOrganizationPayloadResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
+  VerifyEmailPayload?: VerifyEmailPayloadResolvers<ContextType>;
 };
 
 export type DirectiveResolvers<ContextType = IdentityContext> = {

@@ -1,5 +1,6 @@
 import { scalarResolvers } from '@tradegraph/shared';
 import type { Resolvers } from '../generated/resolvers.ts';
+import { accountMutations } from './account.ts';
 import { apiKeyMutations, apiKeyQueries, apiKeyResolvers } from './api-keys.ts';
 import { connectionMutations, connectionQueries, partnerConnectionResolvers } from './connections.ts';
 import { invitationResolvers, memberMutations, memberQueries } from './members.ts';
@@ -18,6 +19,7 @@ export const resolvers: Resolvers = {
   Query: { ...organizationQueries, ...memberQueries, ...connectionQueries, ...apiKeyQueries },
   Mutation: {
     ...sessionMutations,
+    ...accountMutations,
     ...organizationMutations,
     ...memberMutations,
     ...connectionMutations,

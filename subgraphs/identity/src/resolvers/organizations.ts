@@ -54,6 +54,7 @@ export const userResolvers = {
     return self === ref.id ? userLoader(ctx).load(ref.id) : null;
   },
   memberships: (user, _, ctx) => membershipsOfUser(ctx, user.id),
+  emailVerified: (user) => user.emailVerifiedAt !== null,
 } satisfies UserResolvers;
 
 export const membershipResolvers = {

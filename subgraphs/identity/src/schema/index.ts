@@ -7,4 +7,5 @@ export const sdl = loadSubgraphSdl(new URL('./', import.meta.url), [
   'members.graphql',
   'connections.graphql',
   'api-keys.graphql',
+  'account.graphql',
 ]);

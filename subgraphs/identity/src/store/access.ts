@@ -7,6 +7,8 @@ export interface CurrentMembershipRow {
   organizationKind: OrganizationKind;
   organizationStatus: 'ACTIVE' | 'SUSPENDED';
   userStatus: string;
+  /** Whether the user proved they own their email (they cannot accept connections or create keys before). */
+  emailVerified: boolean;
 }
 
 /**
@@ -18,9 +20,15 @@ export async function currentMembership(
   userId: string,
   organizationId: string,
 ): Promise<CurrentMembershipRow | null> {
-  const [row] = await rows<{ role: Role; kind: OrganizationKind; org_status: string; user_status: string }>(
+  const [row] = await rows<{
+    role: Role;
+    kind: OrganizationKind;
+    org_status: string;
+    user_status: string;
+    email_verified_at: Date | null;
+  }>(
     cx.em,
-    `select m.role, o.kind, o.status org_status, u.status user_status
+    `select m.role, o.kind, o.status org_status, u.status user_status, u.email_verified_at
        from memberships m
        join organizations o on o.id = m.organization_id
        join users u on u.id = m.user_id
@@ -33,5 +41,6 @@ export async function currentMembership(
     organizationKind: row.kind,
     organizationStatus: row.org_status === 'ACTIVE' ? 'ACTIVE' : 'SUSPENDED',
     userStatus: row.user_status,
+    emailVerified: row.email_verified_at !== null,
   };
 }

@@ -20,6 +20,20 @@ export function userById(tx: IdentityTx, id: string): Promise<User | null> {
   return tx.em.findOne(User, { id });
 }
 
+/**
+ * The user with this email, share-locked (LOCK IN SHARE MODE): a sign-in
+ * waits for a password change or reset in progress and checks the new hash,
+ * so no token is issued from the old password after its revocation.
+ */
+export function userByEmailForSignIn(tx: IdentityTx, email: string): Promise<User | null> {
+  return tx.em.findOne(User, { email }, { lockMode: LockMode.PESSIMISTIC_READ });
+}
+
+/** The user, locked for the rest of the transaction (FOR UPDATE): password and email changes. */
+export function lockUser(tx: IdentityTx, id: string): Promise<User | null> {
+  return tx.em.findOne(User, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+}
+
 export function insertUser(tx: IdentityTx, values: UserValues): User {
   return tx.em.create(User, values);
 }

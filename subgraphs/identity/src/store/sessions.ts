@@ -26,3 +26,8 @@ export function refreshTokenByHash(tx: IdentityTx, tokenHash: string): Promise<R
 export async function revokeRefreshFamily(tx: IdentityTx, familyId: string): Promise<void> {
   await tx.em.nativeUpdate(RefreshToken, { familyId, status: { $ne: 'REVOKED' } }, { status: 'REVOKED' });
 }
+
+/** Revokes every refresh token of the user not revoked yet (every session ends: password change or reset). */
+export async function revokeUserRefreshTokens(tx: IdentityTx, userId: string): Promise<void> {
+  await tx.em.nativeUpdate(RefreshToken, { userId, status: { $ne: 'REVOKED' } }, { status: 'REVOKED' });
+}
