@@ -15,6 +15,7 @@ import { introspectApiKey } from './domain/api-keys.ts';
 import { ensurePlatformAdmin } from './domain/platform.ts';
 import { ensureActiveKey, KeyStore } from './domain/signing-keys.ts';
 import { entities } from './entities/index.ts';
+import { identityConsumers } from './events/consumers.ts';
 import { RevocationFeed } from './events/revocation-feed.ts';
 import { migrations } from './migrations/index.ts';
 import { resolvers } from './resolvers/index.ts';
@@ -24,7 +25,7 @@ import type { IdentityServices } from './services.ts';
 /**
  * Wires the identity subgraph: the service database (no tenant databases:
  * identity is where organisations come from), signing keys, the outbox relay
- * (identity consumes no events), the GraphQL server, JWKS and API-key introspection.
+ * and the consumer of the platform's suspensions, the GraphQL server, JWKS and API-key introspection.
  */
 export function startIdentity(
   config: IdentityConfig = loadIdentityConfig(),
@@ -62,6 +63,7 @@ export function startIdentity(
       }
       return services;
     },
+    handlers: (services, { kernel }) => identityConsumers(kernel, services),
     background: ({ revocations }) => {
       const started = revocations.start();
       return [{ stop: () => started.then(() => revocations.stop()) }];
