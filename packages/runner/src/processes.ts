@@ -4,6 +4,22 @@ import { createInterface } from 'node:readline';
 const COLORS = [36, 35, 33, 32, 34, 91, 96, 95, 93];
 const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
 
+/**
+ * What the children may print. While `quiet`, their JSON lines below `warn`
+ * (request logs, tenants provisioned) are counted instead of printed: the demo
+ * seed makes hundreds of them before the banner. Warnings, errors and non-JSON
+ * output (a crash, a configuration error) always show.
+ */
+export const childOutput = { quiet: false, hidden: 0 };
+
+const CHATTY_LEVELS = new Set(['trace', 'debug', 'info', '10', '20', '30']);
+
+function levelOf(line: string): string | undefined {
+  if (!line.startsWith('{')) return undefined;
+  const match = /"level":\s*"?(\w+)"?/.exec(line);
+  return match?.[1];
+}
+
 /** Formats one JSON log line for a terminal; other lines pass through. */
 function pretty(line: string): string {
   if (!line.startsWith('{')) return line;
@@ -45,9 +61,13 @@ export function startProcess(
   const color = COLORS[index % COLORS.length];
   const prefix = useColor ? `\x1b[${color}m${name.padEnd(9)}|\x1b[0m ` : `${name.padEnd(9)}| `;
   for (const stream of [child.stdout!, child.stderr!]) {
-    createInterface({ input: stream }).on('line', (line) =>
-      process.stdout.write(`${prefix}${raw ? line : pretty(line)}\n`),
-    );
+    createInterface({ input: stream }).on('line', (line) => {
+      if (childOutput.quiet && CHATTY_LEVELS.has(levelOf(line) ?? '')) {
+        childOutput.hidden++;
+        return;
+      }
+      process.stdout.write(`${prefix}${raw ? line : pretty(line)}\n`);
+    });
   }
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { name, child, exited };

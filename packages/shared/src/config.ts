@@ -13,6 +13,33 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * For a process's entry point: a ConfigError becomes its list of problems on
+ * stderr (no stack trace: the operator needs the settings, not our frames) and
+ * exit code 1; anything else is rethrown.
+ */
+export function exitOnConfigError(err: unknown, processName: string): never {
+  if (!(err instanceof ConfigError)) throw err;
+  const count = err.problems.length === 1 ? 'one problem' : `${err.problems.length} problems`;
+  process.stderr.write(
+    `${processName}: invalid configuration (${count}):\n${err.problems.map((p) => `  - ${p}`).join('\n')}\n`,
+  );
+  process.exit(1);
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * The log level to build a logger with before the configuration is validated:
+ * `raw` when it is a level, else `info` (validation then reports the bad value
+ * in its list instead of the logger throwing first).
+ */
+export function logLevelOrDefault(raw: string | undefined): (typeof LOG_LEVELS)[number] {
+  return LOG_LEVELS.includes(raw as (typeof LOG_LEVELS)[number])
+    ? (raw as (typeof LOG_LEVELS)[number])
+    : 'info';
+}
+
 type Parser<T> = {
   parse(raw: string | undefined, name: string): T;
   describe: string;
@@ -119,9 +146,7 @@ export function loadConfig<S extends Spec>(
 /** Settings every process shares. */
 export const commonEnv = {
   NODE_ENV: env.oneOf(['development', 'production', 'test'] as const, { default: 'development' }),
-  LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, {
-    default: 'info',
-  }),
+  LOG_LEVEL: env.oneOf(LOG_LEVELS, { default: 'info' }),
 };
 
 /** MySQL connection settings shared by every service that owns a database. */

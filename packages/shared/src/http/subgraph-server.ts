@@ -17,7 +17,7 @@ import {
   InternalTokenError,
 } from '../auth/internal-token.ts';
 import type { Principal } from '../auth/principal.ts';
-import { ConfigError } from '../config.ts';
+import { ConfigError, exitOnConfigError, logLevelOrDefault } from '../config.ts';
 import { type SqlCounter, withSqlCounter } from '../db/orm.ts';
 import { createErrorFormatter } from '../graphql/errors.ts';
 import { Loaders } from '../graphql/loaders.ts';
@@ -389,14 +389,13 @@ export async function runSubgraphMain(
   name: string,
   start: (env: Record<string, string | undefined>) => Promise<{ stop: () => Promise<void> }>,
 ): Promise<void> {
-  const log = createLogger(name, process.env.LOG_LEVEL);
+  // A bad LOG_LEVEL is reported with the other settings' problems, not thrown by the logger.
+  const log = createLogger(name, logLevelOrDefault(process.env.LOG_LEVEL));
   try {
     stopOnSignals(await start(process.env), log);
   } catch (err) {
-    if (
-      err instanceof ConfigError ||
-      (err instanceof Error && err.message.startsWith('Invalid configuration'))
-    ) {
+    if (err instanceof ConfigError) exitOnConfigError(err, name);
+    if (err instanceof Error && err.message.startsWith('Invalid configuration')) {
       console.error(`${name}: ${err.message}`);
     } else {
       log.fatal({ err }, `${name} failed to start`);
