@@ -316,6 +316,8 @@ class SharedStream {
   readonly #variables: Record<string, unknown>;
   readonly #principal: Principal;
   #dispose: (() => void) | undefined;
+  /** Between asking for the upstream subscription and having it (its token is being signed). */
+  #starting = false;
   #last: { id: string; at: number } | undefined;
   readonly #seen: string[] = [];
   readonly #seenSet = new Set<string>();
@@ -341,7 +343,7 @@ class SharedStream {
 
   add(listener: Listener): void {
     this.listeners.add(listener);
-    if (!this.#dispose && !this.#retry) void this.#start();
+    if (!this.#dispose && !this.#retry && !this.#starting) void this.#start();
   }
 
   remove(listener: Listener): void {
@@ -373,10 +375,13 @@ class SharedStream {
       if (this.#variables[name] !== undefined) variables[name] = this.#variables[name];
     }
     let internalToken: string;
+    this.#starting = true;
     try {
       internalToken = await this.#service.internalToken(source.audience, this.#principal);
     } catch (err) {
       return this.fail({ errors: [error((err as Error).message, 'INTERNAL')] });
+    } finally {
+      this.#starting = false;
     }
     if (this.#done) return;
     const resume = this.#last ? { afterEventId: this.#last.id, since: this.#last.at } : undefined;
