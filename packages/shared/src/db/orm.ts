@@ -106,9 +106,20 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Orm> {
   return orm;
 }
 
+/** The name the migrator records for `migration` (its `name` property, else the class name). */
+function migrationName(orm: Orm, migration: MigrationClass | undefined): string | null {
+  if (!migration) return null;
+  const instance = new migration(orm.em.getDriver(), orm.config);
+  return (instance.name ?? migration.name).replace(/\.[jt]s$/, '');
+}
+
 export interface TenantProvisioner {
   /** Creates the tenant database if missing and applies pending tenant migrations; idempotent. */
   provision(tenantDb: string): Promise<string[]>;
+  /** Names of the tenant migrations not yet applied to `tenantDb` (all of them when it does not exist); changes nothing. */
+  pending(tenantDb: string): Promise<string[]>;
+  /** Name of the newest tenant migration: a tenant recorded at it is up to date. */
+  readonly latest: string | null;
   close(): Promise<void>;
 }
 
@@ -145,12 +156,19 @@ export async function createTenantProvisioner(
     }
     return applied.map((m) => m.name);
   };
+  const serialised = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = queue.then(work);
+    queue = run.catch(() => {});
+    return run;
+  };
   return {
-    provision(tenantDb) {
-      const run = queue.then(() => provision(tenantDb));
-      queue = run.catch(() => {});
-      return run;
-    },
+    provision: (tenantDb) => serialised(() => provision(tenantDb)),
+    pending: (tenantDb) =>
+      serialised(async () => {
+        if (!/^[A-Za-z0-9_]{1,64}$/.test(tenantDb)) throw new Error(`invalid tenant database "${tenantDb}"`);
+        return (await orm.migrator.getPending({ schema: tenantDb })).map((m) => m.name);
+      }),
+    latest: migrationName(orm, opts.tenantMigrations.at(-1)),
     close: () => orm.close(),
   };
 }

@@ -56,6 +56,75 @@ export const TENANTS_TABLE_SQL = `create table if not exists tenants (
   unique key tenants_key_uq (tenant_key)
 ) default character set utf8mb4 collate utf8mb4_unicode_ci`;
 
+/**
+ * Where each tenant database stands with the tenant migrations, in the service
+ * database: `ok` at `last_migration`, or `failed` with the error. Written by
+ * every tenant upgrade (service start and `npm run tenants -- migrate`), so a
+ * run that stopped on a failure resumes at that tenant. Created on first use:
+ * it is bookkeeping of this code, not part of any service's schema.
+ */
+export const TENANT_UPGRADES_TABLE_SQL = `create table if not exists tenant_upgrades (
+  tenant_key char(12) not null primary key,
+  db_name varchar(64) not null,
+  status varchar(16) not null,
+  last_migration varchar(255) null,
+  error text null,
+  updated_at datetime(3) not null
+) default character set utf8mb4 collate utf8mb4_unicode_ci`;
+
+export type TenantUpgradeStatus = 'up-to-date' | 'migrated' | 'pending' | 'failed';
+
+/** One tenant's outcome, reported as the run goes (progress). */
+export interface TenantUpgradeStep {
+  service: string;
+  /** 1-based position in this run, of `total`. */
+  index: number;
+  total: number;
+  tenant: TenantInfo;
+  status: TenantUpgradeStatus;
+  /** Applied (`migrated`) or still to apply (`pending`, dry run). */
+  migrations: string[];
+  error?: string;
+}
+
+export interface TenantUpgradeOptions {
+  /** List what each tenant lacks; apply and record nothing. */
+  dryRun?: boolean;
+  /** Check every tenant database, also those recorded up to date. */
+  recheck?: boolean;
+  onStep?: (step: TenantUpgradeStep) => void;
+}
+
+export interface TenantUpgradeReport {
+  service: string;
+  total: number;
+  /** Recorded at the newest migration and not looked at again. */
+  skipped: number;
+  upToDate: number;
+  migrated: number;
+  /** Dry run: tenants that have migrations to apply. */
+  pending: number;
+}
+
+/** A tenant migration failed: the run stopped there and a rerun starts again at that tenant. */
+export class TenantUpgradeError extends Error {
+  readonly tenant: TenantInfo;
+  readonly report: TenantUpgradeReport;
+  constructor(service: string, tenant: TenantInfo, cause: unknown, report: TenantUpgradeReport) {
+    const done = report.skipped + report.upToDate + report.migrated;
+    super(
+      `${service}: tenant ${tenant.tenantKey} (organisation ${tenant.organizationId}, database ${tenant.dbName}) ` +
+        `failed to migrate: ${(cause as Error)?.message ?? String(cause)}\n` +
+        `${done} of ${report.total} tenants are up to date; the others were not touched. ` +
+        'Fix the cause and run the migration again: it resumes at this tenant.',
+      { cause },
+    );
+    this.name = 'TenantUpgradeError';
+    this.tenant = tenant;
+    this.report = report;
+  }
+}
+
 export interface TenantInfo {
   organizationId: string;
   tenantKey: string;
@@ -119,13 +188,97 @@ export class TenantRegistry {
   /**
    * Brings every recorded tenant database up to date with the tenant
    * migrations (provisioning only migrates the tenant it creates, so tenants
-   * made by an older version get the newer migrations here, at start, before
-   * anything reads them). Nothing pending costs one query per tenant.
+   * made by an older version get the newer migrations here). The one path for
+   * both the service start and `npm run tenants -- migrate`: tenants in key
+   * order, one at a time, each outcome recorded in `tenant_upgrades`; tenants
+   * recorded at the newest migration are skipped without touching their
+   * database; the first failure stops the run (TenantUpgradeError) and the
+   * next run resumes at that tenant.
    */
-  async upgradeAll(): Promise<number> {
-    const rows = await forkEm(this.#orm).find(Tenant, {}, { orderBy: { tenantKey: 'asc' } });
-    for (const row of rows) await this.ensure(row.organizationId, row.kind);
-    return rows.length;
+  async upgradeAll(opts: TenantUpgradeOptions = {}): Promise<TenantUpgradeReport> {
+    const em = forkEm(this.#orm);
+    const report: TenantUpgradeReport = {
+      service: this.#service,
+      total: 0,
+      skipped: 0,
+      upToDate: 0,
+      migrated: 0,
+      pending: 0,
+    };
+    const hasTenants = await em.execute(
+      "select 1 from information_schema.tables where table_schema = database() and table_name = 'tenants'",
+    );
+    if (!hasTenants.length) return report; // no tenant recorded yet: its migrations make the table
+    // a dry run writes nothing, not even this table
+    if (!opts.dryRun) await em.execute(TENANT_UPGRADES_TABLE_SQL);
+    // plain SQL: a service need not register the Tenant entity for this
+    const rows = (
+      (await em.execute(
+        'select organization_id, tenant_key, kind, db_name from tenants order by tenant_key',
+      )) as { organization_id: string; tenant_key: string; kind: OrganizationKind; db_name: string }[]
+    ).map((r) => ({
+      organizationId: r.organization_id,
+      tenantKey: r.tenant_key,
+      kind: r.kind,
+      dbName: r.db_name,
+    }));
+    type Mark = { tenant_key: string; status: string; last_migration: string | null };
+    const marks = (await em
+      .execute('select tenant_key, status, last_migration from tenant_upgrades')
+      .catch((err: unknown) => {
+        if (opts.dryRun) return []; // never recorded yet
+        throw err;
+      })) as Mark[];
+    const recorded = new Map(marks.map((r) => [r.tenant_key, r]));
+    const latest = this.#provisioner.latest;
+    report.total = rows.length;
+    const record = (tenant: TenantInfo, status: 'ok' | 'failed', error: string | null) =>
+      em.execute(
+        `insert into tenant_upgrades (tenant_key, db_name, status, last_migration, error, updated_at)
+         values (?, ?, ?, ?, ?, ?)
+         on duplicate key update db_name = values(db_name), status = values(status),
+           last_migration = coalesce(values(last_migration), last_migration), error = values(error),
+           updated_at = values(updated_at)`,
+        [tenant.tenantKey, tenant.dbName, status, status === 'ok' ? latest : null, error, new Date()],
+      );
+    for (const [i, row] of rows.entries()) {
+      const tenant: TenantInfo = {
+        organizationId: row.organizationId,
+        tenantKey: row.tenantKey,
+        kind: row.kind,
+        dbName: row.dbName,
+      };
+      const step = { service: this.#service, index: i + 1, total: rows.length, tenant };
+      const mark = recorded.get(tenant.tenantKey);
+      if (!opts.recheck && mark?.status === 'ok' && mark.last_migration === latest) {
+        report.skipped++;
+        this.#byKey.set(tenant.tenantKey, tenant);
+        opts.onStep?.({ ...step, status: 'up-to-date', migrations: [] });
+        continue;
+      }
+      if (opts.dryRun) {
+        const pending = await this.#provisioner.pending(tenant.dbName);
+        if (pending.length) report.pending++;
+        else report.upToDate++;
+        opts.onStep?.({ ...step, status: pending.length ? 'pending' : 'up-to-date', migrations: pending });
+        continue;
+      }
+      let applied: string[];
+      try {
+        applied = await this.#provisioner.provision(tenant.dbName);
+      } catch (err) {
+        const message = (err as Error)?.message ?? String(err);
+        await record(tenant, 'failed', message.slice(0, 60_000));
+        opts.onStep?.({ ...step, status: 'failed', migrations: [], error: message });
+        throw new TenantUpgradeError(this.#service, tenant, err, report);
+      }
+      await record(tenant, 'ok', null);
+      this.#byKey.set(tenant.tenantKey, tenant);
+      if (applied.length) report.migrated++;
+      else report.upToDate++;
+      opts.onStep?.({ ...step, status: applied.length ? 'migrated' : 'up-to-date', migrations: applied });
+    }
+    return report;
   }
 
   /** The tenant with this key, or null when this service has no such tenant. */
