@@ -5,6 +5,7 @@ import { CLIENT_IP_HEADER, INTERNAL_TOKEN_HEADER, type Logger, type Principal } 
 import type { GraphQLFormattedError } from 'graphql';
 import type { RouterContext } from './context.ts';
 import type { SubgraphPost } from './fetcher.ts';
+import { startFetchSpan } from './telemetry/index.ts';
 
 export const SUBGRAPH_UNAVAILABLE = 'SUBGRAPH_UNAVAILABLE';
 const ROUTER_PRINCIPAL: Principal = { kind: 'router' };
@@ -119,6 +120,9 @@ export class SubgraphDataSource implements GraphQLDataSource<RouterContext> {
   ): Promise<SubgraphResponse> {
     const started = performance.now();
     const elapsed = () => (performance.now() - started) / 1000;
+    // With tracing on, the subgraph continues this fetch's span rather than the caller's context.
+    const span = startFetchSpan(this.subgraph, this.url, request.operationName);
+    let outcome: FetchOutcome = 'ok';
     try {
       const headers: Record<string, string> = {
         'content-type': 'application/json',
@@ -127,9 +131,10 @@ export class SubgraphDataSource implements GraphQLDataSource<RouterContext> {
       };
       // The caller's IP, for identity's login throttling only (clients cannot set it: only these headers go out).
       if (ctx?.clientIp && this.audience === 'identity') headers[CLIENT_IP_HEADER] = ctx.clientIp;
-      if (ctx?.traceparent) {
-        headers.traceparent = ctx.traceparent;
-        if (ctx.tracestate) headers.tracestate = ctx.tracestate;
+      const traceparent = span?.traceparent ?? ctx?.traceparent;
+      if (traceparent) {
+        headers.traceparent = traceparent;
+        if (ctx?.tracestate) headers.tracestate = ctx.tracestate;
       }
       const reply = await this.#post(this.url, headers, JSON.stringify(request));
       if (reply.status < 200 || reply.status >= 300) {
@@ -140,6 +145,7 @@ export class SubgraphDataSource implements GraphQLDataSource<RouterContext> {
             body = parseBody(reply.contentType, reply.text);
           } catch {}
           if (isGraphQLErrorBody(body)) {
+            outcome = 'error_response';
             this.#onFetch?.(this.subgraph, 'error_response', elapsed());
             return { data: body.data ?? null, errors: body.errors };
           }
@@ -150,9 +156,12 @@ export class SubgraphDataSource implements GraphQLDataSource<RouterContext> {
       if (!isObject(body)) throw new SubgraphFailure(`Expected JSON response body, but received: ${body}`);
       if (cachePolicy) restrictCachePolicy(cachePolicy, reply.cacheControl);
       const response = body as SubgraphResponse;
-      this.#onFetch?.(this.subgraph, response.errors?.length ? 'error_response' : 'ok', elapsed());
+      if (response.errors?.length) outcome = 'error_response';
+      this.#onFetch?.(this.subgraph, outcome, elapsed());
       return response;
     } catch (err) {
+      outcome = 'unavailable';
+      span?.end(outcome, err);
       this.#onFetch?.(this.subgraph, 'unavailable', elapsed());
       const status = err instanceof SubgraphFailure ? err.status : undefined;
       (ctx?.logger ?? this.#logger).warn(
@@ -178,6 +187,8 @@ export class SubgraphDataSource implements GraphQLDataSource<RouterContext> {
           },
         ],
       };
+    } finally {
+      if (outcome !== 'unavailable') span?.end(outcome);
     }
   }
 }

@@ -7,6 +7,7 @@ import {
   metricsRegistry,
   readBody,
   sendJson,
+  withContext,
 } from '@tradegraph/shared';
 import type { Authenticate } from './auth/authenticate.ts';
 import { AuthenticationError, AuthUnavailableError } from './auth/errors.ts';
@@ -20,6 +21,7 @@ import {
 import { graphQLErrorBody } from './errors.ts';
 import type { RouterMetrics } from './metrics.ts';
 import { type RateLimiter, rateLimitHeaders } from './rate-limit.ts';
+import { startOperationSpan } from './telemetry/index.ts';
 
 export interface RouterState {
   /** The gateway has loaded the supergraph. */
@@ -274,6 +276,11 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
     };
     const url = parseUrl(req.url);
     const route = routes[url.pathname] ?? 'not_found';
+    // With tracing on: the operation's span (subscriptions over SSE are long-lived, so not traced here).
+    const span =
+      route === 'graphql' && !req.headers.accept?.includes('text/event-stream')
+        ? startOperationSpan(req, ctx)
+        : undefined;
 
     res.once('close', () => {
       const seconds = (performance.now() - started) / 1000;
@@ -287,15 +294,20 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
         operationName: ctx.operation.name ?? undefined,
         operationType: ctx.operation.type,
         principal: ctx.principal.kind,
-        ...(traceparent ? { traceId: traceparent.slice(3, 35) } : {}),
+        ...(span
+          ? { trace_id: span.span.spanContext().traceId, span_id: span.span.spanContext().spanId }
+          : traceparent
+            ? { traceId: traceparent.slice(3, 35) }
+            : {}),
         ...(res.writableFinished ? {} : { aborted: true }),
       };
       // Probes and scrapes would drown the access log.
       if (route === 'graphql' || route === 'not_found') ctx.logger.info(line, 'request');
       else ctx.logger.debug(line, 'request');
+      span?.end(res.statusCode);
     });
 
-    handle(req, res, url, route, ctx).catch((err) => {
+    withContext(span?.ctx, () => handle(req, res, url, route, ctx)).catch((err) => {
       ctx.logger.error({ err }, 'unhandled error serving request');
       if (!res.headersSent) sendError(res, 500, 'INTERNAL', 'Internal server error');
       else res.destroy();

@@ -7,11 +7,13 @@ import { ApolloServer } from '@apollo/server';
 import {
   createInternalTokenSigner,
   createLogger,
+  flushTracing,
   type Logger,
   loadInternalPrivateKey,
   metricsRegistry,
   type Principal,
   signInternalToken,
+  startTracing,
 } from '@tradegraph/shared';
 import { createApiKeyVerifier } from './auth/api-keys.ts';
 import { createAuthenticator } from './auth/authenticate.ts';
@@ -43,6 +45,7 @@ import {
 import { connectRedis, redisReady } from './redis.ts';
 import { createRouterSubscriptions } from './subscriptions/index.ts';
 import { readSupergraph, subgraphEndpoints } from './supergraph.ts';
+import { tracingPlugin } from './telemetry/index.ts';
 import { createTrustedDocuments, readManifest } from './trusted-documents.ts';
 
 export interface StartRouterOptions {
@@ -96,6 +99,8 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
   const logger = options.logger ?? createLogger('router', config.LOG_LEVEL);
   const production = config.NODE_ENV === 'production';
   const introspection = introspectionEnabled(config);
+  // OpenTelemetry when OTEL_EXPORTER_OTLP_ENDPOINT is set (docs/observability.md#traces); off otherwise.
+  const tracing = await startTracing(source);
 
   const supergraphSdl =
     options.supergraphSdl ?? (await readSupergraph(options.supergraphPath ?? config.SUPERGRAPH_PATH));
@@ -229,6 +234,7 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
     cache: 'bounded',
     persistedQueries: { cache: trustedDocuments.apqCache },
     plugins: [
+      ...(tracing ? [tracingPlugin()] : []),
       routerPlugin(metrics),
       protectionPlugin({
         trustedDocuments,
@@ -344,6 +350,7 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
       await revocationFeed.stop();
       await agent.close();
       redis?.disconnect();
+      await flushTracing().catch((err) => logger.warn({ err }, 'exporting the last spans failed'));
       logger.info('router stopped');
     })();
     return stopping;

@@ -19,3 +19,4 @@ export * from './http/subgraph-server.ts';
 export * from './kernel/index.ts';
 export * from './logger.ts';
 export * from './metrics.ts';
+export * from './telemetry/index.ts';

@@ -32,6 +32,7 @@ import {
 import { getVariableValues } from 'graphql/execution/values.js';
 import type { RouterContext } from '../context.ts';
 import type { SubgraphDataSource } from '../datasource.ts';
+import { traceStep } from '../telemetry/index.ts';
 import { compileShaper, type Shaper, UnsupportedOperation } from './shaping.ts';
 
 type GatewayExecutor = ApolloGateway['executor'];
@@ -146,9 +147,12 @@ export function createPlanExecutor(opts: PlanExecutorOptions): GatewayExecutor {
     if (request.request.http?.headers.get('apollo-query-plan-experimental')) {
       return opts.fallback()(request);
     }
-    const prepared = preparedFor(request);
+    const prepared = traceStep('plan', () => preparedFor(request));
     if (!prepared) return opts.fallback()(request);
+    return traceStep('execute', () => execute(request, prepared));
+  };
 
+  async function execute(request: RequestContext, prepared: Prepared): Promise<ExecutionResult> {
     const variables = request.request.variables;
     const defs = prepared.definition.variableDefinitions;
     if (defs?.length) {
@@ -176,7 +180,7 @@ export function createPlanExecutor(opts: PlanExecutorOptions): GatewayExecutor {
     return (
       run.errors.length === 0 ? { data: shaped.data } : { errors: run.errors, data: shaped.data }
     ) as ExecutionResult;
-  };
+  }
 
   async function executeNode(run: Run, node: PlanNode, cursor: Cursor | undefined): Promise<void> {
     if (!cursor) return;

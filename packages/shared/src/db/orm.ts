@@ -3,6 +3,7 @@ import type { EntitySchema } from '@mikro-orm/core';
 import { type Migration, Migrator } from '@mikro-orm/migrations';
 import { type EntityManager, MikroORM } from '@mikro-orm/mysql';
 import type { Logger } from '../logger.ts';
+import { recordQuery } from '../telemetry/kernel.ts';
 
 export type { EntityManager };
 export type Orm = MikroORM;
@@ -94,7 +95,8 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Orm> {
       log: (_ns: string, msg: string) => log.debug(msg),
       error: (_ns: string, msg: string) => log.error(msg),
       warn: (_ns: string, msg: string) => log.warn(msg),
-      logQuery: () => {},
+      // called after every statement with its duration: a span per statement when tracing is on
+      logQuery: recordQuery,
       setDebugMode: () => {},
       isEnabled: () => false,
     }),

@@ -239,6 +239,7 @@ class Bus implements EventBus {
       handlerTimeoutMs: opts.handlerTimeoutMs ?? this.config.EVENTS_HANDLER_TIMEOUT_MS,
       transport: this.transport,
       logger: this.log,
+      service: this.serviceName,
     });
     const applied = this.applied.get(opts.group) ?? new Map<string, number>();
     this.applied.set(opts.group, applied);

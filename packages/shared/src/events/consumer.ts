@@ -1,6 +1,7 @@
 import { ConnectionException } from '@mikro-orm/core';
 import type { EntityManager, Orm } from '../db/orm.ts';
 import type { Logger } from '../logger.ts';
+import { tracedConsume } from '../telemetry/kernel.ts';
 import type { EventType, PayloadOf } from './catalogue.ts';
 import { EnvelopeError, type EventEnvelope, parseEnvelope } from './envelope.ts';
 import { eventMetrics } from './metrics.ts';
@@ -207,6 +208,8 @@ export interface ProcessorOptions {
   handlerTimeoutMs: number;
   transport: Transport;
   logger: Logger;
+  /** The consuming service, whose spans the handling is traced in (default: the group). */
+  service?: string;
 }
 
 /**
@@ -279,6 +282,17 @@ export function createRecordProcessor(opts: ProcessorOptions): {
       eventMetrics.consumed.inc({ group: opts.group, topic: rec.topic, outcome: 'skipped' });
       return;
     }
+    return tracedConsume(opts.service ?? opts.group, opts.group, rec.topic, envelope, () =>
+      apply(rec, ctx, envelope, handler),
+    );
+  }
+
+  async function apply(
+    rec: IncomingRecord,
+    ctx: RecordContext,
+    envelope: EventEnvelope,
+    handler: AnyEventHandler,
+  ): Promise<void> {
     let lockRetries = 0;
     for (let attempt = 1; ; attempt++) {
       if (ctx.signal.aborted) throw new AbortedError();

@@ -1,5 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/mysql';
+import { traceOutboxWrite } from '../telemetry/kernel.ts';
 import { EVENT_VERSIONS, type EventType, type PayloadOf, topicOf } from './catalogue.ts';
 import { type EventEnvelope, newEventId } from './envelope.ts';
 
@@ -92,6 +93,8 @@ export function publish<T extends EventType>(
   event: { aggregateId: string; orgId: string | null; payload: PayloadOf<T> },
 ): EventEnvelope<PayloadOf<T>> {
   const envelope = createEnvelope(ctx, type, event);
+  // With tracing on, the envelope carries the outbox span's context instead of the request's.
+  traceOutboxWrite(envelope, topicOf(type));
   em.create(
     OutboxMessage,
     {

@@ -1,5 +1,6 @@
 import type { Orm } from '../db/orm.ts';
 import type { Logger } from '../logger.ts';
+import { tracedRelayPublish } from '../telemetry/kernel.ts';
 import type { EventBus } from './bus.ts';
 import { eventMetrics, registerOutboxSource } from './metrics.ts';
 import { marks, Sql, utcMillis } from './mysql/db.ts';
@@ -228,7 +229,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
           headers: { type: r.type, ...(traceparent ? { traceparent } : {}) },
         };
       });
-      await bus.producer.sendRecords(records);
+      await tracedRelayPublish(serviceName, records, () => bus.producer.sendRecords(records));
       await sql.run(
         `update outbox set published_at = utc_timestamp(3) where seq in (${marks(send.length)})`,
         send.map((r) => r.seq),

@@ -17,6 +17,7 @@ import { type OutboxRelay, startOutboxRelay } from '../events/relay.ts';
 import { createConsistency } from '../kernel/consistency.ts';
 import { createServiceContext, type Kernel, type ServiceContext } from '../kernel/context.ts';
 import type { Logger } from '../logger.ts';
+import { flushTracing, startTracing } from '../telemetry/tracing.ts';
 import {
   type Route,
   type RunningServer,
@@ -123,6 +124,8 @@ export async function startService<S, T extends TenantSchema | undefined = undef
   // Checked before anything is opened: a bad key or schema fails fast.
   const internalPublicKey = loadInternalPublicKey(config.INTERNAL_TOKEN_PUBLIC_KEY);
   const typeDefs = parse(opts.sdl);
+  // OpenTelemetry when OTEL_EXPORTER_OTLP_ENDPOINT is set (docs/observability.md); a no-op otherwise.
+  await startTracing(opts.env);
   const closers: Closer[] = [];
   try {
     const orm = await openDatabase({
@@ -201,6 +204,7 @@ export async function startService<S, T extends TenantSchema | undefined = undef
       ...(opts.routes ? { routes: opts.routes(services, runtime) } : {}),
       onStop: async () => {
         const failures = await closeAll(closers);
+        await flushTracing().catch((err) => logger.warn({ err }, 'exporting the last spans failed'));
         for (const f of failures.slice(1)) logger.error({ err: f.err }, `closing ${f.name} failed`);
         if (failures[0]) throw failures[0].err;
       },

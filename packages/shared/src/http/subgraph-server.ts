@@ -23,6 +23,8 @@ import { createErrorFormatter } from '../graphql/errors.ts';
 import { Loaders } from '../graphql/loaders.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { counter, histogram, metricsRegistry } from '../metrics.ts';
+import { startServerSpan, traceRootResolvers } from '../telemetry/kernel.ts';
+import { withContext } from '../telemetry/tracing.ts';
 import { BodyTooLargeError, readBody, sendGraphQLError, sendJson } from './body.ts';
 
 /** What every resolver gets; services extend it with their own fields (em, domain handles). */
@@ -150,9 +152,12 @@ export async function startSubgraphServer<C extends RequestContext>(
   };
 
   const apollo = new ApolloServer<C>({
-    schema: buildSubgraphSchema([
-      { typeDefs: opts.typeDefs, resolvers: opts.resolvers as GraphQLResolverMap<unknown> },
-    ]),
+    // With tracing on, root fields and `_entities` get a span each (telemetry/kernel.ts).
+    schema: traceRootResolvers(
+      buildSubgraphSchema([
+        { typeDefs: opts.typeDefs, resolvers: opts.resolvers as GraphQLResolverMap<unknown> },
+      ]),
+    ),
     formatError: createErrorFormatter(log),
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
@@ -230,20 +235,23 @@ export async function startSubgraphServer<C extends RequestContext>(
     }
     const sql: SqlCounter = { count: 0 };
     const reqLog = log.child({ requestId });
-    const result = await withSqlCounter(sql, () =>
-      apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-        context: async () =>
-          opts.context({
-            principal: claims.principal,
-            requestId,
-            ...(traceparent ? { traceparent } : {}),
-            ...(clientIp ? { clientIp } : {}),
-            logger: reqLog,
-            loaders: new Loaders(),
-            sql,
-          }),
-      }),
+    const span = startServerSpan(opts.name, traceparent, { method: req.method ?? 'GET', path: url.pathname });
+    const result = await withContext(span?.ctx, () =>
+      withSqlCounter(sql, () =>
+        apollo.executeHTTPGraphQLRequest({
+          httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+          context: async () =>
+            opts.context({
+              principal: claims.principal,
+              requestId,
+              ...(traceparent ? { traceparent } : {}),
+              ...(clientIp ? { clientIp } : {}),
+              logger: reqLog,
+              loaders: new Loaders(),
+              sql,
+            }),
+        }),
+      ),
     );
     const outHeaders: Record<string, string> = { 'x-request-id': requestId, 'cache-control': 'no-store' };
     for (const [k, v] of result.headers) outHeaders[k] = v;
@@ -254,6 +262,7 @@ export async function startSubgraphServer<C extends RequestContext>(
       for await (const chunk of result.body.asyncIterator) res.write(chunk);
       res.end();
     }
+    span?.end(result.status ?? 200);
     const seconds = (performance.now() - started) / 1000;
     duration.observe({ subgraph: opts.name }, seconds);
     sqlPerRequest.observe({ subgraph: opts.name }, sql.count);
