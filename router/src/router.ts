@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Supergraph } from '@apollo/federation-internals';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import {
   createInternalTokenSigner,
   createLogger,
@@ -30,6 +31,7 @@ import { createErrorFormatter } from './errors.ts';
 import { routerGateway } from './execution/executor.ts';
 import { createSubgraphAgent, createSubgraphPost } from './fetcher.ts';
 import { createRequestHandler, type RouterState } from './http.ts';
+import { withIde } from './ide/index.ts';
 import { operationLimitsRule } from './limits.ts';
 import { routerMetrics } from './metrics.ts';
 import { routerPlugin } from './plugin.ts';
@@ -234,6 +236,8 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
     cache: 'bounded',
     persistedQueries: { cache: trustedDocuments.apqCache },
     plugins: [
+      // Apollo's own landing page loads from a CDN; browsers get src/ide/ instead
+      ApolloServerPluginLandingPageDisabled(),
       ...(tracing ? [tracingPlugin()] : []),
       routerPlugin(metrics),
       protectionPlugin({
@@ -271,20 +275,24 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
 
   const state: RouterState = { ready: false, draining: false };
   const server = createServer(
-    createRequestHandler({
-      apollo,
-      authenticate,
-      logger,
-      metrics,
-      state,
-      maxBodyBytes: config.ROUTER_MAX_BODY_BYTES,
-      corsOrigins: config.ROUTER_CORS_ORIGINS,
-      metricsEnabled: config.ROUTER_METRICS,
-      ...(rateLimiter ? { rateLimiter } : {}),
-      trustedProxyHops: config.ROUTER_TRUSTED_PROXY_HOPS,
-      ...(cluster.isWorker ? { metricsText: clusterMetrics(metricsRegistry) } : {}),
-      ...(subscriptions ? { eventStream: subscriptions.handleSse } : {}),
-    }),
+    // GraphiQL for browsers on GET /graphql wherever introspection is on (src/ide/)
+    withIde(
+      createRequestHandler({
+        apollo,
+        authenticate,
+        logger,
+        metrics,
+        state,
+        maxBodyBytes: config.ROUTER_MAX_BODY_BYTES,
+        corsOrigins: config.ROUTER_CORS_ORIGINS,
+        metricsEnabled: config.ROUTER_METRICS,
+        ...(rateLimiter ? { rateLimiter } : {}),
+        trustedProxyHops: config.ROUTER_TRUSTED_PROXY_HOPS,
+        ...(cluster.isWorker ? { metricsText: clusterMetrics(metricsRegistry) } : {}),
+        ...(subscriptions ? { eventStream: subscriptions.handleSse } : {}),
+      }),
+      { endpoint: '/graphql', enabled: introspection },
+    ),
   );
   subscriptions?.attach(server, () => state.ready && !state.draining);
   // Longer than typical load-balancer idle timeouts, so the router is not the side that drops idle sockets.
