@@ -7,6 +7,7 @@
  * everything cleanly.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { buildApp, type ServedApp, serveApp } from '@tradegraph/app-server';
 import { discoverSubgraphs, repoRoot } from '@tradegraph/schema/subgraphs.ts';
 import {
   commonEnv,
@@ -29,6 +30,10 @@ const runnerEnv = {
   ...commonEnv,
   ...databaseEnv,
   ROUTER_PORT: env.int({ default: 4000, min: 1, max: 65535 }),
+  /** The storefront and the dashboard (apps/), built with Vite and served statically. */
+  STOREFRONT_PORT: env.int({ default: 4100, min: 1, max: 65535 }),
+  DASHBOARD_PORT: env.int({ default: 4101, min: 1, max: 65535 }),
+  SERVE_APPS: env.bool({ default: true }),
   SEED_DEMO: env.bool({ default: true }),
   /** false: show the services' request logs while the demo seed runs. */
   SEED_QUIET: env.bool({ default: true }),
@@ -117,6 +122,12 @@ async function start(): Promise<void> {
   const ports = new Map<number, string>([
     ...subgraphs.map((s) => [s.port, s.name] as [number, string]),
     [config.ROUTER_PORT, 'router'],
+    ...(config.SERVE_APPS
+      ? ([
+          [config.STOREFRONT_PORT, 'storefront'],
+          [config.DASHBOARD_PORT, 'dashboard'],
+        ] as [number, string][])
+      : []),
   ]);
   await refuseBusyPorts(ports);
   await checkMysql();
@@ -131,6 +142,16 @@ async function start(): Promise<void> {
     return null;
   });
   const keys = internalKeys();
+  // The storefront and the dashboard build (Vite, only when their sources changed) while the services start.
+  const appsBuilt = config.SERVE_APPS
+    ? Promise.all([buildApp('storefront'), buildApp('dashboard')])
+    : Promise.resolve(null);
+  appsBuilt.catch(() => {});
+  const appOrigins = [config.STOREFRONT_PORT, config.DASHBOARD_PORT].flatMap((p) => [
+    `http://localhost:${p}`,
+    `http://127.0.0.1:${p}`,
+  ]);
+  const apps: ServedApp[] = [];
   writeFileSync(
     RUN_FILE,
     JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString(), ports: [...ports.keys()] }),
@@ -146,6 +167,7 @@ async function start(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log('\nStopping every process…');
+    await Promise.all(apps.map((a) => a.close()));
     await stopAll(processes);
     if (runningRecord()?.pid === process.pid) rmSync(RUN_FILE, { force: true });
     process.exit(code);
@@ -197,6 +219,8 @@ async function start(): Promise<void> {
         ROUTER_RATE_LIMIT_FIELDS:
           process.env.ROUTER_RATE_LIMIT_FIELDS ??
           'signUp=200/1h,registerCustomer=200/1h,login=300/10m,requestPasswordReset=20/1h,resetPassword=20/1h',
+        // The apps call the router from their own origins; an explicit setting wins.
+        ROUTER_CORS_ORIGINS: process.env.ROUTER_CORS_ORIGINS ?? appOrigins.join(','),
       },
       subgraphs.length,
       raw,
@@ -220,9 +244,33 @@ async function start(): Promise<void> {
         : '';
       console.log(`Demo data ready in ${((Date.now() - started) / 1000).toFixed(1)}s${hidden}.`);
     }
+    const dirs = await appsBuilt;
+    if (dirs) {
+      const [storefront, dashboard] = dirs;
+      const storefrontConfig = { graphqlUrl: url, defaultStorefront: 'corner-store' };
+      apps.push(
+        await serveApp({
+          dir: storefront,
+          port: config.STOREFRONT_PORT,
+          host: '0.0.0.0',
+          config: storefrontConfig,
+        }),
+      );
+      apps.push(
+        await serveApp({
+          dir: dashboard,
+          port: config.DASHBOARD_PORT,
+          host: '0.0.0.0',
+          config: { graphqlUrl: url },
+        }),
+      );
+    }
+    const appLines = apps.length
+      ? `  Storefront: ${apps[0]!.url}/s/corner-store (and /s/maple-and-main)\n  Dashboard:  ${apps[1]!.url} (sign in with a demo account below)\n`
+      : '';
     console.log(`
   Tradegraph is running: ${url}
-  Subgraphs: ${subgraphs.map((s) => `${s.name} :${s.port}`).join(', ')}
+${appLines}  Subgraphs: ${subgraphs.map((s) => `${s.name} :${s.port}`).join(', ')}
   Demo mail: ${mail ? `${mail.webUrl} (files in .tradegraph/mail/, SMTP ${mail.smtpUrl})` : 'not caught (see above)'}
 
   Demo accounts (password for all: ${DEMO_PASSWORD})

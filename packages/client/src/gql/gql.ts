@@ -15,18 +15,252 @@ import * as types from './graphql';
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  query DashboardProducts($filter: ProductFilter, $first: Int) {\n    products(filter: $filter, first: $first) {\n      totalCount\n      nodes { id name status variants { id sku msrp { amount currencyCode } } }\n    }\n  }\n": typeof types.DashboardProductsDocument,
+    "\n  mutation DashboardCreateProduct($input: CreateProductInput!) {\n    createProduct(input: $input) { product { id } userErrors { field message code } }\n  }\n": typeof types.DashboardCreateProductDocument,
+    "\n  mutation DashboardUpdateProduct($input: UpdateProductInput!) {\n    updateProduct(input: $input) { product { id name } userErrors { field message code } }\n  }\n": typeof types.DashboardUpdateProductDocument,
+    "\n  mutation DashboardPublishProduct($input: PublishProductInput!) {\n    publishProduct(input: $input) { product { id status } userErrors { field message code } }\n  }\n": typeof types.DashboardPublishProductDocument,
+    "\n  query DashboardConnections {\n    connections(first: 100) {\n      nodes { id status scopes createdAt requester { id name kind } partner { id name kind } }\n    }\n    organizations(first: 100) { nodes { id name kind } }\n  }\n": typeof types.DashboardConnectionsDocument,
+    "\n  mutation DashboardRequestConnection($input: RequestConnectionInput!) {\n    requestConnection(input: $input) { connection { id } userErrors { message } }\n  }\n": typeof types.DashboardRequestConnectionDocument,
+    "\n  mutation DashboardRespondToConnection($input: RespondToConnectionInput!) {\n    respondToConnection(input: $input) { connection { id status } userErrors { message } }\n  }\n": typeof types.DashboardRespondToConnectionDocument,
+    "\n  mutation DashboardRevokeConnection($input: RevokeConnectionInput!) {\n    revokeConnection(input: $input) { connection { id status } userErrors { message } }\n  }\n": typeof types.DashboardRevokeConnectionDocument,
+    "\n  query DashboardFulfilmentQueue($first: Int) {\n    fulfillmentGroups(first: $first) {\n      nodes {\n        id\n        status\n        createdAt\n        order { id number status }\n        lines { orderLineId quantity shippedQuantity variant { sku title } }\n        shipments { id status carrier trackingNumber shippedAt deliveredAt }\n      }\n    }\n  }\n": typeof types.DashboardFulfilmentQueueDocument,
+    "\n  mutation DashboardCreateShipment($input: CreateShipmentInput!) {\n    createShipment(input: $input) { shipment { id status } userErrors { field message code } }\n  }\n": typeof types.DashboardCreateShipmentDocument,
+    "\n  mutation DashboardMarkShipped($input: MarkShipmentShippedInput!) {\n    markShipmentShipped(input: $input) { shipment { id status } userErrors { field message code } }\n  }\n": typeof types.DashboardMarkShippedDocument,
+    "\n  mutation DashboardMarkDelivered($input: MarkShipmentDeliveredInput!) {\n    markShipmentDelivered(input: $input) { shipment { id status } userErrors { field message code } }\n  }\n": typeof types.DashboardMarkDeliveredDocument,
+    "\n  query DashboardOrder($id: ID!) {\n    order(id: $id) {\n      id\n      number\n      status\n      statusReason\n      email\n      shippingAddress\n      createdAt\n      total { amount currencyCode }\n      retailer { name }\n      lines {\n        id\n        title\n        quantity\n        shippedQuantity\n        unitPrice { amount currencyCode }\n        total { amount currencyCode }\n        brand { name }\n        supplier { name }\n      }\n      statusHistory { status previousStatus at reason actor { kind } }\n    }\n  }\n": typeof types.DashboardOrderDocument,
+    "\n  subscription DashboardOrderLive($orderId: ID!) {\n    orderStatusChanged(orderId: $orderId) { status at }\n  }\n": typeof types.DashboardOrderLiveDocument,
+    "\n  query DashboardOrders($filter: OrdersFilter, $first: Int, $after: String) {\n    orders(filter: $filter, first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      nodes { id number status createdAt total { amount currencyCode } retailer { name } }\n    }\n  }\n": typeof types.DashboardOrdersDocument,
+    "\n  subscription DashboardOrdersLive {\n    orderStatusChanged { status previousStatus at order { id number status } }\n  }\n": typeof types.DashboardOrdersLiveDocument,
+    "\n  query DashboardPlatformOrganizations($filter: OrganizationSearchFilter) {\n    searchOrganizations(filter: $filter, first: 100) {\n      totalCount\n      nodes { id name kind status suspendedReason createdAt }\n    }\n  }\n": typeof types.DashboardPlatformOrganizationsDocument,
+    "\n  mutation DashboardSuspend($input: SuspendOrganizationInput!) {\n    suspendOrganization(input: $input) { userErrors { message } }\n  }\n": typeof types.DashboardSuspendDocument,
+    "\n  mutation DashboardReactivate($input: ReactivateOrganizationInput!) {\n    reactivateOrganization(input: $input) { userErrors { message } }\n  }\n": typeof types.DashboardReactivateDocument,
+    "\n  query DashboardAudit($filter: AuditTrailFilter) {\n    auditTrail(filter: $filter, first: 100) {\n      nodes { id type aggregateId organizationId actorKind source occurredAt }\n    }\n  }\n": typeof types.DashboardAuditDocument,
+    "\n  query DashboardInvoices {\n    invoices(first: 100) { nodes { id month organization { name } plan { name } totals { amount currencyCode } issuedAt } }\n  }\n": typeof types.DashboardInvoicesDocument,
+    "\n  query DashboardSales($filter: AnalyticsFilter) {\n    salesByDay(filter: $filter) { day orders units gmv { amount currencyCode } confirmedOrders }\n    orders(first: 100) { nodes { id status } }\n  }\n": typeof types.DashboardSalesDocument,
+    "\n  query DashboardSellThrough($filter: AnalyticsFilter) {\n    sellThrough(filter: $filter) { retailer { name } orders units shareOfUnits gmv { amount currencyCode } }\n  }\n": typeof types.DashboardSellThroughDocument,
+    "\n  query DashboardStock($first: Int) {\n    inventoryLevels(first: $first) {\n      totalCount\n      nodes { id onHand reserved available warehouse { id name } variant { sku title } }\n    }\n    stockMovements(first: 100) {\n      nodes {\n        id\n        type\n        quantity\n        availableAfter\n        reason\n        reference\n        createdAt\n        warehouse { name }\n        variant { sku }\n      }\n    }\n  }\n": typeof types.DashboardStockDocument,
+    "\n  query DashboardStorefronts {\n    myStorefronts(first: 20) {\n      nodes {\n        id\n        name\n        slug\n        published\n        currencyCode\n        defaultMarkupPercent\n        listings(first: 10, filter: { includeHidden: true }) {\n          totalCount\n          nodes { id title available price { amount currencyCode } }\n        }\n      }\n    }\n  }\n": typeof types.DashboardStorefrontsDocument,
+    "\n  mutation DashboardPublishStorefront($input: PublishStorefrontInput!) {\n    publishStorefront(input: $input) { storefront { id published } userErrors { message } }\n  }\n": typeof types.DashboardPublishStorefrontDocument,
+    "\n  mutation DashboardUnpublishStorefront($input: UnpublishStorefrontInput!) {\n    unpublishStorefront(input: $input) { storefront { id published } userErrors { message } }\n  }\n": typeof types.DashboardUnpublishStorefrontDocument,
+    "\n  query StorefrontHeader($slug: String!) {\n    storefront(slug: $slug) { id name slug description currencyCode retailer { id name } }\n  }\n": typeof types.StorefrontHeaderDocument,
+    "\n  query StorefrontCart($id: ID!) {\n    cart(id: $id) {\n      id\n      status\n      itemCount\n      canCheckOut\n      subtotal { amount currencyCode }\n      lines {\n        id\n        quantity\n        available\n        availableQuantity\n        purchasable\n        lineTotal { amount currencyCode }\n        listing { id title price { amount currencyCode } }\n      }\n    }\n  }\n": typeof types.StorefrontCartDocument,
+    "\n  mutation StorefrontCreateCart($input: CreateCartInput!) {\n    createCart(input: $input) { cart { id } userErrors { field message code } }\n  }\n": typeof types.StorefrontCreateCartDocument,
+    "\n  mutation StorefrontAddCartLine($input: AddCartLineInput!) {\n    addCartLine(input: $input) { cart { id itemCount } userErrors { field message code } }\n  }\n": typeof types.StorefrontAddCartLineDocument,
+    "\n  mutation StorefrontUpdateCartLine($input: UpdateCartLineInput!) {\n    updateCartLine(input: $input) { cart { id itemCount } userErrors { field message code } }\n  }\n": typeof types.StorefrontUpdateCartLineDocument,
+    "\n  mutation StorefrontRegister($input: RegisterCustomerInput!) {\n    registerCustomer(input: $input) {\n      accessToken\n      refreshToken\n      expiresAt\n      user { id name email kind }\n      userErrors { field message code }\n    }\n  }\n": typeof types.StorefrontRegisterDocument,
+    "\n  query StorefrontListings($slug: String!, $filter: ListingFilter, $sort: ListingSort, $first: Int, $after: String) {\n    storefront(slug: $slug) {\n      id\n      listings(filter: $filter, sort: $sort, first: $first, after: $after) {\n        totalCount\n        pageInfo { hasNextPage endCursor }\n        nodes {\n          id\n          title\n          available\n          price { amount currencyCode }\n          variant { id options { name value } product { id name brand { id name } } }\n        }\n      }\n    }\n  }\n": typeof types.StorefrontListingsDocument,
+    "\n  query StorefrontBrands {\n    organizations(filter: { kind: BRAND }, first: 50) { nodes { id name } }\n  }\n": typeof types.StorefrontBrandsDocument,
+    "\n  mutation StorefrontCheckout($input: CheckoutInput!) {\n    checkout(input: $input) {\n      order { id number status }\n      orderAccessToken\n      userErrors { field message code }\n    }\n  }\n": typeof types.StorefrontCheckoutDocument,
+    "\n  query StorefrontOrder($id: ID!, $accessToken: String) {\n    order(id: $id, accessToken: $accessToken) {\n      id\n      number\n      status\n      statusReason\n      total { amount currencyCode }\n      createdAt\n      lines { id title quantity total { amount currencyCode } }\n      statusHistory { status at reason }\n    }\n  }\n": typeof types.StorefrontOrderDocument,
+    "\n  subscription StorefrontOrderLive($orderId: ID!, $accessToken: String) {\n    orderStatusChanged(orderId: $orderId, accessToken: $accessToken) { status previousStatus at reason }\n  }\n": typeof types.StorefrontOrderLiveDocument,
+    "\n  query StorefrontListing($id: ID!) {\n    listing(id: $id) {\n      id\n      title\n      description\n      available\n      price { amount currencyCode }\n      variant {\n        id\n        sku\n        availableQuantity\n        options { name value }\n        product { id name description brand { name } options { name values } }\n      }\n    }\n  }\n": typeof types.StorefrontListingDocument,
     "\n  mutation ClientLogin($input: LoginInput!) {\n    login(input: $input) {\n      accessToken\n      refreshToken\n      expiresAt\n      user { id name email kind }\n      organization { id name kind }\n      userErrors { field message code }\n    }\n  }\n": typeof types.ClientLoginDocument,
     "\n  mutation ClientRefresh($input: RefreshTokenInput!) {\n    refreshToken(input: $input) {\n      accessToken\n      refreshToken\n      expiresAt\n      user { id name email kind }\n      organization { id name kind }\n      userErrors { code message }\n    }\n  }\n": typeof types.ClientRefreshDocument,
     "\n  mutation ClientLogout($input: LogoutInput!) {\n    logout(input: $input) { success userErrors { code message } }\n  }\n": typeof types.ClientLogoutDocument,
     "\n  query ClientTestMe {\n    me { id email }\n  }\n": typeof types.ClientTestMeDocument,
 };
 const documents: Documents = {
+    "\n  query DashboardProducts($filter: ProductFilter, $first: Int) {\n    products(filter: $filter, first: $first) {\n      totalCount\n      nodes { id name status variants { id sku msrp { amount currencyCode } } }\n    }\n  }\n": types.DashboardProductsDocument,
+    "\n  mutation DashboardCreateProduct($input: CreateProductInput!) {\n    createProduct(input: $input) { product { id } userErrors { field message code } }\n  }\n": types.DashboardCreateProductDocument,
+    "\n  mutation DashboardUpdateProduct($input: UpdateProductInput!) {\n    updateProduct(input: $input) { product { id name } userErrors { field message code } }\n  }\n": types.DashboardUpdateProductDocument,
+    "\n  mutation DashboardPublishProduct($input: PublishProductInput!) {\n    publishProduct(input: $input) { product { id status } userErrors { field message code } }\n  }\n": types.DashboardPublishProductDocument,
+    "\n  query DashboardConnections {\n    connections(first: 100) {\n      nodes { id status scopes createdAt requester { id name kind } partner { id name kind } }\n    }\n    organizations(first: 100) { nodes { id name kind } }\n  }\n": types.DashboardConnectionsDocument,
+    "\n  mutation DashboardRequestConnection($input: RequestConnectionInput!) {\n    requestConnection(input: $input) { connection { id } userErrors { message } }\n  }\n": types.DashboardRequestConnectionDocument,
+    "\n  mutation DashboardRespondToConnection($input: RespondToConnectionInput!) {\n    respondToConnection(input: $input) { connection { id status } userErrors { message } }\n  }\n": types.DashboardRespondToConnectionDocument,
+    "\n  mutation DashboardRevokeConnection($input: RevokeConnectionInput!) {\n    revokeConnection(input: $input) { connection { id status } userErrors { message } }\n  }\n": types.DashboardRevokeConnectionDocument,
+    "\n  query DashboardFulfilmentQueue($first: Int) {\n    fulfillmentGroups(first: $first) {\n      nodes {\n        id\n        status\n        createdAt\n        order { id number status }\n        lines { orderLineId quantity shippedQuantity variant { sku title } }\n        shipments { id status carrier trackingNumber shippedAt deliveredAt }\n      }\n    }\n  }\n": types.DashboardFulfilmentQueueDocument,
+    "\n  mutation DashboardCreateShipment($input: CreateShipmentInput!) {\n    createShipment(input: $input) { shipment { id status } userErrors { field message code } }\n  }\n": types.DashboardCreateShipmentDocument,
+    "\n  mutation DashboardMarkShipped($input: MarkShipmentShippedInput!) {\n    markShipmentShipped(input: $input) { shipment { id status } userErrors { field message code } }\n  }\n": types.DashboardMarkShippedDocument,
+    "\n  mutation DashboardMarkDelivered($input: MarkShipmentDeliveredInput!) {\n    markShipmentDelivered(input: $input) { shipment { id status } userErrors { field message code } }\n  }\n": types.DashboardMarkDeliveredDocument,
+    "\n  query DashboardOrder($id: ID!) {\n    order(id: $id) {\n      id\n      number\n      status\n      statusReason\n      email\n      shippingAddress\n      createdAt\n      total { amount currencyCode }\n      retailer { name }\n      lines {\n        id\n        title\n        quantity\n        shippedQuantity\n        unitPrice { amount currencyCode }\n        total { amount currencyCode }\n        brand { name }\n        supplier { name }\n      }\n      statusHistory { status previousStatus at reason actor { kind } }\n    }\n  }\n": types.DashboardOrderDocument,
+    "\n  subscription DashboardOrderLive($orderId: ID!) {\n    orderStatusChanged(orderId: $orderId) { status at }\n  }\n": types.DashboardOrderLiveDocument,
+    "\n  query DashboardOrders($filter: OrdersFilter, $first: Int, $after: String) {\n    orders(filter: $filter, first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      nodes { id number status createdAt total { amount currencyCode } retailer { name } }\n    }\n  }\n": types.DashboardOrdersDocument,
+    "\n  subscription DashboardOrdersLive {\n    orderStatusChanged { status previousStatus at order { id number status } }\n  }\n": types.DashboardOrdersLiveDocument,
+    "\n  query DashboardPlatformOrganizations($filter: OrganizationSearchFilter) {\n    searchOrganizations(filter: $filter, first: 100) {\n      totalCount\n      nodes { id name kind status suspendedReason createdAt }\n    }\n  }\n": types.DashboardPlatformOrganizationsDocument,
+    "\n  mutation DashboardSuspend($input: SuspendOrganizationInput!) {\n    suspendOrganization(input: $input) { userErrors { message } }\n  }\n": types.DashboardSuspendDocument,
+    "\n  mutation DashboardReactivate($input: ReactivateOrganizationInput!) {\n    reactivateOrganization(input: $input) { userErrors { message } }\n  }\n": types.DashboardReactivateDocument,
+    "\n  query DashboardAudit($filter: AuditTrailFilter) {\n    auditTrail(filter: $filter, first: 100) {\n      nodes { id type aggregateId organizationId actorKind source occurredAt }\n    }\n  }\n": types.DashboardAuditDocument,
+    "\n  query DashboardInvoices {\n    invoices(first: 100) { nodes { id month organization { name } plan { name } totals { amount currencyCode } issuedAt } }\n  }\n": types.DashboardInvoicesDocument,
+    "\n  query DashboardSales($filter: AnalyticsFilter) {\n    salesByDay(filter: $filter) { day orders units gmv { amount currencyCode } confirmedOrders }\n    orders(first: 100) { nodes { id status } }\n  }\n": types.DashboardSalesDocument,
+    "\n  query DashboardSellThrough($filter: AnalyticsFilter) {\n    sellThrough(filter: $filter) { retailer { name } orders units shareOfUnits gmv { amount currencyCode } }\n  }\n": types.DashboardSellThroughDocument,
+    "\n  query DashboardStock($first: Int) {\n    inventoryLevels(first: $first) {\n      totalCount\n      nodes { id onHand reserved available warehouse { id name } variant { sku title } }\n    }\n    stockMovements(first: 100) {\n      nodes {\n        id\n        type\n        quantity\n        availableAfter\n        reason\n        reference\n        createdAt\n        warehouse { name }\n        variant { sku }\n      }\n    }\n  }\n": types.DashboardStockDocument,
+    "\n  query DashboardStorefronts {\n    myStorefronts(first: 20) {\n      nodes {\n        id\n        name\n        slug\n        published\n        currencyCode\n        defaultMarkupPercent\n        listings(first: 10, filter: { includeHidden: true }) {\n          totalCount\n          nodes { id title available price { amount currencyCode } }\n        }\n      }\n    }\n  }\n": types.DashboardStorefrontsDocument,
+    "\n  mutation DashboardPublishStorefront($input: PublishStorefrontInput!) {\n    publishStorefront(input: $input) { storefront { id published } userErrors { message } }\n  }\n": types.DashboardPublishStorefrontDocument,
+    "\n  mutation DashboardUnpublishStorefront($input: UnpublishStorefrontInput!) {\n    unpublishStorefront(input: $input) { storefront { id published } userErrors { message } }\n  }\n": types.DashboardUnpublishStorefrontDocument,
+    "\n  query StorefrontHeader($slug: String!) {\n    storefront(slug: $slug) { id name slug description currencyCode retailer { id name } }\n  }\n": types.StorefrontHeaderDocument,
+    "\n  query StorefrontCart($id: ID!) {\n    cart(id: $id) {\n      id\n      status\n      itemCount\n      canCheckOut\n      subtotal { amount currencyCode }\n      lines {\n        id\n        quantity\n        available\n        availableQuantity\n        purchasable\n        lineTotal { amount currencyCode }\n        listing { id title price { amount currencyCode } }\n      }\n    }\n  }\n": types.StorefrontCartDocument,
+    "\n  mutation StorefrontCreateCart($input: CreateCartInput!) {\n    createCart(input: $input) { cart { id } userErrors { field message code } }\n  }\n": types.StorefrontCreateCartDocument,
+    "\n  mutation StorefrontAddCartLine($input: AddCartLineInput!) {\n    addCartLine(input: $input) { cart { id itemCount } userErrors { field message code } }\n  }\n": types.StorefrontAddCartLineDocument,
+    "\n  mutation StorefrontUpdateCartLine($input: UpdateCartLineInput!) {\n    updateCartLine(input: $input) { cart { id itemCount } userErrors { field message code } }\n  }\n": types.StorefrontUpdateCartLineDocument,
+    "\n  mutation StorefrontRegister($input: RegisterCustomerInput!) {\n    registerCustomer(input: $input) {\n      accessToken\n      refreshToken\n      expiresAt\n      user { id name email kind }\n      userErrors { field message code }\n    }\n  }\n": types.StorefrontRegisterDocument,
+    "\n  query StorefrontListings($slug: String!, $filter: ListingFilter, $sort: ListingSort, $first: Int, $after: String) {\n    storefront(slug: $slug) {\n      id\n      listings(filter: $filter, sort: $sort, first: $first, after: $after) {\n        totalCount\n        pageInfo { hasNextPage endCursor }\n        nodes {\n          id\n          title\n          available\n          price { amount currencyCode }\n          variant { id options { name value } product { id name brand { id name } } }\n        }\n      }\n    }\n  }\n": types.StorefrontListingsDocument,
+    "\n  query StorefrontBrands {\n    organizations(filter: { kind: BRAND }, first: 50) { nodes { id name } }\n  }\n": types.StorefrontBrandsDocument,
+    "\n  mutation StorefrontCheckout($input: CheckoutInput!) {\n    checkout(input: $input) {\n      order { id number status }\n      orderAccessToken\n      userErrors { field message code }\n    }\n  }\n": types.StorefrontCheckoutDocument,
+    "\n  query StorefrontOrder($id: ID!, $accessToken: String) {\n    order(id: $id, accessToken: $accessToken) {\n      id\n      number\n      status\n      statusReason\n      total { amount currencyCode }\n      createdAt\n      lines { id title quantity total { amount currencyCode } }\n      statusHistory { status at reason }\n    }\n  }\n": types.StorefrontOrderDocument,
+    "\n  subscription StorefrontOrderLive($orderId: ID!, $accessToken: String) {\n    orderStatusChanged(orderId: $orderId, accessToken: $accessToken) { status previousStatus at reason }\n  }\n": types.StorefrontOrderLiveDocument,
+    "\n  query StorefrontListing($id: ID!) {\n    listing(id: $id) {\n      id\n      title\n      description\n      available\n      price { amount currencyCode }\n      variant {\n        id\n        sku\n        availableQuantity\n        options { name value }\n        product { id name description brand { name } options { name values } }\n      }\n    }\n  }\n": types.StorefrontListingDocument,
     "\n  mutation ClientLogin($input: LoginInput!) {\n    login(input: $input) {\n      accessToken\n      refreshToken\n      expiresAt\n      user { id name email kind }\n      organization { id name kind }\n      userErrors { field message code }\n    }\n  }\n": types.ClientLoginDocument,
     "\n  mutation ClientRefresh($input: RefreshTokenInput!) {\n    refreshToken(input: $input) {\n      accessToken\n      refreshToken\n      expiresAt\n      user { id name email kind }\n      organization { id name kind }\n      userErrors { code message }\n    }\n  }\n": types.ClientRefreshDocument,
     "\n  mutation ClientLogout($input: LogoutInput!) {\n    logout(input: $input) { success userErrors { code message } }\n  }\n": types.ClientLogoutDocument,
     "\n  query ClientTestMe {\n    me { id email }\n  }\n": types.ClientTestMeDocument,
 };
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query DashboardProducts($filter: ProductFilter, $first: Int) {\n    products(filter: $filter, first: $first) {\n      totalCount\n      nodes { id name status variants { id sku msrp { amount currencyCode } } }\n    }\n  }\n"): typeof import('./graphql').DashboardProductsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DashboardCreateProduct($input: CreateProductInput!) {\n    createProduct(input: $input) { product { id } userErrors { field message code } }\n  }\n"): typeof import('./graphql').DashboardCreateProductDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DashboardUpdateProduct($input: UpdateProductInput!) {\n    updateProduct(input: $input) { product { id name } userErrors { field message code } }\n  }\n"): typeof import('./graphql').DashboardUpdateProductDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DashboardPublishProduct($input: PublishProductInput!) {\n    publishProduct(input: $input) { product { id status } userErrors { field message code } }\n  }\n"): typeof import('./graphql').DashboardPublishProductDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query DashboardConnections {\n    connections(first: 100) {\n      nodes { id status scopes createdAt requester { id name kind } partner { id name kind } }\n    }\n    organizations(first: 100) { nodes { id name kind } }\n  }\n"): typeof import('./graphql').DashboardConnectionsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DashboardRequestConnection($input: RequestConnectionInput!) {\n    requestConnection(input: $input) { connection { id } userErrors { message } }\n  }\n"): typeof import('./graphql').DashboardRequestConnectionDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DashboardRespondToConnection($input: RespondToConnectionInput!) {\n    respondToConnection(input: $input) { connection { id status } userErrors { message } }\n  }\n"): typeof import('./graphql').DashboardRespondToConnectionDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DashboardRevokeConnection($input: RevokeConnectionInput!) {\n    revokeConnection(input: $input) { connection { id status } userErrors { message } }\n  }\n"): typeof import('./graphql').DashboardRevokeConnectionDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query DashboardFulfilmentQueue($first: Int) {\n    fulfillmentGroups(first: $first) {\n      nodes {\n        id\n        status\n        createdAt\n        order { id number status }\n        lines { orderLineId quantity shippedQuantity variant { sku title } }\n        shipments { id status carrier trackingNumber shippedAt deliveredAt }\n      }\n    }\n  }\n"): typeof import('./graphql').DashboardFulfilmentQueueDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DashboardCreateShipment($input: CreateShipmentInput!) {\n    createShipment(input: $input) { shipment { id status } userErrors { field message code } }\n  }\n"): typeof import('./graphql').DashboardCreateShipmentDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DashboardMarkShipped($input: MarkShipmentShippedInput!) {\n    markShipmentShipped(input: $input) { shipment { id status } userErrors { field message code } }\n  }\n"): typeof import('./graphql').DashboardMarkShippedDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DashboardMarkDelivered($input: MarkShipmentDeliveredInput!) {\n    markShipmentDelivered(input: $input) { shipment { id status } userErrors { field message code } }\n  }\n"): typeof import('./graphql').DashboardMarkDeliveredDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query DashboardOrder($id: ID!) {\n    order(id: $id) {\n      id\n      number\n      status\n      statusReason\n      email\n      shippingAddress\n      createdAt\n      total { amount currencyCode }\n      retailer { name }\n      lines {\n        id\n        title\n        quantity\n        shippedQuantity\n        unitPrice { amount currencyCode }\n        total { amount currencyCode }\n        brand { name }\n        supplier { name }\n      }\n      statusHistory { status previousStatus at reason actor { kind } }\n    }\n  }\n"): typeof import('./graphql').DashboardOrderDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription DashboardOrderLive($orderId: ID!) {\n    orderStatusChanged(orderId: $orderId) { status at }\n  }\n"): typeof import('./graphql').DashboardOrderLiveDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query DashboardOrders($filter: OrdersFilter, $first: Int, $after: String) {\n    orders(filter: $filter, first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      nodes { id number status createdAt total { amount currencyCode } retailer { name } }\n    }\n  }\n"): typeof import('./graphql').DashboardOrdersDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription DashboardOrdersLive {\n    orderStatusChanged { status previousStatus at order { id number status } }\n  }\n"): typeof import('./graphql').DashboardOrdersLiveDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query DashboardPlatformOrganizations($filter: OrganizationSearchFilter) {\n    searchOrganizations(filter: $filter, first: 100) {\n      totalCount\n      nodes { id name kind status suspendedReason createdAt }\n    }\n  }\n"): typeof import('./graphql').DashboardPlatformOrganizationsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DashboardSuspend($input: SuspendOrganizationInput!) {\n    suspendOrganization(input: $input) { userErrors { message } }\n  }\n"): typeof import('./graphql').DashboardSuspendDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DashboardReactivate($input: ReactivateOrganizationInput!) {\n    reactivateOrganization(input: $input) { userErrors { message } }\n  }\n"): typeof import('./graphql').DashboardReactivateDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query DashboardAudit($filter: AuditTrailFilter) {\n    auditTrail(filter: $filter, first: 100) {\n      nodes { id type aggregateId organizationId actorKind source occurredAt }\n    }\n  }\n"): typeof import('./graphql').DashboardAuditDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query DashboardInvoices {\n    invoices(first: 100) { nodes { id month organization { name } plan { name } totals { amount currencyCode } issuedAt } }\n  }\n"): typeof import('./graphql').DashboardInvoicesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query DashboardSales($filter: AnalyticsFilter) {\n    salesByDay(filter: $filter) { day orders units gmv { amount currencyCode } confirmedOrders }\n    orders(first: 100) { nodes { id status } }\n  }\n"): typeof import('./graphql').DashboardSalesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query DashboardSellThrough($filter: AnalyticsFilter) {\n    sellThrough(filter: $filter) { retailer { name } orders units shareOfUnits gmv { amount currencyCode } }\n  }\n"): typeof import('./graphql').DashboardSellThroughDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query DashboardStock($first: Int) {\n    inventoryLevels(first: $first) {\n      totalCount\n      nodes { id onHand reserved available warehouse { id name } variant { sku title } }\n    }\n    stockMovements(first: 100) {\n      nodes {\n        id\n        type\n        quantity\n        availableAfter\n        reason\n        reference\n        createdAt\n        warehouse { name }\n        variant { sku }\n      }\n    }\n  }\n"): typeof import('./graphql').DashboardStockDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query DashboardStorefronts {\n    myStorefronts(first: 20) {\n      nodes {\n        id\n        name\n        slug\n        published\n        currencyCode\n        defaultMarkupPercent\n        listings(first: 10, filter: { includeHidden: true }) {\n          totalCount\n          nodes { id title available price { amount currencyCode } }\n        }\n      }\n    }\n  }\n"): typeof import('./graphql').DashboardStorefrontsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DashboardPublishStorefront($input: PublishStorefrontInput!) {\n    publishStorefront(input: $input) { storefront { id published } userErrors { message } }\n  }\n"): typeof import('./graphql').DashboardPublishStorefrontDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DashboardUnpublishStorefront($input: UnpublishStorefrontInput!) {\n    unpublishStorefront(input: $input) { storefront { id published } userErrors { message } }\n  }\n"): typeof import('./graphql').DashboardUnpublishStorefrontDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StorefrontHeader($slug: String!) {\n    storefront(slug: $slug) { id name slug description currencyCode retailer { id name } }\n  }\n"): typeof import('./graphql').StorefrontHeaderDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StorefrontCart($id: ID!) {\n    cart(id: $id) {\n      id\n      status\n      itemCount\n      canCheckOut\n      subtotal { amount currencyCode }\n      lines {\n        id\n        quantity\n        available\n        availableQuantity\n        purchasable\n        lineTotal { amount currencyCode }\n        listing { id title price { amount currencyCode } }\n      }\n    }\n  }\n"): typeof import('./graphql').StorefrontCartDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StorefrontCreateCart($input: CreateCartInput!) {\n    createCart(input: $input) { cart { id } userErrors { field message code } }\n  }\n"): typeof import('./graphql').StorefrontCreateCartDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StorefrontAddCartLine($input: AddCartLineInput!) {\n    addCartLine(input: $input) { cart { id itemCount } userErrors { field message code } }\n  }\n"): typeof import('./graphql').StorefrontAddCartLineDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StorefrontUpdateCartLine($input: UpdateCartLineInput!) {\n    updateCartLine(input: $input) { cart { id itemCount } userErrors { field message code } }\n  }\n"): typeof import('./graphql').StorefrontUpdateCartLineDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StorefrontRegister($input: RegisterCustomerInput!) {\n    registerCustomer(input: $input) {\n      accessToken\n      refreshToken\n      expiresAt\n      user { id name email kind }\n      userErrors { field message code }\n    }\n  }\n"): typeof import('./graphql').StorefrontRegisterDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StorefrontListings($slug: String!, $filter: ListingFilter, $sort: ListingSort, $first: Int, $after: String) {\n    storefront(slug: $slug) {\n      id\n      listings(filter: $filter, sort: $sort, first: $first, after: $after) {\n        totalCount\n        pageInfo { hasNextPage endCursor }\n        nodes {\n          id\n          title\n          available\n          price { amount currencyCode }\n          variant { id options { name value } product { id name brand { id name } } }\n        }\n      }\n    }\n  }\n"): typeof import('./graphql').StorefrontListingsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StorefrontBrands {\n    organizations(filter: { kind: BRAND }, first: 50) { nodes { id name } }\n  }\n"): typeof import('./graphql').StorefrontBrandsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StorefrontCheckout($input: CheckoutInput!) {\n    checkout(input: $input) {\n      order { id number status }\n      orderAccessToken\n      userErrors { field message code }\n    }\n  }\n"): typeof import('./graphql').StorefrontCheckoutDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StorefrontOrder($id: ID!, $accessToken: String) {\n    order(id: $id, accessToken: $accessToken) {\n      id\n      number\n      status\n      statusReason\n      total { amount currencyCode }\n      createdAt\n      lines { id title quantity total { amount currencyCode } }\n      statusHistory { status at reason }\n    }\n  }\n"): typeof import('./graphql').StorefrontOrderDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription StorefrontOrderLive($orderId: ID!, $accessToken: String) {\n    orderStatusChanged(orderId: $orderId, accessToken: $accessToken) { status previousStatus at reason }\n  }\n"): typeof import('./graphql').StorefrontOrderLiveDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StorefrontListing($id: ID!) {\n    listing(id: $id) {\n      id\n      title\n      description\n      available\n      price { amount currencyCode }\n      variant {\n        id\n        sku\n        availableQuantity\n        options { name value }\n        product { id name description brand { name } options { name values } }\n      }\n    }\n  }\n"): typeof import('./graphql').StorefrontListingDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1803,6 +1803,278 @@ export type WarehouseFilter = {
   active?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
+export type DashboardProductsQueryVariables = Exact<{
+  filter?: InputMaybe<ProductFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type DashboardProductsQuery = { __typename?: 'Query', products: { __typename?: 'ProductConnection', totalCount: number, nodes: Array<{ __typename?: 'Product', id: string, name: string, status: ProductStatus, variants: Array<{ __typename?: 'ProductVariant', id: string, sku: string, msrp?: { __typename?: 'Money', amount: string, currencyCode: string } | null }> }> } };
+
+export type DashboardCreateProductMutationVariables = Exact<{
+  input: CreateProductInput;
+}>;
+
+
+export type DashboardCreateProductMutation = { __typename?: 'Mutation', createProduct: { __typename?: 'CreateProductPayload', product?: { __typename?: 'Product', id: string } | null, userErrors: Array<{ __typename?: 'CatalogUserError', field?: Array<string> | null, message: string, code: CatalogErrorCode }> } };
+
+export type DashboardUpdateProductMutationVariables = Exact<{
+  input: UpdateProductInput;
+}>;
+
+
+export type DashboardUpdateProductMutation = { __typename?: 'Mutation', updateProduct: { __typename?: 'UpdateProductPayload', product?: { __typename?: 'Product', id: string, name: string } | null, userErrors: Array<{ __typename?: 'CatalogUserError', field?: Array<string> | null, message: string, code: CatalogErrorCode }> } };
+
+export type DashboardPublishProductMutationVariables = Exact<{
+  input: PublishProductInput;
+}>;
+
+
+export type DashboardPublishProductMutation = { __typename?: 'Mutation', publishProduct: { __typename?: 'PublishProductPayload', product?: { __typename?: 'Product', id: string, status: ProductStatus } | null, userErrors: Array<{ __typename?: 'CatalogUserError', field?: Array<string> | null, message: string, code: CatalogErrorCode }> } };
+
+export type DashboardConnectionsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DashboardConnectionsQuery = { __typename?: 'Query', connections: { __typename?: 'PartnerConnectionConnection', nodes: Array<{ __typename?: 'PartnerConnection', id: string, status: ConnectionStatus, scopes: Array<ConnectionScope>, createdAt: string, requester: { __typename?: 'Organization', id: string, name: string, kind: OrganizationKind }, partner: { __typename?: 'Organization', id: string, name: string, kind: OrganizationKind } }> }, organizations: { __typename?: 'OrganizationConnection', nodes: Array<{ __typename?: 'Organization', id: string, name: string, kind: OrganizationKind }> } };
+
+export type DashboardRequestConnectionMutationVariables = Exact<{
+  input: RequestConnectionInput;
+}>;
+
+
+export type DashboardRequestConnectionMutation = { __typename?: 'Mutation', requestConnection: { __typename?: 'RequestConnectionPayload', connection?: { __typename?: 'PartnerConnection', id: string } | null, userErrors: Array<{ __typename?: 'IdentityUserError', message: string }> } };
+
+export type DashboardRespondToConnectionMutationVariables = Exact<{
+  input: RespondToConnectionInput;
+}>;
+
+
+export type DashboardRespondToConnectionMutation = { __typename?: 'Mutation', respondToConnection: { __typename?: 'RespondToConnectionPayload', connection?: { __typename?: 'PartnerConnection', id: string, status: ConnectionStatus } | null, userErrors: Array<{ __typename?: 'IdentityUserError', message: string }> } };
+
+export type DashboardRevokeConnectionMutationVariables = Exact<{
+  input: RevokeConnectionInput;
+}>;
+
+
+export type DashboardRevokeConnectionMutation = { __typename?: 'Mutation', revokeConnection: { __typename?: 'RevokeConnectionPayload', connection?: { __typename?: 'PartnerConnection', id: string, status: ConnectionStatus } | null, userErrors: Array<{ __typename?: 'IdentityUserError', message: string }> } };
+
+export type DashboardFulfilmentQueueQueryVariables = Exact<{
+  first?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type DashboardFulfilmentQueueQuery = { __typename?: 'Query', fulfillmentGroups: { __typename?: 'FulfillmentGroupConnection', nodes: Array<{ __typename?: 'FulfillmentGroup', id: string, status: FulfillmentGroupStatus, createdAt: string, order: { __typename?: 'Order', id: string, number: string, status: OrderStatus }, lines: Array<{ __typename?: 'FulfillmentGroupLine', orderLineId: string, quantity: number, shippedQuantity: number, variant?: { __typename?: 'ProductVariant', sku: string, title: string } | null }>, shipments: Array<{ __typename?: 'Shipment', id: string, status: ShipmentStatus, carrier: string, trackingNumber: string, shippedAt?: string | null, deliveredAt?: string | null }> }> } };
+
+export type DashboardCreateShipmentMutationVariables = Exact<{
+  input: CreateShipmentInput;
+}>;
+
+
+export type DashboardCreateShipmentMutation = { __typename?: 'Mutation', createShipment: { __typename?: 'CreateShipmentPayload', shipment?: { __typename?: 'Shipment', id: string, status: ShipmentStatus } | null, userErrors: Array<{ __typename?: 'SupplierUserError', field?: Array<string> | null, message: string, code: SupplierErrorCode }> } };
+
+export type DashboardMarkShippedMutationVariables = Exact<{
+  input: MarkShipmentShippedInput;
+}>;
+
+
+export type DashboardMarkShippedMutation = { __typename?: 'Mutation', markShipmentShipped: { __typename?: 'MarkShipmentShippedPayload', shipment?: { __typename?: 'Shipment', id: string, status: ShipmentStatus } | null, userErrors: Array<{ __typename?: 'SupplierUserError', field?: Array<string> | null, message: string, code: SupplierErrorCode }> } };
+
+export type DashboardMarkDeliveredMutationVariables = Exact<{
+  input: MarkShipmentDeliveredInput;
+}>;
+
+
+export type DashboardMarkDeliveredMutation = { __typename?: 'Mutation', markShipmentDelivered: { __typename?: 'MarkShipmentDeliveredPayload', shipment?: { __typename?: 'Shipment', id: string, status: ShipmentStatus } | null, userErrors: Array<{ __typename?: 'SupplierUserError', field?: Array<string> | null, message: string, code: SupplierErrorCode }> } };
+
+export type DashboardOrderQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type DashboardOrderQuery = { __typename?: 'Query', order?: { __typename?: 'Order', id: string, number: string, status: OrderStatus, statusReason?: string | null, email?: string | null, shippingAddress?: string | null, createdAt: string, total: { __typename?: 'Money', amount: string, currencyCode: string }, retailer: { __typename?: 'Organization', name: string }, lines: Array<{ __typename?: 'OrderLine', id: string, title: string, quantity: number, shippedQuantity: number, unitPrice: { __typename?: 'Money', amount: string, currencyCode: string }, total: { __typename?: 'Money', amount: string, currencyCode: string }, brand: { __typename?: 'Organization', name: string }, supplier: { __typename?: 'Organization', name: string } }>, statusHistory: Array<{ __typename?: 'OrderStatusEntry', status: OrderStatus, previousStatus?: OrderStatus | null, at: string, reason?: string | null, actor: { __typename?: 'OrderActor', kind: OrderActorKind } }> } | null };
+
+export type DashboardOrderLiveSubscriptionVariables = Exact<{
+  orderId: Scalars['ID']['input'];
+}>;
+
+
+export type DashboardOrderLiveSubscription = { __typename?: 'Subscription', orderStatusChanged: { __typename?: 'OrderStatusChange', status: OrderStatus, at: string } };
+
+export type DashboardOrdersQueryVariables = Exact<{
+  filter?: InputMaybe<OrdersFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type DashboardOrdersQuery = { __typename?: 'Query', orders: { __typename?: 'OrderConnection', totalCount: number, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null }, nodes: Array<{ __typename?: 'Order', id: string, number: string, status: OrderStatus, createdAt: string, total: { __typename?: 'Money', amount: string, currencyCode: string }, retailer: { __typename?: 'Organization', name: string } }> } };
+
+export type DashboardOrdersLiveSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DashboardOrdersLiveSubscription = { __typename?: 'Subscription', orderStatusChanged: { __typename?: 'OrderStatusChange', status: OrderStatus, previousStatus?: OrderStatus | null, at: string, order: { __typename?: 'Order', id: string, number: string, status: OrderStatus } } };
+
+export type DashboardPlatformOrganizationsQueryVariables = Exact<{
+  filter?: InputMaybe<OrganizationSearchFilter>;
+}>;
+
+
+export type DashboardPlatformOrganizationsQuery = { __typename?: 'Query', searchOrganizations: { __typename?: 'PlatformOrganizationConnection', totalCount: number, nodes: Array<{ __typename?: 'PlatformOrganization', id: string, name: string, kind: OrganizationKind, status: PlatformOrganizationStatus, suspendedReason?: string | null, createdAt: string }> } };
+
+export type DashboardSuspendMutationVariables = Exact<{
+  input: SuspendOrganizationInput;
+}>;
+
+
+export type DashboardSuspendMutation = { __typename?: 'Mutation', suspendOrganization: { __typename?: 'SuspendOrganizationPayload', userErrors: Array<{ __typename?: 'PlatformUserError', message: string }> } };
+
+export type DashboardReactivateMutationVariables = Exact<{
+  input: ReactivateOrganizationInput;
+}>;
+
+
+export type DashboardReactivateMutation = { __typename?: 'Mutation', reactivateOrganization: { __typename?: 'ReactivateOrganizationPayload', userErrors: Array<{ __typename?: 'PlatformUserError', message: string }> } };
+
+export type DashboardAuditQueryVariables = Exact<{
+  filter?: InputMaybe<AuditTrailFilter>;
+}>;
+
+
+export type DashboardAuditQuery = { __typename?: 'Query', auditTrail: { __typename?: 'AuditEntryConnection', nodes: Array<{ __typename?: 'AuditEntry', id: string, type: string, aggregateId: string, organizationId?: string | null, actorKind: AuditActorKind, source: string, occurredAt: string }> } };
+
+export type DashboardInvoicesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DashboardInvoicesQuery = { __typename?: 'Query', invoices: { __typename?: 'InvoiceConnection', nodes: Array<{ __typename?: 'Invoice', id: string, month: string, issuedAt: string, organization: { __typename?: 'Organization', name: string }, plan: { __typename?: 'Plan', name: string }, totals: Array<{ __typename?: 'Money', amount: string, currencyCode: string }> }> } };
+
+export type DashboardSalesQueryVariables = Exact<{
+  filter?: InputMaybe<AnalyticsFilter>;
+}>;
+
+
+export type DashboardSalesQuery = { __typename?: 'Query', salesByDay: Array<{ __typename?: 'DailySales', day: string, orders: number, units: number, confirmedOrders: number, gmv: { __typename?: 'Money', amount: string, currencyCode: string } }>, orders: { __typename?: 'OrderConnection', nodes: Array<{ __typename?: 'Order', id: string, status: OrderStatus }> } };
+
+export type DashboardSellThroughQueryVariables = Exact<{
+  filter?: InputMaybe<AnalyticsFilter>;
+}>;
+
+
+export type DashboardSellThroughQuery = { __typename?: 'Query', sellThrough: Array<{ __typename?: 'RetailerSellThrough', orders: number, units: number, shareOfUnits: number, retailer: { __typename?: 'Organization', name: string }, gmv: { __typename?: 'Money', amount: string, currencyCode: string } }> };
+
+export type DashboardStockQueryVariables = Exact<{
+  first?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type DashboardStockQuery = { __typename?: 'Query', inventoryLevels: { __typename?: 'InventoryLevelConnection', totalCount: number, nodes: Array<{ __typename?: 'InventoryLevel', id: string, onHand: number, reserved: number, available: number, warehouse: { __typename?: 'Warehouse', id: string, name: string }, variant?: { __typename?: 'ProductVariant', sku: string, title: string } | null }> }, stockMovements: { __typename?: 'StockMovementConnection', nodes: Array<{ __typename?: 'StockMovement', id: string, type: StockMovementType, quantity: number, availableAfter: number, reason?: string | null, reference?: string | null, createdAt: string, warehouse: { __typename?: 'Warehouse', name: string }, variant?: { __typename?: 'ProductVariant', sku: string } | null }> } };
+
+export type DashboardStorefrontsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DashboardStorefrontsQuery = { __typename?: 'Query', myStorefronts: { __typename?: 'StorefrontConnection', nodes: Array<{ __typename?: 'Storefront', id: string, name: string, slug: string, published: boolean, currencyCode: string, defaultMarkupPercent: string, listings: { __typename?: 'ListingConnection', totalCount: number, nodes: Array<{ __typename?: 'Listing', id: string, title: string, available: boolean, price: { __typename?: 'Money', amount: string, currencyCode: string } }> } }> } };
+
+export type DashboardPublishStorefrontMutationVariables = Exact<{
+  input: PublishStorefrontInput;
+}>;
+
+
+export type DashboardPublishStorefrontMutation = { __typename?: 'Mutation', publishStorefront: { __typename?: 'PublishStorefrontPayload', storefront?: { __typename?: 'Storefront', id: string, published: boolean } | null, userErrors: Array<{ __typename?: 'RetailerUserError', message: string }> } };
+
+export type DashboardUnpublishStorefrontMutationVariables = Exact<{
+  input: UnpublishStorefrontInput;
+}>;
+
+
+export type DashboardUnpublishStorefrontMutation = { __typename?: 'Mutation', unpublishStorefront: { __typename?: 'UnpublishStorefrontPayload', storefront?: { __typename?: 'Storefront', id: string, published: boolean } | null, userErrors: Array<{ __typename?: 'RetailerUserError', message: string }> } };
+
+export type StorefrontHeaderQueryVariables = Exact<{
+  slug: Scalars['String']['input'];
+}>;
+
+
+export type StorefrontHeaderQuery = { __typename?: 'Query', storefront?: { __typename?: 'Storefront', id: string, name: string, slug: string, description?: string | null, currencyCode: string, retailer: { __typename?: 'Organization', id: string, name: string } } | null };
+
+export type StorefrontCartQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type StorefrontCartQuery = { __typename?: 'Query', cart?: { __typename?: 'Cart', id: string, status: CartStatus, itemCount: number, canCheckOut: boolean, subtotal: { __typename?: 'Money', amount: string, currencyCode: string }, lines: Array<{ __typename?: 'CartLine', id: string, quantity: number, available: boolean, availableQuantity: number, purchasable: boolean, lineTotal?: { __typename?: 'Money', amount: string, currencyCode: string } | null, listing?: { __typename?: 'Listing', id: string, title: string, price: { __typename?: 'Money', amount: string, currencyCode: string } } | null }> } | null };
+
+export type StorefrontCreateCartMutationVariables = Exact<{
+  input: CreateCartInput;
+}>;
+
+
+export type StorefrontCreateCartMutation = { __typename?: 'Mutation', createCart: { __typename?: 'CreateCartPayload', cart?: { __typename?: 'Cart', id: string } | null, userErrors: Array<{ __typename?: 'RetailerUserError', field?: Array<string> | null, message: string, code: RetailerErrorCode }> } };
+
+export type StorefrontAddCartLineMutationVariables = Exact<{
+  input: AddCartLineInput;
+}>;
+
+
+export type StorefrontAddCartLineMutation = { __typename?: 'Mutation', addCartLine: { __typename?: 'AddCartLinePayload', cart?: { __typename?: 'Cart', id: string, itemCount: number } | null, userErrors: Array<{ __typename?: 'RetailerUserError', field?: Array<string> | null, message: string, code: RetailerErrorCode }> } };
+
+export type StorefrontUpdateCartLineMutationVariables = Exact<{
+  input: UpdateCartLineInput;
+}>;
+
+
+export type StorefrontUpdateCartLineMutation = { __typename?: 'Mutation', updateCartLine: { __typename?: 'UpdateCartLinePayload', cart?: { __typename?: 'Cart', id: string, itemCount: number } | null, userErrors: Array<{ __typename?: 'RetailerUserError', field?: Array<string> | null, message: string, code: RetailerErrorCode }> } };
+
+export type StorefrontRegisterMutationVariables = Exact<{
+  input: RegisterCustomerInput;
+}>;
+
+
+export type StorefrontRegisterMutation = { __typename?: 'Mutation', registerCustomer: { __typename?: 'RegisterCustomerPayload', accessToken?: string | null, refreshToken?: string | null, expiresAt?: string | null, user?: { __typename?: 'User', id: string, name: string, email: string, kind: UserKind } | null, userErrors: Array<{ __typename?: 'IdentityUserError', field?: Array<string> | null, message: string, code: IdentityErrorCode }> } };
+
+export type StorefrontListingsQueryVariables = Exact<{
+  slug: Scalars['String']['input'];
+  filter?: InputMaybe<ListingFilter>;
+  sort?: InputMaybe<ListingSort>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type StorefrontListingsQuery = { __typename?: 'Query', storefront?: { __typename?: 'Storefront', id: string, listings: { __typename?: 'ListingConnection', totalCount: number, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null }, nodes: Array<{ __typename?: 'Listing', id: string, title: string, available: boolean, price: { __typename?: 'Money', amount: string, currencyCode: string }, variant?: { __typename?: 'ProductVariant', id: string, options: Array<{ __typename?: 'SelectedOption', name: string, value: string }>, product?: { __typename?: 'Product', id: string, name: string, brand: { __typename?: 'Organization', id: string, name: string } } | null } | null }> } } | null };
+
+export type StorefrontBrandsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type StorefrontBrandsQuery = { __typename?: 'Query', organizations: { __typename?: 'OrganizationConnection', nodes: Array<{ __typename?: 'Organization', id: string, name: string }> } };
+
+export type StorefrontCheckoutMutationVariables = Exact<{
+  input: CheckoutInput;
+}>;
+
+
+export type StorefrontCheckoutMutation = { __typename?: 'Mutation', checkout: { __typename?: 'CheckoutPayload', orderAccessToken?: string | null, order?: { __typename?: 'Order', id: string, number: string, status: OrderStatus } | null, userErrors: Array<{ __typename?: 'OrdersUserError', field?: Array<string> | null, message: string, code: OrdersErrorCode }> } };
+
+export type StorefrontOrderQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+  accessToken?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type StorefrontOrderQuery = { __typename?: 'Query', order?: { __typename?: 'Order', id: string, number: string, status: OrderStatus, statusReason?: string | null, createdAt: string, total: { __typename?: 'Money', amount: string, currencyCode: string }, lines: Array<{ __typename?: 'OrderLine', id: string, title: string, quantity: number, total: { __typename?: 'Money', amount: string, currencyCode: string } }>, statusHistory: Array<{ __typename?: 'OrderStatusEntry', status: OrderStatus, at: string, reason?: string | null }> } | null };
+
+export type StorefrontOrderLiveSubscriptionVariables = Exact<{
+  orderId: Scalars['ID']['input'];
+  accessToken?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type StorefrontOrderLiveSubscription = { __typename?: 'Subscription', orderStatusChanged: { __typename?: 'OrderStatusChange', status: OrderStatus, previousStatus?: OrderStatus | null, at: string, reason?: string | null } };
+
+export type StorefrontListingQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type StorefrontListingQuery = { __typename?: 'Query', listing?: { __typename?: 'Listing', id: string, title: string, description?: string | null, available: boolean, price: { __typename?: 'Money', amount: string, currencyCode: string }, variant?: { __typename?: 'ProductVariant', id: string, sku: string, availableQuantity: number, options: Array<{ __typename?: 'SelectedOption', name: string, value: string }>, product?: { __typename?: 'Product', id: string, name: string, description?: string | null, brand: { __typename?: 'Organization', name: string }, options: Array<{ __typename?: 'ProductOption', name: string, values: Array<string> }> } | null } | null } | null };
+
 export type ClientLoginMutationVariables = Exact<{
   input: LoginInput;
 }>;
@@ -1848,6 +2120,756 @@ export class TypedDocumentString<TResult, TVariables>
   }
 }
 
+export const DashboardProductsDocument = new TypedDocumentString(`
+    query DashboardProducts($filter: ProductFilter, $first: Int) {
+  products(filter: $filter, first: $first) {
+    totalCount
+    nodes {
+      id
+      name
+      status
+      variants {
+        id
+        sku
+        msrp {
+          amount
+          currencyCode
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardProductsQuery, DashboardProductsQueryVariables>;
+export const DashboardCreateProductDocument = new TypedDocumentString(`
+    mutation DashboardCreateProduct($input: CreateProductInput!) {
+  createProduct(input: $input) {
+    product {
+      id
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardCreateProductMutation, DashboardCreateProductMutationVariables>;
+export const DashboardUpdateProductDocument = new TypedDocumentString(`
+    mutation DashboardUpdateProduct($input: UpdateProductInput!) {
+  updateProduct(input: $input) {
+    product {
+      id
+      name
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardUpdateProductMutation, DashboardUpdateProductMutationVariables>;
+export const DashboardPublishProductDocument = new TypedDocumentString(`
+    mutation DashboardPublishProduct($input: PublishProductInput!) {
+  publishProduct(input: $input) {
+    product {
+      id
+      status
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardPublishProductMutation, DashboardPublishProductMutationVariables>;
+export const DashboardConnectionsDocument = new TypedDocumentString(`
+    query DashboardConnections {
+  connections(first: 100) {
+    nodes {
+      id
+      status
+      scopes
+      createdAt
+      requester {
+        id
+        name
+        kind
+      }
+      partner {
+        id
+        name
+        kind
+      }
+    }
+  }
+  organizations(first: 100) {
+    nodes {
+      id
+      name
+      kind
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardConnectionsQuery, DashboardConnectionsQueryVariables>;
+export const DashboardRequestConnectionDocument = new TypedDocumentString(`
+    mutation DashboardRequestConnection($input: RequestConnectionInput!) {
+  requestConnection(input: $input) {
+    connection {
+      id
+    }
+    userErrors {
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardRequestConnectionMutation, DashboardRequestConnectionMutationVariables>;
+export const DashboardRespondToConnectionDocument = new TypedDocumentString(`
+    mutation DashboardRespondToConnection($input: RespondToConnectionInput!) {
+  respondToConnection(input: $input) {
+    connection {
+      id
+      status
+    }
+    userErrors {
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardRespondToConnectionMutation, DashboardRespondToConnectionMutationVariables>;
+export const DashboardRevokeConnectionDocument = new TypedDocumentString(`
+    mutation DashboardRevokeConnection($input: RevokeConnectionInput!) {
+  revokeConnection(input: $input) {
+    connection {
+      id
+      status
+    }
+    userErrors {
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardRevokeConnectionMutation, DashboardRevokeConnectionMutationVariables>;
+export const DashboardFulfilmentQueueDocument = new TypedDocumentString(`
+    query DashboardFulfilmentQueue($first: Int) {
+  fulfillmentGroups(first: $first) {
+    nodes {
+      id
+      status
+      createdAt
+      order {
+        id
+        number
+        status
+      }
+      lines {
+        orderLineId
+        quantity
+        shippedQuantity
+        variant {
+          sku
+          title
+        }
+      }
+      shipments {
+        id
+        status
+        carrier
+        trackingNumber
+        shippedAt
+        deliveredAt
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardFulfilmentQueueQuery, DashboardFulfilmentQueueQueryVariables>;
+export const DashboardCreateShipmentDocument = new TypedDocumentString(`
+    mutation DashboardCreateShipment($input: CreateShipmentInput!) {
+  createShipment(input: $input) {
+    shipment {
+      id
+      status
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardCreateShipmentMutation, DashboardCreateShipmentMutationVariables>;
+export const DashboardMarkShippedDocument = new TypedDocumentString(`
+    mutation DashboardMarkShipped($input: MarkShipmentShippedInput!) {
+  markShipmentShipped(input: $input) {
+    shipment {
+      id
+      status
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardMarkShippedMutation, DashboardMarkShippedMutationVariables>;
+export const DashboardMarkDeliveredDocument = new TypedDocumentString(`
+    mutation DashboardMarkDelivered($input: MarkShipmentDeliveredInput!) {
+  markShipmentDelivered(input: $input) {
+    shipment {
+      id
+      status
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardMarkDeliveredMutation, DashboardMarkDeliveredMutationVariables>;
+export const DashboardOrderDocument = new TypedDocumentString(`
+    query DashboardOrder($id: ID!) {
+  order(id: $id) {
+    id
+    number
+    status
+    statusReason
+    email
+    shippingAddress
+    createdAt
+    total {
+      amount
+      currencyCode
+    }
+    retailer {
+      name
+    }
+    lines {
+      id
+      title
+      quantity
+      shippedQuantity
+      unitPrice {
+        amount
+        currencyCode
+      }
+      total {
+        amount
+        currencyCode
+      }
+      brand {
+        name
+      }
+      supplier {
+        name
+      }
+    }
+    statusHistory {
+      status
+      previousStatus
+      at
+      reason
+      actor {
+        kind
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardOrderQuery, DashboardOrderQueryVariables>;
+export const DashboardOrderLiveDocument = new TypedDocumentString(`
+    subscription DashboardOrderLive($orderId: ID!) {
+  orderStatusChanged(orderId: $orderId) {
+    status
+    at
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardOrderLiveSubscription, DashboardOrderLiveSubscriptionVariables>;
+export const DashboardOrdersDocument = new TypedDocumentString(`
+    query DashboardOrders($filter: OrdersFilter, $first: Int, $after: String) {
+  orders(filter: $filter, first: $first, after: $after) {
+    totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    nodes {
+      id
+      number
+      status
+      createdAt
+      total {
+        amount
+        currencyCode
+      }
+      retailer {
+        name
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardOrdersQuery, DashboardOrdersQueryVariables>;
+export const DashboardOrdersLiveDocument = new TypedDocumentString(`
+    subscription DashboardOrdersLive {
+  orderStatusChanged {
+    status
+    previousStatus
+    at
+    order {
+      id
+      number
+      status
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardOrdersLiveSubscription, DashboardOrdersLiveSubscriptionVariables>;
+export const DashboardPlatformOrganizationsDocument = new TypedDocumentString(`
+    query DashboardPlatformOrganizations($filter: OrganizationSearchFilter) {
+  searchOrganizations(filter: $filter, first: 100) {
+    totalCount
+    nodes {
+      id
+      name
+      kind
+      status
+      suspendedReason
+      createdAt
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardPlatformOrganizationsQuery, DashboardPlatformOrganizationsQueryVariables>;
+export const DashboardSuspendDocument = new TypedDocumentString(`
+    mutation DashboardSuspend($input: SuspendOrganizationInput!) {
+  suspendOrganization(input: $input) {
+    userErrors {
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardSuspendMutation, DashboardSuspendMutationVariables>;
+export const DashboardReactivateDocument = new TypedDocumentString(`
+    mutation DashboardReactivate($input: ReactivateOrganizationInput!) {
+  reactivateOrganization(input: $input) {
+    userErrors {
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardReactivateMutation, DashboardReactivateMutationVariables>;
+export const DashboardAuditDocument = new TypedDocumentString(`
+    query DashboardAudit($filter: AuditTrailFilter) {
+  auditTrail(filter: $filter, first: 100) {
+    nodes {
+      id
+      type
+      aggregateId
+      organizationId
+      actorKind
+      source
+      occurredAt
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardAuditQuery, DashboardAuditQueryVariables>;
+export const DashboardInvoicesDocument = new TypedDocumentString(`
+    query DashboardInvoices {
+  invoices(first: 100) {
+    nodes {
+      id
+      month
+      organization {
+        name
+      }
+      plan {
+        name
+      }
+      totals {
+        amount
+        currencyCode
+      }
+      issuedAt
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardInvoicesQuery, DashboardInvoicesQueryVariables>;
+export const DashboardSalesDocument = new TypedDocumentString(`
+    query DashboardSales($filter: AnalyticsFilter) {
+  salesByDay(filter: $filter) {
+    day
+    orders
+    units
+    gmv {
+      amount
+      currencyCode
+    }
+    confirmedOrders
+  }
+  orders(first: 100) {
+    nodes {
+      id
+      status
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardSalesQuery, DashboardSalesQueryVariables>;
+export const DashboardSellThroughDocument = new TypedDocumentString(`
+    query DashboardSellThrough($filter: AnalyticsFilter) {
+  sellThrough(filter: $filter) {
+    retailer {
+      name
+    }
+    orders
+    units
+    shareOfUnits
+    gmv {
+      amount
+      currencyCode
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardSellThroughQuery, DashboardSellThroughQueryVariables>;
+export const DashboardStockDocument = new TypedDocumentString(`
+    query DashboardStock($first: Int) {
+  inventoryLevels(first: $first) {
+    totalCount
+    nodes {
+      id
+      onHand
+      reserved
+      available
+      warehouse {
+        id
+        name
+      }
+      variant {
+        sku
+        title
+      }
+    }
+  }
+  stockMovements(first: 100) {
+    nodes {
+      id
+      type
+      quantity
+      availableAfter
+      reason
+      reference
+      createdAt
+      warehouse {
+        name
+      }
+      variant {
+        sku
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardStockQuery, DashboardStockQueryVariables>;
+export const DashboardStorefrontsDocument = new TypedDocumentString(`
+    query DashboardStorefronts {
+  myStorefronts(first: 20) {
+    nodes {
+      id
+      name
+      slug
+      published
+      currencyCode
+      defaultMarkupPercent
+      listings(first: 10, filter: {includeHidden: true}) {
+        totalCount
+        nodes {
+          id
+          title
+          available
+          price {
+            amount
+            currencyCode
+          }
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardStorefrontsQuery, DashboardStorefrontsQueryVariables>;
+export const DashboardPublishStorefrontDocument = new TypedDocumentString(`
+    mutation DashboardPublishStorefront($input: PublishStorefrontInput!) {
+  publishStorefront(input: $input) {
+    storefront {
+      id
+      published
+    }
+    userErrors {
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardPublishStorefrontMutation, DashboardPublishStorefrontMutationVariables>;
+export const DashboardUnpublishStorefrontDocument = new TypedDocumentString(`
+    mutation DashboardUnpublishStorefront($input: UnpublishStorefrontInput!) {
+  unpublishStorefront(input: $input) {
+    storefront {
+      id
+      published
+    }
+    userErrors {
+      message
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardUnpublishStorefrontMutation, DashboardUnpublishStorefrontMutationVariables>;
+export const StorefrontHeaderDocument = new TypedDocumentString(`
+    query StorefrontHeader($slug: String!) {
+  storefront(slug: $slug) {
+    id
+    name
+    slug
+    description
+    currencyCode
+    retailer {
+      id
+      name
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<StorefrontHeaderQuery, StorefrontHeaderQueryVariables>;
+export const StorefrontCartDocument = new TypedDocumentString(`
+    query StorefrontCart($id: ID!) {
+  cart(id: $id) {
+    id
+    status
+    itemCount
+    canCheckOut
+    subtotal {
+      amount
+      currencyCode
+    }
+    lines {
+      id
+      quantity
+      available
+      availableQuantity
+      purchasable
+      lineTotal {
+        amount
+        currencyCode
+      }
+      listing {
+        id
+        title
+        price {
+          amount
+          currencyCode
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<StorefrontCartQuery, StorefrontCartQueryVariables>;
+export const StorefrontCreateCartDocument = new TypedDocumentString(`
+    mutation StorefrontCreateCart($input: CreateCartInput!) {
+  createCart(input: $input) {
+    cart {
+      id
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<StorefrontCreateCartMutation, StorefrontCreateCartMutationVariables>;
+export const StorefrontAddCartLineDocument = new TypedDocumentString(`
+    mutation StorefrontAddCartLine($input: AddCartLineInput!) {
+  addCartLine(input: $input) {
+    cart {
+      id
+      itemCount
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<StorefrontAddCartLineMutation, StorefrontAddCartLineMutationVariables>;
+export const StorefrontUpdateCartLineDocument = new TypedDocumentString(`
+    mutation StorefrontUpdateCartLine($input: UpdateCartLineInput!) {
+  updateCartLine(input: $input) {
+    cart {
+      id
+      itemCount
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<StorefrontUpdateCartLineMutation, StorefrontUpdateCartLineMutationVariables>;
+export const StorefrontRegisterDocument = new TypedDocumentString(`
+    mutation StorefrontRegister($input: RegisterCustomerInput!) {
+  registerCustomer(input: $input) {
+    accessToken
+    refreshToken
+    expiresAt
+    user {
+      id
+      name
+      email
+      kind
+    }
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<StorefrontRegisterMutation, StorefrontRegisterMutationVariables>;
+export const StorefrontListingsDocument = new TypedDocumentString(`
+    query StorefrontListings($slug: String!, $filter: ListingFilter, $sort: ListingSort, $first: Int, $after: String) {
+  storefront(slug: $slug) {
+    id
+    listings(filter: $filter, sort: $sort, first: $first, after: $after) {
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      nodes {
+        id
+        title
+        available
+        price {
+          amount
+          currencyCode
+        }
+        variant {
+          id
+          options {
+            name
+            value
+          }
+          product {
+            id
+            name
+            brand {
+              id
+              name
+            }
+          }
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<StorefrontListingsQuery, StorefrontListingsQueryVariables>;
+export const StorefrontBrandsDocument = new TypedDocumentString(`
+    query StorefrontBrands {
+  organizations(filter: {kind: BRAND}, first: 50) {
+    nodes {
+      id
+      name
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<StorefrontBrandsQuery, StorefrontBrandsQueryVariables>;
+export const StorefrontCheckoutDocument = new TypedDocumentString(`
+    mutation StorefrontCheckout($input: CheckoutInput!) {
+  checkout(input: $input) {
+    order {
+      id
+      number
+      status
+    }
+    orderAccessToken
+    userErrors {
+      field
+      message
+      code
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<StorefrontCheckoutMutation, StorefrontCheckoutMutationVariables>;
+export const StorefrontOrderDocument = new TypedDocumentString(`
+    query StorefrontOrder($id: ID!, $accessToken: String) {
+  order(id: $id, accessToken: $accessToken) {
+    id
+    number
+    status
+    statusReason
+    total {
+      amount
+      currencyCode
+    }
+    createdAt
+    lines {
+      id
+      title
+      quantity
+      total {
+        amount
+        currencyCode
+      }
+    }
+    statusHistory {
+      status
+      at
+      reason
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<StorefrontOrderQuery, StorefrontOrderQueryVariables>;
+export const StorefrontOrderLiveDocument = new TypedDocumentString(`
+    subscription StorefrontOrderLive($orderId: ID!, $accessToken: String) {
+  orderStatusChanged(orderId: $orderId, accessToken: $accessToken) {
+    status
+    previousStatus
+    at
+    reason
+  }
+}
+    `) as unknown as TypedDocumentString<StorefrontOrderLiveSubscription, StorefrontOrderLiveSubscriptionVariables>;
+export const StorefrontListingDocument = new TypedDocumentString(`
+    query StorefrontListing($id: ID!) {
+  listing(id: $id) {
+    id
+    title
+    description
+    available
+    price {
+      amount
+      currencyCode
+    }
+    variant {
+      id
+      sku
+      availableQuantity
+      options {
+        name
+        value
+      }
+      product {
+        id
+        name
+        description
+        brand {
+          name
+        }
+        options {
+          name
+          values
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<StorefrontListingQuery, StorefrontListingQueryVariables>;
 export const ClientLoginDocument = new TypedDocumentString(`
     mutation ClientLogin($input: LoginInput!) {
   login(input: $input) {
