@@ -242,11 +242,16 @@ async function traceSpans(traceId: string): Promise<ReceivedSpan[]> {
   return receiver.spans.filter((x) => x.traceId === traceId);
 }
 
+/** Spans whose parent is not (yet) among `spans`. */
+function orphansOf(spans: ReceivedSpan[]): ReceivedSpan[] {
+  const ids = new Set(spans.map((x) => x.spanId));
+  return spans.filter((x) => x.parentSpanId && !ids.has(x.parentSpanId));
+}
+
 /** Every span's parent is in the trace, except the one root. */
 function expectConnected(spans: ReceivedSpan[]) {
-  const ids = new Set(spans.map((x) => x.spanId));
   const roots = spans.filter((x) => !x.parentSpanId);
-  const orphans = spans.filter((x) => x.parentSpanId && !ids.has(x.parentSpanId));
+  const orphans = orphansOf(spans);
   expect(
     orphans.map((x) => `${x.service}: ${x.name}`),
     'spans whose parent is not in the trace',
@@ -289,7 +294,13 @@ describe('OpenTelemetry traces over OTLP', () => {
       (x) => x.service === 'router' && x.name === 'query TracedStorefront',
     );
     expect(operation, 'the router span of the storefront operation').toBeDefined();
-    const spans = await traceSpans(operation!.traceId);
+    // A subgraph ends its server span just after answering: wait until all four are exported.
+    const spans = await eventually(
+      () => traceSpans(operation!.traceId),
+      (x) => orphansOf(x).length === 0 && x.filter((y) => y.kind === 2).length >= 5,
+      10_000,
+      'the whole storefront trace',
+    );
     const root = expectConnected(spans);
     expect(root.spanId).toBe(operation!.spanId);
     expect(root.kind).toBe(2); // SERVER
@@ -385,10 +396,11 @@ describe('OpenTelemetry traces over OTLP', () => {
     // The saga runs on after the response: wait until the services reacting to the order are in the trace.
     const spans = await eventually(
       () => traceSpans(operation!.traceId),
+      // Parents end after their children: wait until every span's parent has been exported too.
       (x) =>
         ['supplier', 'payments', 'notifications'].every((svc) =>
           x.some((y) => y.service === svc && y.kind === 5),
-        ),
+        ) && orphansOf(x).length === 0,
       30_000,
       'supplier, payments and notifications to handle the order events in the checkout trace',
     );
