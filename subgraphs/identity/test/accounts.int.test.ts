@@ -153,6 +153,31 @@ describe('sign-up', () => {
     );
     expect(after[0]).toEqual({ u: before[0]!.u + 1, o: before[0]!.o + 1 });
   });
+
+  it('concurrent sign-ups of different people all succeed, each with its verification link (no lock conflict between them)', async () => {
+    const emails = Array.from({ length: 8 }, (_, n) => `crowd-${n}@example.test`);
+    const results = await Promise.all(
+      emails.map((email, n) =>
+        h.call(`mutation($i: SignUpInput!) { signUp(input: $i) { accessToken userErrors { code } } }`, {
+          i: {
+            email,
+            password: 'correct horse battery',
+            name: `Crowd ${n}`,
+            organization: { name: `Crowd ${n}`, kind: 'RETAILER' },
+          },
+        }),
+      ),
+    );
+    for (const r of results) {
+      expect(r.errors).toBeUndefined();
+      expect(r.data.signUp.accessToken).toBeTruthy();
+    }
+    const tokens = await h.sql(
+      `select count(*) n from account_tokens t join users u on u.id = t.user_id
+        where u.email like 'crowd-%' and t.purpose = 'VERIFY_EMAIL' and t.status = 'PENDING'`,
+    );
+    expect(Number(tokens[0]!.n)).toBe(emails.length);
+  });
 });
 
 describe('login', () => {

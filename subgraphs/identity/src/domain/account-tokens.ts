@@ -30,12 +30,23 @@ export function newSecret(purpose: AccountTokenPurpose): { secret: string; hash:
   return { secret, hash: sha256(secret) };
 }
 
-/** Issues a token for `userId` to `email`, replacing their pending ones of the purpose. */
+/**
+ * Issues a token for `userId` to `email`, replacing their pending ones of the
+ * purpose. `replacePending: false` is for an account created in this same
+ * transaction: it has nothing to replace, and the UPDATE's gap lock on an
+ * empty index range would deadlock concurrent sign-ups inserting beside it.
+ */
 export async function issueAccountToken(
   tx: IdentityTx,
-  input: { userId: string; email: string; purpose: AccountTokenPurpose; ttlSeconds: number },
+  input: {
+    userId: string;
+    email: string;
+    purpose: AccountTokenPurpose;
+    ttlSeconds: number;
+    replacePending?: boolean;
+  },
 ): Promise<IssuedToken> {
-  await replacePendingTokens(tx, input.userId, input.purpose);
+  if (input.replacePending !== false) await replacePendingTokens(tx, input.userId, input.purpose);
   const { secret, hash } = newSecret(input.purpose);
   const now = new Date();
   const expiresAt = new Date(now.getTime() + input.ttlSeconds * 1000);

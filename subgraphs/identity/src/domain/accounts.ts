@@ -67,7 +67,8 @@ export async function createUser(
       payload: { userId: user.id, ...profile },
     });
   }
-  if (!verified) await requestEmailVerification(tx, user, user.email);
+  // a brand-new account has no earlier link to replace
+  if (!verified) await requestEmailVerification(tx, user, user.email, { newAccount: true });
   return user;
 }
 

@@ -18,12 +18,18 @@ import { normaliseEmail } from './passwords.ts';
  */
 
 /** Mails a verification link for `email` (the account's, or the new one of an email change). */
-export async function requestEmailVerification(tx: IdentityTx, user: User, email: string): Promise<void> {
+export async function requestEmailVerification(
+  tx: IdentityTx,
+  user: User,
+  email: string,
+  opts: { newAccount?: boolean } = {},
+): Promise<void> {
   const { secret, expiresAt } = await issueAccountToken(tx, {
     userId: user.id,
     email,
     purpose: 'VERIFY_EMAIL',
     ttlSeconds: tx.services.config.EMAIL_VERIFICATION_TTL_SECONDS,
+    replacePending: !opts.newAccount,
   });
   tx.publish('identity.email-verification.requested', {
     aggregateId: user.id,
