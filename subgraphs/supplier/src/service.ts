@@ -1,6 +1,7 @@
 import { createLogger, forkEm, type Logger } from '@tradegraph/shared';
 // the event contracts: typed payloads, and the registry of versions the bus checks handlers against
 import '@tradegraph/contracts';
+import { loadEventsConfig } from '@tradegraph/shared/events';
 import { startService } from '@tradegraph/shared/service';
 import { loadSupplierConfig, type SupplierConfig } from './config.ts';
 import { startReservationSweeper } from './domain/reservations.ts';
@@ -25,7 +26,7 @@ export async function startSupplier(
 ) {
   return startService({
     name: 'supplier',
-    config,
+    config: { ...config, DB_POOL_MAX: sagaSafePoolSize(config.DB_POOL_MAX, source) },
     logger,
     env: source,
     entities,
@@ -40,6 +41,19 @@ export async function startSupplier(
       startReservationSweeper(kernel, services, config.RESERVATION_SWEEP_INTERVAL_MS),
     ],
   });
+}
+
+/**
+ * The saga handlers (domain/fulfillment.ts) run their unit of work on a second
+ * connection while the consumer's transaction holds the first. If every pooled
+ * connection were held by such a handler (one per partition of the topics
+ * `orders.order` and `orders.reservation`), none could get its second one: a
+ * pool deadlock that stalls every reservation until the saga's deadline. The
+ * pool is therefore always larger than the partitions of those topics.
+ */
+export function sagaSafePoolSize(configured: number, source: Record<string, string | undefined>): number {
+  const sagaTopics = 2;
+  return Math.max(configured, loadEventsConfig(source).EVENTS_PARTITIONS * sagaTopics + 2);
 }
 
 export type SupplierService = Awaited<ReturnType<typeof startSupplier>>;
