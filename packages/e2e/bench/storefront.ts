@@ -114,6 +114,10 @@ try {
         {
           ...dbEnv,
           ...quiet,
+          // The demo seed accepts connections right after signing up, which needs
+          // verified emails; identity refuses auto-verification in production, so
+          // identity alone runs in development mode here.
+          ...(s.name === 'identity' ? { NODE_ENV: 'development', IDENTITY_AUTO_VERIFY_EMAILS: 'true' } : {}),
           PORT: String(port(i)),
           INTERNAL_TOKEN_PUBLIC_KEY: keys.publicKey,
           KEY_ENCRYPTION_SECRET: 'bench-only-secret',
