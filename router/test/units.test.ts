@@ -5,7 +5,7 @@ import { createApiKeyVerifier } from '../src/auth/api-keys.ts';
 import { AuthenticationError, AuthUnavailableError } from '../src/auth/errors.ts';
 import { createJwtVerifier } from '../src/auth/jwt.ts';
 import { requestIdFrom, validTraceparent } from '../src/context.ts';
-import { representationKey } from '../src/execution/executor.ts';
+import { representationKey } from '../src/execution/plan-runner.ts';
 import { createSubgraphAgent } from '../src/fetcher.ts';
 import { SupergraphError, subgraphEndpoints, subgraphUrlEnvName } from '../src/supergraph.ts';
 import { newSigningKey, recordingLogger, signAccessToken } from './helpers.ts';

@@ -1,0 +1,338 @@
+import { assert, ERRORS, errorCodeDef, type Operation } from '@apollo/federation-internals';
+import { applyRewrites, isObjectOfType } from '@apollo/gateway/dist/dataRewrites.js';
+import { generateHydratedPaths } from '@apollo/gateway/dist/executeQueryPlan.js';
+import { deepMerge } from '@apollo/gateway/dist/utilities/deepMerge.js';
+import {
+  evaluateCondition,
+  type FetchNode,
+  type PlanNode,
+  type QueryPlan,
+  type QueryPlanSelectionNode,
+} from '@apollo/query-planner';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, Kind } from 'graphql';
+import type { RouterContext } from '../context.ts';
+import type { SubgraphDataSource } from '../datasource.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: merged subgraph data, as the gateway's executor types it
+export type Data = Record<string, any>;
+type Path = (string | number)[];
+
+/** The gateway's cursor into the merged result while a plan executes. */
+export interface Cursor {
+  path: Path;
+  data: Data | Data[];
+  fullResult: Data;
+}
+
+/** What running plan nodes needs: one per operation execution (a query, or one subscription event). */
+export interface PlanRun {
+  /** The router's data sources by subgraph name. */
+  sources: ReadonlyMap<string, SubgraphDataSource>;
+  /** The supergraph's schema: rewrites and type conditions are in its terms. */
+  supergraphSchema: GraphQLSchema;
+  /** Its variable definitions decide `Condition` nodes (@skip/@include). */
+  operation: Operation;
+  variables: Record<string, unknown> | undefined;
+  /** Whose identity every subgraph fetch carries. */
+  context: RouterContext;
+  cachePolicy?: Parameters<SubgraphDataSource['fetchOperation']>[2];
+  /** Apollo Server's usage reporting reads `nonFtv1ErrorPaths` (as the stock gateway leaves them). */
+  metrics?: { nonFtv1ErrorPaths?: unknown[] };
+  /** Errors of the subgraphs and of merging, in the stock gateway's order. */
+  errors: GraphQLError[];
+}
+
+/** A cursor at the root of `data`, which the plan's fetches are merged into. */
+export function rootCursor(data: Data): Cursor {
+  return { path: [], data, fullResult: data };
+}
+
+/**
+ * Runs a plan node with @apollo/gateway's semantics (executeQueryPlan.ts, 2.14)
+ * and merges what the subgraphs answer into the cursor's data. Fetch, merge,
+ * representation building, rewrites and error-path rules are the gateway's own
+ * (its deepMerge, applyRewrites and generateHydratedPaths are reused); the
+ * difference is that identical entity representations are sent once.
+ * Only nodes `runnablePlanNode` accepts may be given.
+ */
+export async function runPlanNode(run: PlanRun, node: PlanNode, cursor: Cursor | undefined): Promise<void> {
+  if (!cursor) return;
+  switch (node.kind) {
+    case 'Sequence':
+      for (const child of node.nodes) await runPlanNode(run, child, cursor);
+      return;
+    case 'Parallel':
+      await Promise.all(node.nodes.map((child) => runPlanNode(run, child, cursor)));
+      return;
+    case 'Flatten':
+      return runPlanNode(run, node.node, moveIntoCursor(cursor, node.path));
+    case 'Fetch':
+      try {
+        await runFetch(run, node, cursor);
+      } catch (error) {
+        run.errors.push(error as GraphQLError);
+      }
+      return;
+    case 'Condition': {
+      const condition = evaluateCondition(
+        node,
+        run.operation.variableDefinitions,
+        run.variables as Record<string, unknown>,
+      );
+      const branch = condition ? node.ifClause : node.elseClause;
+      if (branch) await runPlanNode(run, branch, cursor);
+      return;
+    }
+    default:
+      // runnablePlanNode() keeps Defer and Subscription nodes away from here.
+      assert(false, `unsupported plan node ${node.kind}`);
+  }
+}
+
+/** Whether `runPlanNode` can run the node (no `@defer`, no nested `Subscription`). */
+export function runnablePlanNode(node: NonNullable<QueryPlan['node']>): boolean {
+  switch (node.kind) {
+    case 'Sequence':
+    case 'Parallel':
+      return node.nodes.every(runnablePlanNode);
+    case 'Flatten':
+      return runnablePlanNode(node.node);
+    case 'Fetch':
+      return true;
+    case 'Condition':
+      return (
+        (!node.ifClause || runnablePlanNode(node.ifClause)) &&
+        (!node.elseClause || runnablePlanNode(node.elseClause))
+      );
+    default:
+      return false;
+  }
+}
+
+async function runFetch(run: PlanRun, fetch: FetchNode, cursor: Cursor): Promise<void> {
+  const service = run.sources.get(fetch.serviceName);
+  if (!service) throw new Error(`Couldn't find service with name "${fetch.serviceName}"`);
+  const entities: Data[] = Array.isArray(cursor.data)
+    ? cursor.data.filter((e) => e !== null && e !== undefined)
+    : [cursor.data];
+  if (entities.length < 1) return;
+
+  const variables: Record<string, unknown> = Object.create(null);
+  if (fetch.variableUsages) {
+    const provided = run.variables;
+    for (const name of fetch.variableUsages) {
+      if (provided && Object.hasOwn(provided, name) && typeof provided[name] !== 'undefined') {
+        variables[name] = provided[name];
+      }
+    }
+  }
+
+  if (!fetch.requires) {
+    const received = await send(run, service, fetch, cursor, variables);
+    if (received) applyRewrites(run.supergraphSchema, fetch.outputRewrites, received);
+    for (const entity of entities) deepMerge(entity, received);
+    return;
+  }
+
+  const representations: Data[] = [];
+  const representationToEntity: number[] = [];
+  entities.forEach((entity, index) => {
+    const representation = executeSelectionSet(run.supergraphSchema, entity, fetch.requires!);
+    if (representation?.__typename) {
+      applyRewrites(run.supergraphSchema, fetch.inputRewrites, representation);
+      representations.push(representation);
+      representationToEntity.push(index);
+    }
+  });
+  if (representations.length < 1) return;
+  if ('representations' in variables) throw new Error(`Variables cannot contain key "representations"`);
+  // Identical representations are sent once (the benchmark's deep query repeats one product
+  // 96 times); each answer is merged into every entity that asked for it.
+  const unique: Data[] = [];
+  const uniqueOf: number[] = [];
+  const seen = new Map<string, number>();
+  for (const representation of representations) {
+    const key = representationKey(representation);
+    let at = seen.get(key);
+    if (at === undefined) {
+      at = unique.push(representation) - 1;
+      seen.set(key, at);
+    }
+    uniqueOf.push(at);
+  }
+  const received = await send(
+    run,
+    service,
+    fetch,
+    cursor,
+    { ...variables, representations: unique },
+    uniqueOf,
+  );
+  if (!received) return;
+  if (!(received._entities && Array.isArray(received._entities))) {
+    throw new Error(`Expected "data._entities" in response to be an array`);
+  }
+  const receivedEntities = received._entities as (Data | null)[];
+  if (receivedEntities.length !== unique.length) {
+    throw new Error(`Expected "data._entities" to contain ${unique.length} elements`);
+  }
+  const rewritten = new Uint8Array(unique.length);
+  // The gateway loops to entities.length (not representations.length); kept for identical results.
+  for (let i = 0; i < entities.length; i++) {
+    const u = uniqueOf[i];
+    const receivedEntity = u === undefined ? undefined : receivedEntities[u];
+    const existing = entities[representationToEntity[i]!];
+    if (receivedEntity && !receivedEntity.__typename) receivedEntity.__typename = existing!.__typename;
+    if (u !== undefined && !rewritten[u]) {
+      rewritten[u] = 1;
+      applyRewrites(run.supergraphSchema, fetch.outputRewrites, receivedEntity as Data);
+    }
+    deepMerge(existing, receivedEntity);
+  }
+}
+
+async function send(
+  run: PlanRun,
+  service: SubgraphDataSource,
+  fetch: FetchNode,
+  cursor: Cursor,
+  variables: Record<string, unknown>,
+  /** For deduplicated entity fetches: representation index → index of what was sent. */
+  uniqueOf?: number[],
+): Promise<Data | null | undefined> {
+  const response = await service.fetchOperation(
+    { query: fetch.operation, variables, operationName: fetch.operationName },
+    run.context,
+    run.cachePolicy,
+  );
+  if (response.errors && uniqueOf) response.errors = expandEntityErrors(response.errors, uniqueOf);
+  if (response.errors) {
+    let hydrated: Path[] | undefined;
+    const pathOf = (errorPath: readonly (string | number)[] | undefined): Path | undefined => {
+      if (fetch.requires && typeof errorPath?.[1] === 'number') {
+        if (!hydrated) {
+          hydrated = [];
+          generateHydratedPaths([], cursor.path, cursor.fullResult, hydrated);
+        }
+        return [...(hydrated[errorPath[1]] ?? []), ...errorPath.slice(2)];
+      }
+      return errorPath ? [...cursor.path, ...errorPath.slice()] : undefined;
+    };
+    for (const error of response.errors)
+      run.errors.push(downstreamServiceError(error, fetch.serviceName, pathOf));
+    const { metrics } = run;
+    if (metrics) {
+      const errorPaths = response.errors.map((error) => ({ subgraph: fetch.serviceName, path: error.path }));
+      if (metrics.nonFtv1ErrorPaths) metrics.nonFtv1ErrorPaths.push(...errorPaths);
+      else metrics.nonFtv1ErrorPaths = errorPaths;
+    }
+  }
+  return response.data as Data | null | undefined;
+}
+
+function executeSelectionSet(
+  schema: GraphQLSchema,
+  source: Data | null,
+  selections: QueryPlanSelectionNode[],
+): Data | null {
+  if (source === null) return null;
+  const result: Data = Object.create(null);
+  for (const selection of selections) {
+    if (selection.kind === Kind.FIELD) {
+      const responseName = selection.alias ?? selection.name;
+      const sub = selection.selections;
+      if (!Object.hasOwn(source, responseName) || typeof source[responseName] === 'undefined') return null;
+      const value = source[responseName];
+      if (Array.isArray(value)) {
+        result[responseName] = value.map((v) => (sub ? executeSelectionSet(schema, v, sub) : v));
+      } else if (sub) {
+        result[responseName] = executeSelectionSet(schema, value, sub);
+      } else {
+        result[responseName] = value;
+      }
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      if (!selection.typeCondition || !source) continue;
+      if (isObjectOfType(schema, source, selection.typeCondition)) {
+        deepMerge(result, executeSelectionSet(schema, source, selection.selections));
+      }
+    }
+  }
+  return result;
+}
+
+/**
+ * Errors a subgraph reported for a deduplicated `_entities` fetch, as if every
+ * representation had been sent: one error per representation that shared the
+ * failing one, with its own index in the path (what the stock gateway reports).
+ */
+function expandEntityErrors(errors: GraphQLFormattedError[], uniqueOf: number[]): GraphQLFormattedError[] {
+  const out: { error: GraphQLFormattedError; representation: number }[] = [];
+  let allEntityErrors = true;
+  for (const error of errors) {
+    const path = error.path;
+    if (path?.[0] !== '_entities' || typeof path[1] !== 'number') {
+      out.push({ error, representation: -1 });
+      allEntityErrors = false;
+      continue;
+    }
+    uniqueOf.forEach((u, r) => {
+      if (u === path[1]) {
+        out.push({ error: { ...error, path: ['_entities', r, ...path.slice(2)] }, representation: r });
+      }
+    });
+  }
+  // A subgraph reports entity errors in representation order; so would it have for the full list.
+  if (allEntityErrors) out.sort((a, b) => a.representation - b.representation);
+  return out.map((e) => e.error);
+}
+
+function moveIntoCursor(cursor: Cursor, pathInCursor: Path): Cursor | undefined {
+  const data = flattenResultsAtPath(cursor.data, pathInCursor);
+  return data ? { path: cursor.path.concat(pathInCursor), data, fullResult: cursor.fullResult } : undefined;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: walks untyped merged data
+function flattenResultsAtPath(value: any, path: Path, from = 0): any {
+  if (from === path.length) return value;
+  if (value === undefined || value === null) return value;
+  const current = path[from];
+  if (current === '@') {
+    return (value as unknown[]).flatMap((element) => flattenResultsAtPath(element, path, from + 1));
+  }
+  assert(typeof current === 'string', () => `Unexpected ${typeof current} found in path`);
+  assert(!Array.isArray(value), () => `Unexpected array in result for path element ${current}`);
+  return flattenResultsAtPath(Object.hasOwn(value, current) ? value[current] : undefined, path, from + 1);
+}
+
+/**
+ * An identity key for a representation: flat ones (the usual case) without JSON.
+ * Every part is length-prefixed, so no value (client-chosen ids included) can
+ * make two different representations share a key.
+ */
+export function representationKey(representation: Data): string {
+  let key = '';
+  for (const name in representation) {
+    const value = representation[name];
+    if (value !== null && typeof value === 'object') return `j${JSON.stringify(representation)}`;
+    const text = typeof value === 'string' ? `s${value}` : `o${String(value)}`;
+    key += `${name.length}:${name}${text.length}:${text}`;
+  }
+  return key;
+}
+
+function downstreamServiceError(
+  original: { message?: string; extensions?: Record<string, unknown>; path?: readonly (string | number)[] },
+  serviceName: string,
+  pathOf: (path: readonly (string | number)[] | undefined) => Path | undefined,
+): GraphQLError {
+  const message = original.message || `Error while fetching subquery from service "${serviceName}"`;
+  const { extensions } = original;
+  const options = {
+    originalError: original as Error,
+    path: pathOf(original.path),
+    extensions: { ...extensions, serviceName },
+  };
+  const codeDef = errorCodeDef(original as GraphQLError);
+  if (!codeDef && extensions?.code) return new GraphQLError(message, options);
+  return (codeDef ?? ERRORS.DOWNSTREAM_SERVICE_ERROR).err(message, options);
+}
