@@ -775,17 +775,6 @@ export type UpdateProductVariantInput = {
   sku?: InputMaybe<Scalars['String']['input']>;
 };
 
-/** An expected business failure of a mutation: what went wrong, on which input field. */
-export type UserError = {
-  __typename?: 'UserError';
-  /** Stable machine-readable code, e.g. EMAIL_TAKEN. */
-  code: Scalars['String']['output'];
-  /** Path of the input field at fault, e.g. ["input", "email"] shortened to ["email"]; null when not about one field. */
-  field?: Maybe<Array<Scalars['String']['output']>>;
-  /** A human-readable explanation, in English, safe to show to the user. */
-  message: Scalars['String']['output'];
-};
-
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -940,7 +929,6 @@ export type ResolversTypes = {
   UpdateProductInput: UpdateProductInput;
   UpdateProductPayload: ResolverTypeWrapper<Omit<UpdateProductPayload, 'product'> & { product?: Maybe<ResolversTypes['Product']> }>;
   UpdateProductVariantInput: UpdateProductVariantInput;
-  UserError: ResolverTypeWrapper<UserError>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
 
@@ -993,7 +981,6 @@ export type ResolversParentTypes = {
   UpdateProductInput: UpdateProductInput;
   UpdateProductPayload: Omit<UpdateProductPayload, 'product'> & { product?: Maybe<ResolversParentTypes['Product']> };
   UpdateProductVariantInput: UpdateProductVariantInput;
-  UserError: UserError;
   String: Scalars['String']['output'];
 };
 
@@ -1209,12 +1196,6 @@ export type UpdateProductPayloadResolvers<ContextType = CatalogContext, ParentTy
   userErrors?: Resolver<Array<ResolversTypes['CatalogUserError']>, ParentType, ContextType>;
 };
 
-export type UserErrorResolvers<ContextType = CatalogContext, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = {
-  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
-  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-};
-
 export type PartialResolvers<ContextType = CatalogContext> = {
   ArchiveProductPayload?: ArchiveProductPayloadResolvers<ContextType>;
   CatalogUserError?: CatalogUserErrorResolvers<ContextType>;
@@ -1242,7 +1223,6 @@ export type PartialResolvers<ContextType = CatalogContext> = {
   SelectedOption?: SelectedOptionResolvers<ContextType>;
   UpdateCategoryPayload?: UpdateCategoryPayloadResolvers<ContextType>;
   UpdateProductPayload?: UpdateProductPayloadResolvers<ContextType>;
-  UserError?: UserErrorResolvers<ContextType>;
 };
 
 export type DirectiveResolvers<ContextType = CatalogContext> = {

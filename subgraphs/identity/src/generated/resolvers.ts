@@ -1190,17 +1190,6 @@ export type User = {
   name: Scalars['String']['output'];
 };
 
-/** An expected business failure of a mutation: what went wrong, on which input field. */
-export type UserError = {
-  __typename?: 'UserError';
-  /** Stable machine-readable code, e.g. EMAIL_TAKEN. */
-  code: Scalars['String']['output'];
-  /** Path of the input field at fault, e.g. ["input", "email"] shortened to ["email"]; null when not about one field. */
-  field?: Maybe<Array<Scalars['String']['output']>>;
-  /** A human-readable explanation, in English, safe to show to the user. */
-  message: Scalars['String']['output'];
-};
-
 /** What kind of person an account belongs to. */
 export type UserKind =
   /** A shopper of retailer storefronts. */
@@ -1404,7 +1393,6 @@ export type ResolversTypes = {
   UpdateOrganizationInput: UpdateOrganizationInput;
   UpdateOrganizationPayload: ResolverTypeWrapper<Omit<UpdateOrganizationPayload, 'organization'> & { organization?: Maybe<ResolversTypes['Organization']> }>;
   User: ResolverTypeWrapper<UserModel>;
-  UserError: ResolverTypeWrapper<UserError>;
   UserKind: UserKind;
   VerifyEmailInput: VerifyEmailInput;
   VerifyEmailPayload: ResolverTypeWrapper<VerifyEmailPayload>;
@@ -1487,7 +1475,6 @@ export type ResolversParentTypes = {
   UpdateOrganizationInput: UpdateOrganizationInput;
   UpdateOrganizationPayload: Omit<UpdateOrganizationPayload, 'organization'> & { organization?: Maybe<ResolversParentTypes['Organization']> };
   User: UserModel;
-  UserError: UserError;
   VerifyEmailInput: VerifyEmailInput;
   VerifyEmailPayload: VerifyEmailPayload;
   String: Scalars['String']['output'];
@@ -1853,12 +1840,6 @@ export type UserResolvers<ContextType = IdentityContext, ParentType extends Reso
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
-export type UserErrorResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = {
-  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
-  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-};
-
 export type VerifyEmailPayloadResolvers<ContextType = IdentityContext, ParentType extends ResolversParentTypes['VerifyEmailPayload'] = ResolversParentTypes['VerifyEmailPayload']> = {
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['IdentityUserError']>, ParentType, ContextType>;
@@ -1910,7 +1891,6 @@ export type PartialResolvers<ContextType = IdentityContext> = {
   SignUpPayload?: SignUpPayloadResolvers<ContextType>;
   UpdateOrganizationPayload?: UpdateOrganizationPayloadResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
-  UserError?: UserErrorResolvers<ContextType>;
   VerifyEmailPayload?: VerifyEmailPayloadResolvers<ContextType>;
 };
 

@@ -452,17 +452,6 @@ export type UpdateNotificationTemplatePayload = {
   userErrors: Array<NotificationsUserError>;
 };
 
-/** An expected business failure of a mutation: what went wrong, on which input field. */
-export type UserError = {
-  __typename?: 'UserError';
-  /** Stable machine-readable code, e.g. EMAIL_TAKEN. */
-  code: Scalars['String']['output'];
-  /** Path of the input field at fault, e.g. ["input", "email"] shortened to ["email"]; null when not about one field. */
-  field?: Maybe<Array<Scalars['String']['output']>>;
-  /** A human-readable explanation, in English, safe to show to the user. */
-  message: Scalars['String']['output'];
-};
-
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -571,7 +560,6 @@ export type ResolversTypes = {
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   UpdateNotificationTemplateInput: UpdateNotificationTemplateInput;
   UpdateNotificationTemplatePayload: ResolverTypeWrapper<Omit<UpdateNotificationTemplatePayload, 'template' | 'userErrors'> & { template?: Maybe<ResolversTypes['NotificationTemplate']>, userErrors: Array<ResolversTypes['NotificationsUserError']> }>;
-  UserError: ResolverTypeWrapper<UserError>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
 
@@ -608,7 +596,6 @@ export type ResolversParentTypes = {
   Subscription: Record<PropertyKey, never>;
   UpdateNotificationTemplateInput: UpdateNotificationTemplateInput;
   UpdateNotificationTemplatePayload: Omit<UpdateNotificationTemplatePayload, 'template' | 'userErrors'> & { template?: Maybe<ResolversParentTypes['NotificationTemplate']>, userErrors: Array<ResolversParentTypes['NotificationsUserError']> };
-  UserError: UserError;
   String: Scalars['String']['output'];
 };
 
@@ -767,12 +754,6 @@ export type UpdateNotificationTemplatePayloadResolvers<ContextType = Notificatio
   userErrors?: Resolver<Array<ResolversTypes['NotificationsUserError']>, ParentType, ContextType>;
 };
 
-export type UserErrorResolvers<ContextType = NotificationsContext, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = {
-  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
-  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-};
-
 export type PartialResolvers<ContextType = NotificationsContext> = {
   DateTime?: GraphQLScalarType;
   Decimal?: GraphQLScalarType;
@@ -794,7 +775,6 @@ export type PartialResolvers<ContextType = NotificationsContext> = {
   SetNotificationPreferencePayload?: SetNotificationPreferencePayloadResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   UpdateNotificationTemplatePayload?: UpdateNotificationTemplatePayloadResolvers<ContextType>;
-  UserError?: UserErrorResolvers<ContextType>;
 };
 
 export type DirectiveResolvers<ContextType = NotificationsContext> = {

@@ -565,17 +565,6 @@ export type SubscriptionOrderStatusChangedArgs = {
   orderId?: InputMaybe<Scalars['ID']['input']>;
 };
 
-/** An expected business failure of a mutation: what went wrong, on which input field. */
-export type UserError = {
-  __typename?: 'UserError';
-  /** Stable machine-readable code, e.g. EMAIL_TAKEN. */
-  code: Scalars['String']['output'];
-  /** Path of the input field at fault, e.g. ["input", "email"] shortened to ["email"]; null when not about one field. */
-  field?: Maybe<Array<Scalars['String']['output']>>;
-  /** A human-readable explanation, in English, safe to show to the user. */
-  message: Scalars['String']['output'];
-};
-
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -709,7 +698,6 @@ export type ResolversTypes = {
   SetFulfillmentRulesInput: SetFulfillmentRulesInput;
   SetFulfillmentRulesPayload: ResolverTypeWrapper<Omit<SetFulfillmentRulesPayload, 'fulfillmentRules' | 'userErrors'> & { fulfillmentRules?: Maybe<ResolversTypes['FulfillmentRules']>, userErrors: Array<ResolversTypes['OrdersUserError']> }>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  UserError: ResolverTypeWrapper<UserError>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
 
@@ -750,7 +738,6 @@ export type ResolversParentTypes = {
   SetFulfillmentRulesInput: SetFulfillmentRulesInput;
   SetFulfillmentRulesPayload: Omit<SetFulfillmentRulesPayload, 'fulfillmentRules' | 'userErrors'> & { fulfillmentRules?: Maybe<ResolversParentTypes['FulfillmentRules']>, userErrors: Array<ResolversParentTypes['OrdersUserError']> };
   Subscription: Record<PropertyKey, never>;
-  UserError: UserError;
   String: Scalars['String']['output'];
 };
 
@@ -946,12 +933,6 @@ export type SubscriptionResolvers<ContextType = OrdersContext, ParentType extend
   orderStatusChanged?: SubscriptionResolver<ResolversTypes['OrderStatusChange'], "orderStatusChanged", ParentType, ContextType, Partial<SubscriptionOrderStatusChangedArgs>>;
 };
 
-export type UserErrorResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = {
-  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
-  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-};
-
 export type PartialResolvers<ContextType = OrdersContext> = {
   CancelOrderPayload?: CancelOrderPayloadResolvers<ContextType>;
   CheckoutPayload?: CheckoutPayloadResolvers<ContextType>;
@@ -977,7 +958,6 @@ export type PartialResolvers<ContextType = OrdersContext> = {
   RefundOrderPayload?: RefundOrderPayloadResolvers<ContextType>;
   SetFulfillmentRulesPayload?: SetFulfillmentRulesPayloadResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
-  UserError?: UserErrorResolvers<ContextType>;
 };
 
 export type DirectiveResolvers<ContextType = OrdersContext> = {

@@ -258,17 +258,6 @@ export type QueryLedgerEntriesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
-/** An expected business failure of a mutation: what went wrong, on which input field. */
-export type UserError = {
-  __typename?: 'UserError';
-  /** Stable machine-readable code, e.g. EMAIL_TAKEN. */
-  code: Scalars['String']['output'];
-  /** Path of the input field at fault, e.g. ["input", "email"] shortened to ["email"]; null when not about one field. */
-  field?: Maybe<Array<Scalars['String']['output']>>;
-  /** A human-readable explanation, in English, safe to show to the user. */
-  message: Scalars['String']['output'];
-};
-
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -364,7 +353,6 @@ export type ResolversTypes = {
   Payout: ResolverTypeWrapper<PayoutRecordModel>;
   PayoutStatus: PayoutStatus;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  UserError: ResolverTypeWrapper<UserError>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
 
@@ -389,7 +377,6 @@ export type ResolversParentTypes = {
   PaymentsUserError: UserErrorModel;
   Payout: PayoutRecordModel;
   Query: Record<PropertyKey, never>;
-  UserError: UserError;
   String: Scalars['String']['output'];
 };
 
@@ -495,12 +482,6 @@ export type QueryResolvers<ContextType = PaymentsContext, ParentType extends Res
   ledgerEntries?: Resolver<ResolversTypes['LedgerEntryConnection'], ParentType, ContextType, Partial<QueryLedgerEntriesArgs>>;
 };
 
-export type UserErrorResolvers<ContextType = PaymentsContext, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = {
-  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
-  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-};
-
 export type PartialResolvers<ContextType = PaymentsContext> = {
   CreatePayoutPayload?: CreatePayoutPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
@@ -514,7 +495,6 @@ export type PartialResolvers<ContextType = PaymentsContext> = {
   PaymentsUserError?: PaymentsUserErrorResolvers<ContextType>;
   Payout?: PayoutResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
-  UserError?: UserErrorResolvers<ContextType>;
 };
 
 export type DirectiveResolvers<ContextType = PaymentsContext> = {

@@ -815,17 +815,6 @@ export type TopProductsOrder =
   /** Most units first. */
   | 'UNITS';
 
-/** An expected business failure of a mutation: what went wrong, on which input field. */
-export type UserError = {
-  __typename?: 'UserError';
-  /** Stable machine-readable code, e.g. EMAIL_TAKEN. */
-  code: Scalars['String']['output'];
-  /** Path of the input field at fault, e.g. ["input", "email"] shortened to ["email"]; null when not about one field. */
-  field?: Maybe<Array<Scalars['String']['output']>>;
-  /** A human-readable explanation, in English, safe to show to the user. */
-  message: Scalars['String']['output'];
-};
-
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -957,7 +946,6 @@ export type ResolversTypes = {
   SuspendOrganizationPayload: ResolverTypeWrapper<Omit<SuspendOrganizationPayload, 'organization' | 'userErrors'> & { organization?: Maybe<ResolversTypes['PlatformOrganization']>, userErrors: Array<ResolversTypes['PlatformUserError']> }>;
   TopProduct: ResolverTypeWrapper<TopProductRecordModel>;
   TopProductsOrder: TopProductsOrder;
-  UserError: ResolverTypeWrapper<UserError>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
 
@@ -1013,7 +1001,6 @@ export type ResolversParentTypes = {
   SuspendOrganizationInput: SuspendOrganizationInput;
   SuspendOrganizationPayload: Omit<SuspendOrganizationPayload, 'organization' | 'userErrors'> & { organization?: Maybe<ResolversParentTypes['PlatformOrganization']>, userErrors: Array<ResolversParentTypes['PlatformUserError']> };
   TopProduct: TopProductRecordModel;
-  UserError: UserError;
   String: Scalars['String']['output'];
 };
 
@@ -1294,12 +1281,6 @@ export type TopProductResolvers<ContextType = PlatformContext, ParentType extend
   variantId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
-export type UserErrorResolvers<ContextType = PlatformContext, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = {
-  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
-  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-};
-
 export type PartialResolvers<ContextType = PlatformContext> = {
   AssignPlanPayload?: AssignPlanPayloadResolvers<ContextType>;
   AuditEntry?: AuditEntryResolvers<ContextType>;
@@ -1334,7 +1315,6 @@ export type PartialResolvers<ContextType = PlatformContext> = {
   SupplierDailyPerformance?: SupplierDailyPerformanceResolvers<ContextType>;
   SuspendOrganizationPayload?: SuspendOrganizationPayloadResolvers<ContextType>;
   TopProduct?: TopProductResolvers<ContextType>;
-  UserError?: UserErrorResolvers<ContextType>;
 };
 
 export type DirectiveResolvers<ContextType = PlatformContext> = {

@@ -778,17 +778,6 @@ export type UpdateStorefrontPayload = {
   userErrors: Array<RetailerUserError>;
 };
 
-/** An expected business failure of a mutation: what went wrong, on which input field. */
-export type UserError = {
-  __typename?: 'UserError';
-  /** Stable machine-readable code, e.g. EMAIL_TAKEN. */
-  code: Scalars['String']['output'];
-  /** Path of the input field at fault, e.g. ["input", "email"] shortened to ["email"]; null when not about one field. */
-  field?: Maybe<Array<Scalars['String']['output']>>;
-  /** A human-readable explanation, in English, safe to show to the user. */
-  message: Scalars['String']['output'];
-};
-
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -944,7 +933,6 @@ export type ResolversTypes = {
   UpdateListingPayload: ResolverTypeWrapper<Omit<UpdateListingPayload, 'listing'> & { listing?: Maybe<ResolversTypes['Listing']> }>;
   UpdateStorefrontInput: UpdateStorefrontInput;
   UpdateStorefrontPayload: ResolverTypeWrapper<Omit<UpdateStorefrontPayload, 'storefront'> & { storefront?: Maybe<ResolversTypes['Storefront']> }>;
-  UserError: ResolverTypeWrapper<UserError>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
 
@@ -997,7 +985,6 @@ export type ResolversParentTypes = {
   UpdateListingPayload: Omit<UpdateListingPayload, 'listing'> & { listing?: Maybe<ResolversParentTypes['Listing']> };
   UpdateStorefrontInput: UpdateStorefrontInput;
   UpdateStorefrontPayload: Omit<UpdateStorefrontPayload, 'storefront'> & { storefront?: Maybe<ResolversParentTypes['Storefront']> };
-  UserError: UserError;
   String: Scalars['String']['output'];
 };
 
@@ -1236,12 +1223,6 @@ export type UpdateStorefrontPayloadResolvers<ContextType = RetailerContext, Pare
   userErrors?: Resolver<Array<ResolversTypes['RetailerUserError']>, ParentType, ContextType>;
 };
 
-export type UserErrorResolvers<ContextType = RetailerContext, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = {
-  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
-  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-};
-
 export type PartialResolvers<ContextType = RetailerContext> = {
   AddCartLinePayload?: AddCartLinePayloadResolvers<ContextType>;
   Cart?: CartResolvers<ContextType>;
@@ -1273,7 +1254,6 @@ export type PartialResolvers<ContextType = RetailerContext> = {
   UpdateCartLinePayload?: UpdateCartLinePayloadResolvers<ContextType>;
   UpdateListingPayload?: UpdateListingPayloadResolvers<ContextType>;
   UpdateStorefrontPayload?: UpdateStorefrontPayloadResolvers<ContextType>;
-  UserError?: UserErrorResolvers<ContextType>;
 };
 
 export type DirectiveResolvers<ContextType = RetailerContext> = {

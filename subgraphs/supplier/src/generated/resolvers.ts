@@ -1135,17 +1135,6 @@ export type UpsertOfferPayload = {
   userErrors: Array<SupplierUserError>;
 };
 
-/** An expected business failure of a mutation: what went wrong, on which input field. */
-export type UserError = {
-  __typename?: 'UserError';
-  /** Stable machine-readable code, e.g. EMAIL_TAKEN. */
-  code: Scalars['String']['output'];
-  /** Path of the input field at fault, e.g. ["input", "email"] shortened to ["email"]; null when not about one field. */
-  field?: Maybe<Array<Scalars['String']['output']>>;
-  /** A human-readable explanation, in English, safe to show to the user. */
-  message: Scalars['String']['output'];
-};
-
 /** A place where a supplier holds stock. Only the supplier's own members (inventory:read) see its warehouses. */
 export type Warehouse = {
   __typename?: 'Warehouse';
@@ -1400,7 +1389,6 @@ export type ResolversTypes = {
   UpdateWarehousePayload: ResolverTypeWrapper<Omit<UpdateWarehousePayload, 'warehouse'> & { warehouse?: Maybe<ResolversTypes['Warehouse']> }>;
   UpsertOfferInput: UpsertOfferInput;
   UpsertOfferPayload: ResolverTypeWrapper<Omit<UpsertOfferPayload, 'offer'> & { offer?: Maybe<ResolversTypes['Offer']> }>;
-  UserError: ResolverTypeWrapper<UserError>;
   Warehouse: ResolverTypeWrapper<WarehouseRecordModel>;
   WarehouseAddress: ResolverTypeWrapper<WarehouseAddress>;
   WarehouseConnection: ResolverTypeWrapper<Connection<ResolversTypes['Warehouse']>>;
@@ -1482,7 +1470,6 @@ export type ResolversParentTypes = {
   UpdateWarehousePayload: Omit<UpdateWarehousePayload, 'warehouse'> & { warehouse?: Maybe<ResolversParentTypes['Warehouse']> };
   UpsertOfferInput: UpsertOfferInput;
   UpsertOfferPayload: Omit<UpsertOfferPayload, 'offer'> & { offer?: Maybe<ResolversParentTypes['Offer']> };
-  UserError: UserError;
   Warehouse: WarehouseRecordModel;
   WarehouseAddress: WarehouseAddress;
   WarehouseConnection: Connection<ResolversTypes['Warehouse']>;
@@ -1834,12 +1821,6 @@ export type UpsertOfferPayloadResolvers<ContextType = SupplierContext, ParentTyp
   userErrors?: Resolver<Array<ResolversTypes['SupplierUserError']>, ParentType, ContextType>;
 };
 
-export type UserErrorResolvers<ContextType = SupplierContext, ParentType extends ResolversParentTypes['UserError'] = ResolversParentTypes['UserError']> = {
-  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
-  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-};
-
 export type WarehouseResolvers<ContextType = SupplierContext, ParentType extends ResolversParentTypes['Warehouse'] = ResolversParentTypes['Warehouse']> = {
   active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   address?: Resolver<ResolversTypes['WarehouseAddress'], ParentType, ContextType>;
@@ -1919,7 +1900,6 @@ export type PartialResolvers<ContextType = SupplierContext> = {
   SupplierUserError?: SupplierUserErrorResolvers<ContextType>;
   UpdateWarehousePayload?: UpdateWarehousePayloadResolvers<ContextType>;
   UpsertOfferPayload?: UpsertOfferPayloadResolvers<ContextType>;
-  UserError?: UserErrorResolvers<ContextType>;
   Warehouse?: WarehouseResolvers<ContextType>;
   WarehouseAddress?: WarehouseAddressResolvers<ContextType>;
   WarehouseConnection?: WarehouseConnectionResolvers<ContextType>;
