@@ -88,6 +88,7 @@ export function createRouterSubscriptions(o: {
         logger,
         isReady,
         trustedProxyHops: config.ROUTER_TRUSTED_PROXY_HOPS,
+        production: config.NODE_ENV === 'production',
       });
     },
     handleSse: (req, res) => {

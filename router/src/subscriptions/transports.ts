@@ -1,13 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Logger } from '@tradegraph/shared';
-import { type ExecutionArgs, type ExecutionResult, type GraphQLSchema, parse } from 'graphql';
+import {
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FormattedExecutionResult,
+  GraphQLError,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  parse,
+} from 'graphql';
 import { createHandler } from 'graphql-sse/lib/use/http';
 import type { Context as WsContext } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { AuthenticationError, AuthUnavailableError } from '../auth/errors.ts';
 import { clientIpOf, requestIdFrom } from '../context.ts';
+import { createErrorFormatter } from '../errors.ts';
 import type { SubscriptionSettings } from './config.ts';
 import type { ClientConnection, SubscriptionService } from './service.ts';
 import type { Session, SessionRegistry } from './sessions.ts';
@@ -24,6 +33,21 @@ export const CLOSE = {
   TRY_AGAIN: 1013,
 } as const;
 
+/**
+ * Every event a subscriber receives goes through the router's one error
+ * formatter, as query answers do: private extensions stripped and, in
+ * production, unexpected errors masked, so no subgraph internals leak.
+ */
+export function formatResult<R extends { errors?: readonly (GraphQLError | GraphQLFormattedError)[] }>(
+  result: R,
+  format: ReturnType<typeof createErrorFormatter>,
+): R {
+  if (!result.errors?.length) return result;
+  // Sent as JSON: a formatted error serialises exactly as the GraphQLError it replaces.
+  const errors = result.errors.map((e) => format(e instanceof GraphQLError ? e.toJSON() : e, e));
+  return { ...result, errors };
+}
+
 export interface SubscriptionTransportsOptions {
   server: Server;
   service: SubscriptionService;
@@ -33,6 +57,8 @@ export interface SubscriptionTransportsOptions {
   logger: Logger;
   isReady: () => boolean;
   trustedProxyHops: number;
+  /** Unexpected errors are masked as INTERNAL, as for queries (router/src/errors.ts). */
+  production: boolean;
 }
 
 export interface SubscriptionTransports {
@@ -52,6 +78,7 @@ interface WsState {
 /** The two client protocols on /graphql: graphql-transport-ws (WebSocket upgrade) and graphql-sse (distinct connections). */
 export function attachSubscriptionTransports(o: SubscriptionTransportsOptions): SubscriptionTransports {
   const { service, sessions, settings, logger } = o;
+  const format = createErrorFormatter({ production: o.production });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1_048_576 });
   const states = new WeakMap<WebSocket, WsState>();
   const reason = (text: string) => text.slice(0, 120);
@@ -139,11 +166,13 @@ export function attachSubscriptionTransports(o: SubscriptionTransportsOptions): 
         return args;
       },
       subscribe: (args) => args.contextValue as AsyncGenerator<ExecutionResult>,
-      onNext: (ctx) => {
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => format(e.toJSON(), e)),
+      onNext: (ctx, _id, _payload, _args, result) => {
         const socket = ctx.extra.socket;
         if (socket.bufferedAmount > settings.maxBufferedBytes) {
           socket.close(CLOSE.SLOW_CONSUMER, 'Slow consumer: too much unsent data');
         }
+        return formatResult(result, format) as FormattedExecutionResult;
       },
       onClose: (ctx) => {
         const state = states.get(ctx.extra.socket);
@@ -186,9 +215,10 @@ export function attachSubscriptionTransports(o: SubscriptionTransportsOptions): 
       });
       return result;
     },
-    onNext: (_ctx, req) => {
+    onNext: (_ctx, req, result) => {
       const res = responses.get(req.raw as IncomingMessage);
       if (res && res.writableLength > settings.maxBufferedBytes) res.destroy();
+      return formatResult(result, format);
     },
   });
   const responses = new WeakMap<IncomingMessage, ServerResponse>();
