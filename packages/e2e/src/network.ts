@@ -309,3 +309,5 @@ export const ORDER_STATUS = `query($id: ID!, $t: String) { order(id: $id, access
  * connections at once (identity otherwise waits for the emailed verification link).
  */
 export const NETWORK_ENV = { IDENTITY_AUTO_VERIFY_EMAILS: 'true' };
+/** The same for an identity process of its own, which refuses the setting when NODE_ENV is production. */
+export const NETWORK_IDENTITY_ENV = { IDENTITY_AUTO_VERIFY_EMAILS: 'true', NODE_ENV: 'development' };

@@ -15,6 +15,7 @@ import {
 import type { Cart, CartStatus } from '../entities/index.ts';
 import { cartChanged, type Publisher } from '../events/publish.ts';
 import type { RetailerContext } from '../services.ts';
+import { listingsByIds } from '../store/browse.ts';
 import {
   cartEventLines,
   cartLines,
@@ -224,9 +225,25 @@ async function changeCart(
   return toCartView(cart, tenant, await loadLines(ctx, tenant, cart.id));
 }
 
+/**
+ * One of the cart retailer's listings, read in the cart's transaction (`tx.em`).
+ * Not through the request's listing loader: that reads on another pooled
+ * connection, and a unit holding its own connection while waiting for a second
+ * deadlocks the pool once as many carts change at once as there are connections.
+ */
+async function cartListing(tx: RetailerContext, tenant: TenantInfo, listingId: unknown) {
+  if (typeof listingId !== 'string' || parseId(listingId, 'lst')?.tenantKey !== tenant.tenantKey) return null;
+  const [listing] = await listingsByIds(
+    tx.em,
+    { tenantDb: tenant.dbName, serviceDb: tx.kernel.serviceDb, retailerId: tenant.organizationId },
+    [listingId],
+  );
+  return listing ?? null;
+}
+
 /** A listing shoppers can buy now on the cart's storefront, or a userError. */
 async function purchasableListing(ctx: RetailerContext, cart: Cart, tenant: TenantInfo, listingId: unknown) {
-  const listing = typeof listingId === 'string' ? await listingLoader(ctx).load(listingId) : null;
+  const listing = await cartListing(ctx, tenant, listingId);
   if (
     !listing ||
     listing.retailerId !== tenant.organizationId ||
@@ -300,7 +317,7 @@ export function updateCartLine(
       await requireInStock(tx, listing, quantity);
     }
     // a changed line takes the price shown now (while the listing is still for sale)
-    const current = await listingLoader(tx).load(line.listingId);
+    const current = await cartListing(tx, tenant, line.listingId);
     if (current?.visible) line.unitPriceMinor = current.priceMinor;
     line.quantity = quantity;
     line.updatedAt = new Date();
