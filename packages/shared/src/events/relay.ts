@@ -1,9 +1,10 @@
 import type { Orm } from '../db/orm.ts';
+import { placeholders } from '../db/sql.ts';
 import type { Logger } from '../logger.ts';
 import { tracedRelayPublish } from '../telemetry/kernel.ts';
 import type { EventBus } from './bus.ts';
 import { eventMetrics, registerOutboxSource } from './metrics.ts';
-import { marks, Sql, utcMillis } from './mysql/db.ts';
+import { Sql, utcMillis } from './mysql/db.ts';
 import { OutboxMessage } from './outbox.ts';
 import { type OutgoingRecord, sleep } from './transport.ts';
 
@@ -130,7 +131,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
   /** Of `eventIds`, those whose outbox row is still unpublished (a deleted row was published long ago). */
   async function unpublished(eventIds: readonly string[]): Promise<Set<string>> {
     const rows = await sql.all<{ event_id: string }>(
-      `select event_id from outbox where published_at is null and event_id in (${marks(eventIds.length)})`,
+      `select event_id from outbox where published_at is null and event_id in (${placeholders(eventIds.length)})`,
       [...eventIds],
     );
     return new Set(rows.map((r) => r.event_id));
@@ -205,7 +206,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       for (const r of rows) lastSeq.set(r.aggregate_id, Number(r.seq));
       const aggs = [...lastSeq.keys()];
       const others = await sql.all<{ aggregate_id: string; seq: number | string }>(
-        `select aggregate_id, seq from outbox where published_at is null and seq < ? and aggregate_id in (${marks(aggs.length)})`,
+        `select aggregate_id, seq from outbox where published_at is null and seq < ? and aggregate_id in (${placeholders(aggs.length)})`,
         [Math.max(...lastSeq.values()), ...aggs],
         trx,
       );
@@ -231,7 +232,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): OutboxRelay {
       });
       await tracedRelayPublish(serviceName, records, () => bus.producer.sendRecords(records));
       await sql.run(
-        `update outbox set published_at = utc_timestamp(3) where seq in (${marks(send.length)})`,
+        `update outbox set published_at = utc_timestamp(3) where seq in (${placeholders(send.length)})`,
         send.map((r) => r.seq),
         trx,
       );

@@ -36,11 +36,6 @@ export class Sql {
   }
 }
 
-/** `?, ?, ?` for n values. */
-export function marks(n: number): string {
-  return new Array(n).fill('?').join(', ');
-}
-
 /** Milliseconds of a DATETIME column read with dateStrings (`2025-01-02 03:04:05.678`, UTC) or as a Date. */
 export function utcMillis(v: string | Date): number {
   return v instanceof Date ? v.getTime() : Date.parse(`${String(v).replace(' ', 'T')}Z`);

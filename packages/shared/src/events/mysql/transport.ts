@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type DatabaseConfig, databaseName, type Orm, openDatabase } from '../../db/orm.ts';
+import { placeholders } from '../../db/sql.ts';
 import type { Logger } from '../../logger.ts';
 import type { EventsConfig } from '../config.ts';
 import { eventMetrics } from '../metrics.ts';
@@ -21,7 +22,7 @@ import {
   type Transport,
   type TransportConsumer,
 } from '../transport.ts';
-import { marks, Sql, type Trx, utcMillis } from './db.ts';
+import { Sql, type Trx, utcMillis } from './db.ts';
 import { EVENT_LOG_MIGRATIONS, EventTopic } from './schema.ts';
 import { announceHeads, HeadWatcher, registerWatcher } from './watcher.ts';
 
@@ -321,7 +322,7 @@ export class MysqlTransport implements Transport {
 
   async lag(groups?: string[]): Promise<LagRow[]> {
     if (groups && !groups.length) return [];
-    const where = groups ? `where o.group_id in (${marks(groups.length)})` : '';
+    const where = groups ? `where o.group_id in (${placeholders(groups.length)})` : '';
     const rows = await this.sql.all<{
       group_id: string;
       topic: string;
@@ -362,7 +363,7 @@ export class MysqlTransport implements Transport {
       `select h.topic, h.partition_no, h.next_offset as head, o.next_offset as committed
        from partition_heads h left join consumer_offsets o
          on o.group_id = ? and o.topic = h.topic and o.partition_no = h.partition_no
-       where h.topic in (${marks(topics.length)}) order by h.topic, h.partition_no`,
+       where h.topic in (${placeholders(topics.length)}) order by h.topic, h.partition_no`,
       [group, ...topics],
     );
     return rows.map((r) => ({
@@ -416,7 +417,7 @@ export class MysqlTransport implements Transport {
     const rows = await this.sql.all<{ topic: string; n: number | string }>(
       `select m.topic, count(*) as n from messages m
        left join dlq_replays r on r.group_id = substring(m.topic, ${DLQ_PREFIX.length + 1}) and r.event_id = m.event_id
-       where m.topic in (${marks(topics.length)}) and r.replayed_at is null group by m.topic`,
+       where m.topic in (${placeholders(topics.length)}) and r.replayed_at is null group by m.topic`,
       topics,
     );
     const counts = new Map(rows.map((r) => [r.topic.slice(DLQ_PREFIX.length), Number(r.n)]));
@@ -569,7 +570,7 @@ class MysqlGroupConsumer {
     for (const [topic, parts] of byTopic) {
       await this.sql.run(
         `update consumer_offsets set lease_until = utc_timestamp(3) + interval ? microsecond
-         where group_id = ? and topic = ? and owner = ? and partition_no in (${marks(parts.length)})`,
+         where group_id = ? and topic = ? and owner = ? and partition_no in (${placeholders(parts.length)})`,
         [micros, group, topic, this.memberId, ...parts],
       );
     }
@@ -577,7 +578,7 @@ class MysqlGroupConsumer {
 
     const rows = await this.sql.all<OffsetRow>(
       `select topic, partition_no, owner, lease_until > utc_timestamp(3) as live from consumer_offsets
-       where group_id = ? and topic in (${marks(this.opts.topics.length)})`,
+       where group_id = ? and topic in (${placeholders(this.opts.topics.length)})`,
       [group, ...this.opts.topics],
     );
     const members = await this.sql.one<{ n: number | string }>(

@@ -1,6 +1,7 @@
+import { placeholders } from '../../db/sql.ts';
 import type { Logger } from '../../logger.ts';
 import { deferred, sleep } from '../transport.ts';
-import { marks, type Sql } from './db.ts';
+import type { Sql } from './db.ts';
 
 interface Waiter {
   key: string;
@@ -106,7 +107,7 @@ export class HeadWatcher {
     if (!topics.length) return false;
     this.polls++;
     const rows = await this.sql.all<{ topic: string; partition_no: number; next_offset: number | string }>(
-      `select topic, partition_no, next_offset from partition_heads where topic in (${marks(topics.length)})`,
+      `select topic, partition_no, next_offset from partition_heads where topic in (${placeholders(topics.length)})`,
       topics,
     );
     let changed = false;
