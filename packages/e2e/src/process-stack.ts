@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { type ManagedProcess, startProcess, stopAll, waitReady } from '@tradegraph/runner/processes.ts';
 import { discoverSubgraphs, repoRoot } from '@tradegraph/schema/subgraphs.ts';
-import { type DatabaseConfig, databaseEnv, generateInternalKeyPair, loadConfig } from '@tradegraph/shared';
+import {
+  type DatabaseConfig,
+  databaseEnv,
+  generateInternalKeyPair,
+  graphqlRequest,
+  loadConfig,
+} from '@tradegraph/shared';
 import { dropTestDatabases } from '@tradegraph/shared/testing';
 
 /**
@@ -86,6 +92,14 @@ export async function startProcessStack(opts: ProcessStackOptions) {
     );
     all.push(router);
     await waitReady(router, `http://127.0.0.1:${opts.portBase}/ready`);
+    // ready can come before the router serves its first query ("The router is starting")
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const r = await graphqlRequest(routerUrl, '{ __typename }').catch(() => null);
+      if (r?.data?.__typename) break;
+      if (Date.now() > deadline) throw new Error('the router did not answer a query within 60 s');
+      await new Promise((res) => setTimeout(res, 200));
+    }
   } catch (err) {
     await stop();
     throw err;

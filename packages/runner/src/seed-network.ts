@@ -176,7 +176,9 @@ export async function seedNetwork(
                   amount: (msrp * (0.42 + ((i * 7 + si * 3) % 15) / 100)).toFixed(2),
                   currencyCode: 'EUR',
                 },
-                minimumOrderQuantity: 1 + (i % 3) * 5,
+                // 1: a shopper's line below every supplier's minimum cannot be routed at checkout, and carts
+                // do not know minimums yet (they would offer units checkout then refuses)
+                minimumOrderQuantity: 1,
                 leadTimeDays: 2 + ((i + si) % 5),
               },
             },

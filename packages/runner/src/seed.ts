@@ -1,5 +1,6 @@
 import { graphqlOk, graphqlRequest } from '@tradegraph/shared';
 import { seedNetwork } from './seed-network.ts';
+import { seedOrders } from './seed-orders.ts';
 
 /**
  * Demo data, created through the public API (so it exercises what users use).
@@ -114,14 +115,16 @@ export async function seedDemo(
       i: { email: DEMO_CUSTOMER.email, password: DEMO_PASSWORD },
     },
   );
-  if (!shopper.data?.login?.accessToken) {
-    await graphqlOk(
+  let customerToken: string | null = shopper.data?.login?.accessToken ?? null;
+  if (!customerToken) {
+    const registered = await graphqlOk(
       url,
       `mutation($i: RegisterCustomerInput!) { registerCustomer(input: $i) { accessToken userErrors { code message } } }`,
       {
         i: { email: DEMO_CUSTOMER.email, password: DEMO_PASSWORD, name: DEMO_CUSTOMER.name },
       },
     );
+    customerToken = registered.registerCustomer.accessToken ?? null;
   }
   if (!withNetwork) return;
   const session = (x: {
@@ -135,6 +138,17 @@ export async function seedDemo(
   await seedNetwork(
     url,
     { brands: brands.map(session), suppliers: suppliers.map(session), retailers: retailers.map(session) },
+    log,
+  );
+  // Orders in several states on the first retailer's storefront (seed-network.ts: corner-store).
+  await seedOrders(
+    url,
+    {
+      retailer: { token: retailers[0]!.s.accessToken },
+      suppliers: suppliers.map((x) => ({ token: x.s.accessToken, orgId: x.s.organization.id })),
+      customerToken,
+      storefrontSlug: 'corner-store',
+    },
     log,
   );
 }
