@@ -65,9 +65,11 @@ export async function startProcessStack(opts: ProcessStackOptions) {
     await dropTestDatabases(db);
   };
   try {
-    // Identity first: the others' start-up does not need it, but its migrations are the slowest.
-    const launched = subgraphs.map((s) => launch(s.name));
-    await Promise.all(launched.map((l) => l.ready()));
+    // One first, alone: it creates the shared event-log database, which several processes creating it
+    // at once can fail on ("database exists"); then the rest in parallel.
+    const [first, ...rest] = subgraphs;
+    await launch(first!.name).ready();
+    await Promise.all(rest.map((s) => launch(s.name)).map((l) => l.ready()));
     const identity = subgraphs.findIndex((s) => s.name === 'identity');
     const router = startProcess(
       'router',
