@@ -5,7 +5,7 @@
  * NOTIFICATIONS_MAX_ATTEMPTS or a permanent refusal. Runs in the process's
  * system context, on a timer (service.ts) or driven by tests.
  */
-import { type Kernel, systemContext, write } from '@tradegraph/shared';
+import { type Kernel, startPeriodicTask, systemContext, write } from '@tradegraph/shared';
 import type { BackgroundTask } from '@tradegraph/shared/service';
 import { PermanentDeliveryError } from '../channels/index.ts';
 import type { NotificationsContext, NotificationsServices } from '../services.ts';
@@ -78,25 +78,12 @@ export function startDeliverySweeper(
   services: NotificationsServices,
   intervalMs: number,
 ): BackgroundTask {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  const tick = () => {
-    running = sweepDeliveries(systemContext(kernel, services, 'delivery-sweeper'))
-      .catch((err) => {
-        kernel.logger.error({ err }, 'notification delivery sweep failed');
-        return 0;
-      })
-      .then((n) => {
-        if (!stopped) timer = setTimeout(tick, n >= BATCH ? 0 : intervalMs);
-      });
-  };
-  if (intervalMs > 0) timer = setTimeout(tick, intervalMs);
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  return startPeriodicTask({
+    name: 'notification delivery sweep',
+    intervalMs,
+    logger: kernel.logger,
+    run: () => sweepDeliveries(systemContext(kernel, services, 'delivery-sweeper')),
+    // at once again while a batch was full
+    nextDelay: (n) => (n >= BATCH ? 0 : intervalMs),
+  });
 }

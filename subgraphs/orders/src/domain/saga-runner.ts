@@ -1,5 +1,12 @@
 import type { OrderActor } from '@tradegraph/contracts';
-import { type EntityManager, type Kernel, newId, systemContext, write } from '@tradegraph/shared';
+import {
+  type EntityManager,
+  type Kernel,
+  newId,
+  startPeriodicTask,
+  systemContext,
+  write,
+} from '@tradegraph/shared';
 import {
   authorizationRequested,
   captureRequested,
@@ -243,22 +250,10 @@ export async function sweepDeadlines(kernel: Kernel, services: OrdersServices, l
 }
 
 export function startDeadlineSweeper(kernel: Kernel, services: OrdersServices, intervalMs: number) {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  const tick = () => {
-    running = sweepDeadlines(kernel, services)
-      .catch((err) => kernel.logger.error({ err }, 'order saga deadline sweep failed'))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(tick, intervalMs);
-      });
-  };
-  if (intervalMs > 0) timer = setTimeout(tick, intervalMs);
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  return startPeriodicTask({
+    name: 'order saga deadline sweep',
+    intervalMs,
+    logger: kernel.logger,
+    run: () => sweepDeadlines(kernel, services),
+  });
 }

@@ -1,4 +1,4 @@
-import { type Kernel, systemContext, write } from '@tradegraph/shared';
+import { type Kernel, startPeriodicTask, systemContext, write } from '@tradegraph/shared';
 import type { BackgroundTask } from '@tradegraph/shared/service';
 import type { PlatformServices } from '../services.ts';
 import { issueInvoices, previousMonth } from './billing.ts';
@@ -13,30 +13,19 @@ export function startInvoiceScheduler(
   services: PlatformServices,
   intervalMs: number,
 ): BackgroundTask {
-  if (intervalMs <= 0) return { stop: async () => {} };
-  let running: Promise<void> = Promise.resolve();
-  const tick = () => {
-    running = running.then(async () => {
+  return startPeriodicTask({
+    name: 'platform: issuing invoices',
+    intervalMs,
+    immediately: true,
+    logger: kernel.logger,
+    run: async () => {
       const now = new Date();
-      try {
-        const issued = await write(
-          systemContext(kernel, services, 'invoice-scheduler'),
-          { permission: 'system', tenant: 'service' },
-          (tx) => issueInvoices(tx, previousMonth(now), now),
-        );
-        if (issued) kernel.logger.info({ issued, month: previousMonth(now) }, 'platform: invoices issued');
-      } catch (err) {
-        kernel.logger.error({ err }, 'platform: issuing invoices failed; retried at the next tick');
-      }
-    });
-  };
-  const first = setTimeout(tick, 0);
-  const timer = setInterval(tick, intervalMs);
-  return {
-    async stop() {
-      clearTimeout(first);
-      clearInterval(timer);
-      await running;
+      const issued = await write(
+        systemContext(kernel, services, 'invoice-scheduler'),
+        { permission: 'system', tenant: 'service' },
+        (tx) => issueInvoices(tx, previousMonth(now), now),
+      );
+      if (issued) kernel.logger.info({ issued, month: previousMonth(now) }, 'platform: invoices issued');
     },
-  };
+  });
 }

@@ -10,6 +10,7 @@ import {
   RetryableConflict,
   registryOf,
   requireOwnId,
+  startPeriodicTask,
   systemContext,
   toConnection,
   write,
@@ -414,22 +415,10 @@ export async function sweepExpiredReservations(
 
 /** Runs the sweeper every `intervalMs` (never two passes at once) until stopped. */
 export function startReservationSweeper(kernel: Kernel, services: SupplierServices, intervalMs: number) {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  const tick = () => {
-    running = sweepExpiredReservations(kernel, services)
-      .catch((err) => kernel.logger.error({ err }, 'reservation sweep failed'))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(tick, intervalMs);
-      });
-  };
-  if (intervalMs > 0) timer = setTimeout(tick, intervalMs);
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  return startPeriodicTask({
+    name: 'reservation sweep',
+    intervalMs,
+    logger: kernel.logger,
+    run: () => sweepExpiredReservations(kernel, services),
+  });
 }
