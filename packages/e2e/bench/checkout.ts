@@ -11,12 +11,16 @@
  * status history (the same clock); the hops between (checkout request,
  * supplier reservation, payment authorisation, confirmation) come from the
  * status history too, so the slowest hop is visible. Also printed: when the
- * polling shopper first saw CONFIRMED. The last line is a one-line summary.
+ * polling shopper first saw CONFIRMED. Each hop is then split from the rows
+ * the services wrote (outbox, dedupe rows, saga log): orders' relay, delivery
+ * to the participant (log + consumer poll + partition queue), its handler,
+ * its relay, and orders applying the reply. The last line is a one-line summary.
  *
  * Env: BENCH_DURATION (s, default 20), BENCH_CONCURRENCY (default 20),
  * BENCH_PORT_BASE (default 14600), BENCH_POLL_MS (default 20), DB_* as everywhere.
  */
-import { env, graphqlRequest, loadConfig } from '@tradegraph/shared';
+import { type DatabaseConfig, env, graphqlRequest, loadConfig } from '@tradegraph/shared';
+import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { buildNetwork, cartWith, checkout, type Gql, NETWORK_IDENTITY_ENV } from '../src/network.ts';
 import { type ProcessStack, startProcessStack } from '../src/process-stack.ts';
 
@@ -31,6 +35,7 @@ const TARGET_P99_MS = 500;
 const HISTORY = `query($id: ID!) { order(id: $id) { status statusReason statusHistory { status at } } }`;
 
 interface Sample {
+  orderId: string;
   /** checkout request sent → CONFIRMED in the status history. */
   total: number;
   /** checkout request sent → its response. */
@@ -50,6 +55,66 @@ const pct = (xs: number[], p: number) => {
 };
 const fmt = (xs: number[]) =>
   `p50 ${pct(xs, 50).toFixed(0)} ms  p95 ${pct(xs, 95).toFixed(0)} ms  p99 ${pct(xs, 99).toFixed(0)} ms  max ${Math.max(0, ...xs).toFixed(0)} ms`;
+
+/**
+ * Where a saga hop's time goes, from the rows the services wrote: for each
+ * command orders sent (reservation, authorisation) and the reply it got, the
+ * command's outbox row (written, published by the relay), the participant's
+ * dedupe row (its handler started), the reply's outbox row (written, published)
+ * and orders' saga log (reply applied). Milliseconds, one list per segment.
+ */
+async function hopProfile(db: DatabaseConfig, orderIds: string[]) {
+  const c = await createConnection({
+    host: db.DB_HOST,
+    port: db.DB_PORT,
+    user: db.DB_USER,
+    password: db.DB_PASSWORD,
+  });
+  const p = (name: string) => `\`${db.DB_PREFIX}${name}\``;
+  const hops = [
+    {
+      name: 'reserve',
+      participant: 'supplier',
+      command: 'orders.reservation.requested',
+      reply: 'supplier.fulfillment.reserved',
+    },
+    {
+      name: 'authorize',
+      participant: 'payments',
+      command: 'orders.payment.authorization-requested',
+      reply: 'payments.payment.authorized',
+    },
+  ];
+  const out: Record<string, Record<string, number[]>> = {};
+  try {
+    for (const h of hops) {
+      const [rows] = await c.query<RowDataPacket[]>(
+        `select timestampdiff(microsecond, co.occurred_at, co.published_at) / 1000 relay_out,
+                timestampdiff(microsecond, co.published_at, pe.processed_at) / 1000 delivery,
+                timestampdiff(microsecond, pe.processed_at, ro.occurred_at) / 1000 handler,
+                timestampdiff(microsecond, ro.occurred_at, ro.published_at) / 1000 relay_back,
+                timestampdiff(microsecond, ro.published_at, li.at) / 1000 applied
+           from ${p('orders')}.saga_log lo
+           join ${p('orders')}.outbox co on co.event_id = lo.event_id
+           join ${p(h.participant)}.processed_events pe on pe.event_id = lo.event_id and pe.consumer_group = ?
+           join ${p('orders')}.saga_log li on li.order_id = lo.order_id and li.direction = 'IN' and li.event_type = ?
+           join ${p(h.participant)}.outbox ro on ro.event_id = li.event_id
+          where lo.direction = 'OUT' and lo.event_type = ? and lo.order_id in (?)`,
+        [h.participant, h.reply, h.command, orderIds],
+      );
+      const seg: Record<string, number[]> = {};
+      for (const r of rows)
+        for (const [k, v] of Object.entries(r)) {
+          seg[k] = seg[k] ?? [];
+          seg[k].push(Number(v));
+        }
+      out[`${h.name} (${h.participant})`] = seg;
+    }
+  } finally {
+    await c.end();
+  }
+  return out;
+}
 
 let stack: ProcessStack | undefined;
 try {
@@ -84,6 +149,7 @@ try {
         if (o.status !== 'CONFIRMED') throw new Error(`order ${r.order.id} ${o.status}: ${o.statusReason}`);
         const at = (s: string) => Date.parse(o.statusHistory.find((h) => h.status === s)!.at);
         return {
+          orderId: r.order.id,
           total: at('CONFIRMED') - sent,
           request: answered - sent,
           observed: Date.now() - sent,
@@ -121,7 +187,7 @@ try {
   await Promise.all(Array.from({ length: cfg.BENCH_CONCURRENCY }, shopper));
   const elapsed = (Date.now() - started) / 1000;
 
-  const col = (k: keyof Sample) => samples.map((s) => s[k]);
+  const col = (k: Exclude<keyof Sample, 'orderId'>) => samples.map((s) => s[k]);
   const rate = samples.length / elapsed;
   console.log(
     `completed orders        ${samples.length} in ${elapsed.toFixed(1)} s = ${rate.toFixed(1)} orders/s`,
@@ -132,6 +198,16 @@ try {
   console.log(`  RESERVED→AUTHORIZED   ${fmt(col('authorize'))}   (payments authorisation)`);
   console.log(`  AUTHORIZED→CONFIRMED  ${fmt(col('confirm'))}`);
   console.log(`seen CONFIRMED (poll ${cfg.BENCH_POLL_MS} ms) ${fmt(col('observed'))}`);
+  if (samples.length) {
+    const profile = await hopProfile(
+      stack.db,
+      samples.map((x) => x.orderId),
+    );
+    for (const [hop, seg] of Object.entries(profile)) {
+      console.log(`hop ${hop}:`);
+      for (const [name, xs] of Object.entries(seg)) console.log(`    ${name.padEnd(18)} ${fmt(xs)}`);
+    }
+  }
   if (failures.length) console.log(`failures: ${failures.length}, e.g. ${failures.slice(0, 3).join(' | ')}`);
   const p99 = pct(col('total'), 99);
   console.log(

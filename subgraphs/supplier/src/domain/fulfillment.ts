@@ -394,6 +394,22 @@ export async function projectOrderStatus(tx: SupplierUnit, change: OrderStatusCh
 // ---- driven by events (each one unit of work on the supplier's tenant) ----
 
 /**
+ * The kernel as the saga's event handlers use it: after a unit commits, the
+ * relay is woken but nobody waits for the reply to reach the log. Waiting is
+ * for a mutation whose client reads its writes next; a handler that waited
+ * kept its partition, and every saga command queued behind it, for a relay
+ * round trip (bench:checkout: ~170 ms p50 per reservation under load).
+ */
+export function handlerKernel(kernel: Kernel): Kernel {
+  return {
+    ...kernel,
+    afterCommit: async () => {
+      kernel.relay.notify();
+    },
+  };
+}
+
+/**
  * Runs a saga step for `supplierId` in one unit of work on its tenant, as the
  * service itself. A supplier without a database (never provisioned: it holds
  * no stock) gets `whenNoTenant`, run on the service database.
@@ -405,7 +421,7 @@ async function onSupplier<T>(
   step: (tx: SupplierUnit) => Promise<T>,
   whenNoTenant?: (tx: SupplierUnit) => Promise<T>,
 ): Promise<T | null> {
-  const ctx = systemContext(kernel, services, 'order-saga');
+  const ctx = systemContext(handlerKernel(kernel), services, 'order-saga');
   const tenant = await registryOf(ctx).byOrganization(supplierId);
   if (!tenant) {
     if (!whenNoTenant) return null;
