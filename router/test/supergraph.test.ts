@@ -79,6 +79,6 @@ describe('the committed supergraph under the default protections', () => {
       scopes: [[['catalog:write']]],
       policies: [[['brand']]],
     });
-    expect([...directives.policies].sort()).toEqual(['brand']);
+    expect([...directives.policies].sort()).toEqual(['brand', 'platform', 'retailer', 'supplier']);
   });
 });

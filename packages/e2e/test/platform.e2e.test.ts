@@ -92,7 +92,7 @@ describe('suspending an organisation', () => {
       { i: { organizationId: organization.id, reason: 'no' } },
       accessToken,
     );
-    expect(self.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(self.errors?.[0]?.extensions?.code).toBe('UNAUTHORIZED_FIELD_OR_TYPE');
 
     const suspended = await s.gql(
       `mutation($i: SuspendOrganizationInput!) { suspendOrganization(input: $i) { organization { status } userErrors { code } } }`,
