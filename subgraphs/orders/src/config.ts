@@ -44,7 +44,8 @@ export const ordersEnv = {
     min: 0,
     doc: 'how long a status change stays resumable',
   }),
-  // The same names payments reads: both sides of the split use one setting (docs/orders.md, Money).
+  // The same names payments reads: both sides of the split use one setting (docs/orders.md, Money); the
+  // platform fee is the default for a retailer whose plan (platform.subscription.changed) is not known yet.
   PAYMENTS_BRAND_COMMISSION_BPS: env.int({ default: 500, min: 0, max: 10_000 }),
   PAYMENTS_PLATFORM_FEE_BPS: env.int({ default: 300, min: 0, max: 10_000 }),
 };

@@ -15,7 +15,7 @@ import { loadOrdersConfig } from './config.ts';
 import { startDeadlineSweeper } from './domain/saga-runner.ts';
 import { entities } from './entities/index.ts';
 import { ordersConsumers } from './events/consumers.ts';
-import { migrations } from './migrations/0001-init.ts';
+import { migrations } from './migrations/index.ts';
 import { resolvers } from './resolvers/index.ts';
 import { sdl } from './schema/index.ts';
 import type { OrdersServices } from './services.ts';

@@ -196,6 +196,57 @@ describe('checkout', () => {
     );
   });
 
+  it("refuses PRICE_BELOW_COST with the retailer's plan fee, and the setting for a retailer whose plan is unknown", async () => {
+    /** Platform announces the retailer's plan with its transaction fee (what payments splits with). */
+    const onPlan = (retailerId: string, transactionFeeBps: number) =>
+      h.deliver(
+        'platform.subscription.changed',
+        {
+          organizationId: retailerId,
+          planId: `pln_${transactionFeeBps}`,
+          planCode: `plan-${transactionFeeBps}`,
+          status: 'ACTIVE',
+          transactionFeeBps,
+          monthlyFeeMinor: '0',
+          currencyCode: 'EUR',
+          trialEndsAt: null,
+          changedAt: new Date().toISOString(),
+        },
+        { aggregateId: retailerId, orgId: retailerId, source: 'platform' },
+      );
+    const vase = (retailerId: string, wholesaleMinor: number) =>
+      seedScenario(h, {
+        retailerId,
+        lines: [
+          {
+            priceMinor: 1000,
+            quantity: 1,
+            title: 'Vase',
+            suppliers: [{ id: orgId(), wholesaleMinor, stock: 5 }],
+          },
+        ],
+      });
+    // 10.00 at 8.50 wholesale: brand 0.50 (5 %) + the default fee 0.30 (3 %) leave the retailer 0.70,
+    // a 15 % plan (1.50) leaves it −0.50
+    const dearPlan = orgId();
+    await onPlan(dearPlan, 1500);
+    const refused = await h.call(CHECKOUT, { input: checkoutInput((await vase(dearPlan, 850)).cartId) });
+    expect(refused.data.checkout.userErrors).toEqual([
+      { field: ['lines', '0'], code: 'PRICE_BELOW_COST', message: 'Vase cannot be sold at 10.00 EUR' },
+    ]);
+    const unknown = await h.call(CHECKOUT, { input: checkoutInput((await vase(orgId(), 850)).cartId) });
+    expect(unknown.data.checkout.userErrors).toEqual([]);
+
+    // 10.00 at 9.30 wholesale: the default fee leaves −0.10; a 0 % plan leaves 0.20
+    const freePlan = orgId();
+    await onPlan(freePlan, 0);
+    const accepted = await h.call(CHECKOUT, { input: checkoutInput((await vase(freePlan, 930)).cartId) });
+    expect(accepted.data.checkout.userErrors).toEqual([]);
+    expect(accepted.data.checkout.order.status).toBe('PENDING');
+    const byDefault = await h.call(CHECKOUT, { input: checkoutInput((await vase(orgId(), 930)).cartId) });
+    expect(byDefault.data.checkout.userErrors[0].code).toBe('PRICE_BELOW_COST');
+  });
+
   it('refuses an unknown cart and bad input', async () => {
     const res = await h.call(CHECKOUT, { input: checkoutInput('crt_NOPE') });
     expect(res.data.checkout.userErrors[0]).toMatchObject({ code: 'NOT_FOUND', field: ['cartId'] });

@@ -3,7 +3,8 @@ import { commonEnv, databaseEnv, env, loadConfig } from '@tradegraph/shared';
 /**
  * The payments subgraph's environment (docs/payments.md). The split's basis
  * points are the same variables orders reads to refuse PRICE_BELOW_COST at
- * checkout: one name, one meaning, set once for both processes.
+ * checkout: one name, one meaning, set once for both processes (and both
+ * replace the platform fee by the retailer's plan fee once they know it).
  */
 export const paymentsEnv = {
   ...commonEnv,
@@ -15,7 +16,11 @@ export const paymentsEnv = {
   }),
   /** Brand commission in basis points of each line amount (500 = 5 %), floored to the minor unit. */
   PAYMENTS_BRAND_COMMISSION_BPS: env.int({ default: 500, min: 0, max: 10_000 }),
-  /** Platform fee in basis points of each line amount (300 = 3 %), floored to the minor unit. */
+  /**
+   * Platform fee in basis points of each line amount (300 = 3 %), floored to the minor unit, for a
+   * retailer whose plan payments has not heard of yet: a retailer's plan fee arrives with
+   * `platform.subscription.changed` (domain/platform-fees.ts) and replaces this for its splits.
+   */
   PAYMENTS_PLATFORM_FEE_BPS: env.int({ default: 300, min: 0, max: 10_000 }),
   /**
    * How long the sandbox token `tok_timeout` makes the provider wait before it

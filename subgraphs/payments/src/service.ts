@@ -5,7 +5,7 @@ import { startService } from '@tradegraph/shared/service';
 import { loadPaymentsConfig } from './config.ts';
 import { entities } from './entities/index.ts';
 import { paymentsConsumers } from './events/consumers.ts';
-import { migrations } from './migrations/0001-init.ts';
+import { migrations } from './migrations/index.ts';
 import { providerFor } from './providers/index.ts';
 import { resolvers } from './resolvers/index.ts';
 import { sdl } from './schema/index.ts';

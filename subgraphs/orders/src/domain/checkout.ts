@@ -17,7 +17,13 @@ import {
   nextOrderSeq,
   type OrderRecord,
 } from '../store/orders.ts';
-import { type CartRecord, findCandidates, findCart, findListingPrices } from '../store/projections.ts';
+import {
+  type CartRecord,
+  findCandidates,
+  findCart,
+  findListingPrices,
+  findPlatformFeeBps,
+} from '../store/projections.ts';
 import { findRules } from '../store/rules.ts';
 import { accessTokenFor, actorOf, hashToken, type OrderView } from './access.ts';
 import { fail, failAll } from './errors.ts';
@@ -161,9 +167,11 @@ async function placeOrder(
   }
   const routes = routing.ok ? routing.routes : new Map();
 
+  // the retailer's plan fee (platform.subscription.changed), the setting until its plan is known:
+  // the fee payments' split will take
   const bps = {
     brandCommission: config.PAYMENTS_BRAND_COMMISSION_BPS,
-    platformFee: config.PAYMENTS_PLATFORM_FEE_BPS,
+    platformFee: (await findPlatformFeeBps(em, c.retailerId)) ?? config.PAYMENTS_PLATFORM_FEE_BPS,
   };
   const belowCost = c.lines
     .map((l, i) => ({ l, i }))

@@ -2,10 +2,18 @@ import type {
   CartChangedPayload,
   ConnectionEventPayload,
   ListingChangedPayload,
+  SubscriptionChangedPayload,
 } from '@tradegraph/contracts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cartUpdate, connectionUpdate, listingPriceUpdate, offerUpdate, stockUpdate } from './projections.ts';
+import {
+  cartUpdate,
+  connectionUpdate,
+  listingPriceUpdate,
+  offerUpdate,
+  platformFeeUpdate,
+  stockUpdate,
+} from './projections.ts';
 
 /**
  * The projection decisions converge: whatever order a row's events arrive in,
@@ -192,5 +200,40 @@ describe('FULFILL_ORDERS connections (identity.connection.*)', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('platform fees (platform.subscription.changed)', () => {
+  const plan = (transactionFeeBps: number): SubscriptionChangedPayload => ({
+    organizationId: 'org_r',
+    planId: 'pln_1',
+    planCode: 'standard',
+    status: 'ACTIVE',
+    transactionFeeBps,
+    monthlyFeeMinor: '4900',
+    currencyCode: 'EUR',
+    trialEndsAt: null,
+    changedAt: at(0),
+  });
+  it('keeps the newest plan fee whatever the arrival order', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .uniqueArray(fc.record({ bps: fc.integer({ min: 0, max: 10_000 }), ms: fc.nat(20) }), {
+            minLength: 1,
+            maxLength: 6,
+            selector: (e) => e.ms,
+          })
+          .chain((es) => permutation(es)),
+        (es) => {
+          const newest = [...es].sort((a, b) => b.ms - a.ms)[0]!;
+          const events = es.map((e) => ({ p: plan(e.bps), ms: e.ms }));
+          expect(project(platformFeeUpdate, events)?.feeBps).toBe(newest.bps);
+        },
+      ),
+    );
+  });
+  it('ignores a fee that is not whole basis points in 0…10 000', () => {
+    for (const bad of [-1, 10_001, 2.5]) expect(platformFeeUpdate(null, plan(bad), at(0))).toBeNull();
   });
 });

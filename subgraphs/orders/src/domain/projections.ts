@@ -4,6 +4,7 @@ import type {
   ListingChangedPayload,
   OfferChangedPayload,
   StockChangedPayload,
+  SubscriptionChangedPayload,
 } from '@tradegraph/contracts';
 import { supersedes } from '@tradegraph/shared';
 import type {
@@ -11,6 +12,7 @@ import type {
   ConnectionRecord,
   ListingPriceRecord,
   OfferRecord,
+  PlatformFeeRecord,
   StockRecord,
 } from '../store/projections.ts';
 
@@ -147,4 +149,20 @@ export function connectionUpdate(
     active: p.status === 'ACTIVE' && scopes.includes('FULFILL_ORDERS'),
     eventAt: new Date(occurredAt),
   };
+}
+
+/**
+ * The transaction fee of an organisation's plan, for checkout's
+ * PRICE_BELOW_COST (payments splits with the same fee from the same event).
+ * A fee that is not whole basis points in 0…10 000 is ignored.
+ */
+export function platformFeeUpdate(
+  stored: Stored,
+  p: SubscriptionChangedPayload,
+  occurredAt: string,
+): PlatformFeeRecord | null {
+  const bps = p.transactionFeeBps;
+  if (!Number.isInteger(bps) || bps < 0 || bps > 10_000) return null;
+  if (!supersedes(stored, occurredAt)) return null;
+  return { organizationId: p.organizationId, feeBps: bps, eventAt: new Date(occurredAt) };
 }

@@ -7,6 +7,7 @@ import {
   connectionUpdate,
   listingPriceUpdate,
   offerUpdate,
+  platformFeeUpdate,
   stockUpdate,
 } from '../domain/projections.ts';
 import { onRefundFailed, onRefundIssued, onRejected, onShipment } from '../domain/replies.ts';
@@ -18,6 +19,7 @@ import {
   saveConnection,
   saveListingPrice,
   saveOffer,
+  savePlatformFee,
   saveStock,
 } from '../store/projections.ts';
 import { handlerPublisher } from './publish.ts';
@@ -110,6 +112,12 @@ export function ordersConsumers(_kernel: Kernel, services: OrdersServices): Hand
       const key = { supplier_id: e.payload.supplierId, variant_id: e.payload.variantId };
       const next = stockUpdate(await findStamp(em, 'stock_totals', key), e.payload, e.occurredAt);
       if (next) await saveStock(em, next);
+    },
+    // the retailer's plan fee, for checkout's PRICE_BELOW_COST (the fee payments' split takes)
+    'platform.subscription.changed': async (em, e) => {
+      const key = { organization_id: e.payload.organizationId };
+      const next = platformFeeUpdate(await findStamp(em, 'platform_fees', key), e.payload, e.occurredAt);
+      if (next) await savePlatformFee(em, next);
     },
   };
 }

@@ -194,5 +194,3 @@ export class InitOrders extends Migration {
     ) ${T}`);
   }
 }
-
-export const migrations = [InitOrders];

@@ -58,6 +58,13 @@ export interface StockRecord {
   eventAt: Date;
 }
 
+/** The transaction fee of an organisation's plan (from `platform.subscription.changed`). */
+export interface PlatformFeeRecord {
+  organizationId: string;
+  feeBps: number;
+  eventAt: Date;
+}
+
 export interface ConnectionRecord {
   connectionId: string;
   supplierId: string;
@@ -179,7 +186,7 @@ export async function saveListingPrice(em: EntityManager, l: ListingPriceRecord)
 /** A stored row's event time (and status, for tie-breaks), locked for the consumer's transaction. */
 export async function findStamp(
   em: EntityManager,
-  table: 'carts' | 'listing_prices' | 'offers' | 'stock_totals' | 'fulfil_connections',
+  table: 'carts' | 'listing_prices' | 'offers' | 'stock_totals' | 'fulfil_connections' | 'platform_fees',
   where: Record<string, string>,
 ): Promise<{ eventAt: Date; status: string; sellable: boolean } | null> {
   const cols = Object.keys(where);
@@ -232,6 +239,27 @@ export async function saveConnection(em: EntityManager, c: ConnectionRecord): Pr
        status = values(status), active = values(active), event_at = values(event_at)`,
     [c.connectionId, c.supplierId, c.brandId, c.status, c.active ? 1 : 0, c.eventAt],
   );
+}
+
+export async function savePlatformFee(em: EntityManager, f: PlatformFeeRecord): Promise<void> {
+  await em.execute(
+    `insert into platform_fees (organization_id, fee_bps, event_at) values (?, ?, ?)
+     on duplicate key update fee_bps = values(fee_bps), event_at = values(event_at)`,
+    [f.organizationId, f.feeBps, f.eventAt],
+  );
+}
+
+/**
+ * The retailer's plan fee in basis points, null until its plan's event has arrived. A plain read:
+ * locking it would queue every checkout of the retailer behind one another.
+ */
+export async function findPlatformFeeBps(em: EntityManager, organizationId: string): Promise<number | null> {
+  const [r] = await rows<{ fee_bps: number }>(
+    em,
+    'select fee_bps from platform_fees where organization_id = ?',
+    [organizationId],
+  );
+  return r ? Number(r.fee_bps) : null;
 }
 
 /** A supplier able to fulfil a variant in a currency: connected to its brand, offering it, with its stock total. */

@@ -33,7 +33,15 @@ import {
   transfersOf,
 } from '../store/payments.ts';
 import { captureTransaction, refundTransaction } from './ledger.ts';
-import { type LineSplit, planSplit, reverseLine, SplitError, type SplitParts } from './split.ts';
+import { platformFeeBpsOf } from './platform-fees.ts';
+import {
+  type LineSplit,
+  planSplit,
+  reverseLine,
+  SplitError,
+  type SplitParts,
+  type SplitRates,
+} from './split.ts';
 
 type Tx = UnitContext<PaymentsServices>;
 
@@ -44,17 +52,18 @@ function minor(value: string): bigint | null {
   return /^-?\d{1,18}$/.test(value) ? BigInt(value) : null;
 }
 
-function rates(tx: Tx) {
+/** The split's rates for a retailer: the configured brand commission and the retailer's plan fee. */
+async function rates(tx: Tx, retailerId: string): Promise<SplitRates> {
   return {
     brandCommissionBps: tx.services.config.PAYMENTS_BRAND_COMMISSION_BPS,
-    platformFeeBps: tx.services.config.PAYMENTS_PLATFORM_FEE_BPS,
+    platformFeeBps: await platformFeeBpsOf(tx.em, tx.services.config, retailerId),
   };
 }
 
 /** The split plan of an authorisation request, or why the request cannot be authorised. */
 export function planOf(
   cmd: PaymentAuthorizationRequestedPayload,
-  r: { brandCommissionBps: number; platformFeeBps: number },
+  r: SplitRates,
 ): { plan: LineSplit[]; amount: bigint } | { problem: string } {
   const amount = minor(cmd.amountMinor);
   if (amount === null || amount <= 0n) return { problem: 'The payment amount is not a positive amount.' };
@@ -126,7 +135,7 @@ export async function authorizePayment(
     failureMessage: null,
     refunded: 0n,
   };
-  const planned = planOf(cmd, rates(tx));
+  const planned = planOf(cmd, await rates(tx, cmd.retailerId));
   let payment: PaymentRecord;
   let plan: LineSplit[] = [];
   if ('problem' in planned) {

@@ -4,7 +4,8 @@
  * Per line of amount A (what the shopper pays for it) and wholesale W:
  *   supplier = W
  *   brand    = floor(A × PAYMENTS_BRAND_COMMISSION_BPS / 10 000)
- *   platform = floor(A × PAYMENTS_PLATFORM_FEE_BPS / 10 000)
+ *   platform = floor(A × the retailer's plan fee / 10 000)   (platform-fees.ts; PAYMENTS_PLATFORM_FEE_BPS
+ *              until payments has heard of the retailer's plan)
  *   retailer = A − supplier − brand − platform   (the rounding remainder goes to the retailer)
  * so the parts always sum to A exactly. A line whose retailer part would be
  * negative (sold below cost plus fees) is refused: checkout refuses it first

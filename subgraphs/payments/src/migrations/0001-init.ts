@@ -131,5 +131,3 @@ export class InitPayments extends Migration {
     ) ${T}`);
   }
 }
-
-export const migrations = [InitPayments];

@@ -48,7 +48,7 @@ describe('billing months', () => {
 describe('invoice lines', () => {
   const m = parseMonth('2026-11');
 
-  it('charges the monthly fee and the transaction fee on each currency’s confirmed sales, rounded down', () => {
+  it('charges the monthly fee and states each currency’s confirmed sales with the fee rate, charging no fee (payments withheld it)', () => {
     const lines = invoiceLines(m, plan, subscription(null), [
       { currencyCode: 'EUR', gmvMinor: 123_457n },
       { currencyCode: 'USD', gmvMinor: 39n },
@@ -64,23 +64,25 @@ describe('invoice lines', () => {
       },
       {
         kind: 'TRANSACTION_FEES',
-        description: 'Transaction fees 2.50 % on EUR sales, 2026-11',
-        amountMinor: '3086', // 123457 × 250 / 10000 = 3086.4
+        description: 'Transaction fees 2.50 % on EUR sales, 2026-11: withheld from each payment, nothing due',
+        // the split already took 2.5 % of every confirmed order: charging it here would bill it twice
+        amountMinor: '0',
         currencyCode: 'EUR',
         baseMinor: '123457',
         rateBps: 250,
       },
       {
         kind: 'TRANSACTION_FEES',
-        description: 'Transaction fees 2.50 % on USD sales, 2026-11',
+        description: 'Transaction fees 2.50 % on USD sales, 2026-11: withheld from each payment, nothing due',
         amountMinor: '0',
         currencyCode: 'USD',
         baseMinor: '39',
         rateBps: 250,
       },
     ]);
+    // the monthly fee only
     expect(invoiceTotals(lines)).toEqual([
-      { amountMinor: '7986', currencyCode: 'EUR' },
+      { amountMinor: '4900', currencyCode: 'EUR' },
       { amountMinor: '0', currencyCode: 'USD' },
     ]);
   });

@@ -42,9 +42,14 @@ const day = (d: Date) => d.toISOString().slice(0, 10);
 /**
  * The lines of one organisation's invoice for a month (pure): the plan's
  * monthly fee (zero when a trial covers the whole month; a month begun is a
- * month billed), and for a retailer the plan's transaction fee on its
- * confirmed sales of the month, one line per currency, rounded down to the
- * minor unit.
+ * month billed), and for a retailer one TRANSACTION_FEES line per currency of
+ * its confirmed sales of the month, with the plan's rate.
+ *
+ * The transaction fee is not charged here: payments already withholds it from
+ * every order in the split (the platform's part, at the retailer's plan fee
+ * carried by `platform.subscription.changed`), so charging it again would bill
+ * it twice. The line states the sales and the rate and charges 0; what was
+ * actually withheld per order is on payments' ledger (PLATFORM_REVENUE).
  */
 export function invoiceLines(
   m: BillingMonth,
@@ -66,8 +71,8 @@ export function invoiceLines(
   for (const g of gmv) {
     lines.push({
       kind: 'TRANSACTION_FEES',
-      description: `Transaction fees ${(plan.transactionFeeBps / 100).toFixed(2)} % on ${g.currencyCode} sales, ${m.month}`,
-      amountMinor: ((g.gmvMinor * BigInt(plan.transactionFeeBps)) / 10_000n).toString(),
+      description: `Transaction fees ${(plan.transactionFeeBps / 100).toFixed(2)} % on ${g.currencyCode} sales, ${m.month}: withheld from each payment, nothing due`,
+      amountMinor: '0',
       currencyCode: g.currencyCode,
       baseMinor: g.gmvMinor.toString(),
       rateBps: plan.transactionFeeBps,
