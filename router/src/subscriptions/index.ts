@@ -84,7 +84,6 @@ export function createRouterSubscriptions(o: {
         service,
         sessions,
         settings,
-        apiSchema: o.apiSchema,
         logger,
         isReady,
         trustedProxyHops: config.ROUTER_TRUSTED_PROXY_HOPS,

@@ -177,77 +177,15 @@ export class SubscriptionService {
 
     connection.active++;
     this.#perQuota.set(quotaKey, used + 1);
-    const queue: Result[] = [];
-    let wake: (() => void) | undefined;
-    let finished = false;
-    let final: Result | undefined;
-    const shared = stream;
-    const release = () => {
-      if (finished) return;
-      finished = true;
-      connection.active--;
-      const left = (this.#perQuota.get(quotaKey) ?? 1) - 1;
-      if (left <= 0) this.#perQuota.delete(quotaKey);
-      else this.#perQuota.set(quotaKey, left);
-      session.onEnd.delete(onSessionEnd);
-      shared.remove(listener);
-      wake?.();
-    };
-    const listener: Listener = {
-      push: (result) => {
-        if (finished) return;
-        if (queue.length >= settings.clientQueue) {
-          // The client does not read fast enough: dropped (clear close code) rather than buffered without bound.
-          release();
-          connection.dropSlow();
-          return;
-        }
-        queue.push(result);
-        wake?.();
-      },
-      end: (last) => {
-        final = last;
-        release();
-      },
-    };
-    const onSessionEnd = (reason: GraphQLError) => listener.end({ errors: [reason] });
-    session.onEnd.add(onSessionEnd);
-    stream.add(listener);
+    return new Subscriber(this, connection, quotaKey, stream);
+  }
 
-    const generator: AsyncGenerator<Result> = {
-      [Symbol.asyncIterator]: () => generator,
-      async next() {
-        while (true) {
-          const item = queue.shift();
-          if (item) return { value: item, done: false };
-          if (finished) {
-            if (final) {
-              const last = final;
-              final = undefined;
-              return { value: last, done: false };
-            }
-            return { value: undefined, done: true };
-          }
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-          wake = undefined;
-        }
-      },
-      async return() {
-        final = undefined;
-        release();
-        return { value: undefined, done: true };
-      },
-      async throw(err) {
-        release();
-        throw err;
-      },
-      async [Symbol.asyncDispose]() {
-        release();
-      },
-    };
-    return generator;
+  /** A subscriber ended: its connection's and its quota's counts go down. */
+  released(connection: ClientConnection, quotaKey: string): void {
+    connection.active--;
+    const left = (this.#perQuota.get(quotaKey) ?? 1) - 1;
+    if (left <= 0) this.#perQuota.delete(quotaKey);
+    else this.#perQuota.set(quotaKey, left);
   }
 
   /** Ends every subscription with a clear error (shutdown) and closes the upstream connections. */
@@ -304,6 +242,107 @@ export class SubscriptionService {
       this.#clients.set(source.subgraph, client);
     }
     return client;
+  }
+}
+
+/**
+ * One client's subscription to a shared stream, and the async generator its
+ * transport reads. A class rather than closures: at 10,000 subscribers every
+ * per-subscriber closure and context is memory (docs/subscriptions.md), and the
+ * queue is only allocated once the client falls behind.
+ */
+class Subscriber implements Listener, AsyncGenerator<Result> {
+  readonly #service: SubscriptionService;
+  readonly #connection: ClientConnection;
+  readonly #quotaKey: string;
+  readonly #stream: SharedStream;
+  readonly #onSessionEnd: (reason: GraphQLError) => void;
+  #queue: Result[] | undefined;
+  #wake: (() => void) | undefined;
+  #finished = false;
+  #final: Result | undefined;
+
+  constructor(
+    service: SubscriptionService,
+    connection: ClientConnection,
+    quotaKey: string,
+    stream: SharedStream,
+  ) {
+    this.#service = service;
+    this.#connection = connection;
+    this.#quotaKey = quotaKey;
+    this.#stream = stream;
+    this.#onSessionEnd = (reason) => this.end({ errors: [reason] });
+    connection.session.onEnd.add(this.#onSessionEnd);
+    stream.add(this);
+  }
+
+  #release(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#service.released(this.#connection, this.#quotaKey);
+    this.#connection.session.onEnd.delete(this.#onSessionEnd);
+    this.#stream.remove(this);
+    this.#wake?.();
+  }
+
+  push(result: Result): void {
+    if (this.#finished) return;
+    this.#queue ??= [];
+    if (this.#queue.length >= this.#service.settings.clientQueue) {
+      // The client does not read fast enough: dropped (clear close code) rather than buffered without bound.
+      this.#release();
+      this.#connection.dropSlow();
+      return;
+    }
+    this.#queue.push(result);
+    this.#wake?.();
+  }
+
+  end(last?: Result): void {
+    this.#final = last;
+    this.#release();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<Result>> {
+    while (true) {
+      const item = this.#queue?.shift();
+      if (item) {
+        if (this.#queue?.length === 0) this.#queue = undefined;
+        return { value: item, done: false };
+      }
+      if (this.#finished) {
+        if (this.#final) {
+          const last = this.#final;
+          this.#final = undefined;
+          return { value: last, done: false };
+        }
+        return { value: undefined, done: true };
+      }
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+      this.#wake = undefined;
+    }
+  }
+
+  async return(): Promise<IteratorResult<Result>> {
+    this.#final = undefined;
+    this.#release();
+    return { value: undefined, done: true };
+  }
+
+  async throw(err: unknown): Promise<IteratorResult<Result>> {
+    this.#release();
+    throw err;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.#release();
   }
 }
 

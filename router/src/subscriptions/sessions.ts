@@ -24,7 +24,7 @@ export interface Session {
   /** Called once when the session ends. */
   onEnd: Set<(reason: GraphQLError) => void>;
   timer: NodeJS.Timeout | undefined;
-  /** The credential as presented (re-checked on revocations of API keys). */
+  /** An API key as presented (re-checked on revocations of the key); undefined for tokens. */
   authorization: string | undefined;
 }
 
@@ -77,7 +77,8 @@ export class SessionRegistry {
       ended: undefined,
       onEnd: new Set(),
       timer: undefined,
-      authorization,
+      // Only an API key is re-checked with it; a token (~700 bytes per subscriber) is not kept.
+      authorization: principal.kind === 'apiKey' ? authorization : undefined,
     };
     this.#applyToken(session, authorization);
     this.#live.add(session);
@@ -93,7 +94,7 @@ export class SessionRegistry {
       });
     }
     session.principal = principal;
-    session.authorization = authorization;
+    session.authorization = principal.kind === 'apiKey' ? authorization : undefined;
     this.#applyToken(session, authorization);
   }
 

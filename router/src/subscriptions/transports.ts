@@ -2,18 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Logger } from '@tradegraph/shared';
 import {
-  type ExecutionArgs,
   type ExecutionResult,
   type FormattedExecutionResult,
   GraphQLError,
   type GraphQLFormattedError,
-  type GraphQLSchema,
-  parse,
 } from 'graphql';
 import { createHandler } from 'graphql-sse/lib/use/http';
-import type { Context as WsContext } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { GRAPHQL_TRANSPORT_WS_PROTOCOL, type Message, MessageType, parseMessage } from 'graphql-ws';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { AuthenticationError, AuthUnavailableError } from '../auth/errors.ts';
 import { clientIpOf, requestIdFrom } from '../context.ts';
 import { createErrorFormatter } from '../errors.ts';
@@ -53,7 +49,6 @@ export interface SubscriptionTransportsOptions {
   service: SubscriptionService;
   sessions: SessionRegistry;
   settings: SubscriptionSettings;
-  apiSchema: GraphQLSchema;
   logger: Logger;
   isReady: () => boolean;
   trustedProxyHops: number;
@@ -70,17 +65,46 @@ export interface SubscriptionTransports {
   close(): Promise<void>;
 }
 
-interface WsState {
-  session: Session;
-  connection: ClientConnection;
+/** Per WebSocket: all the router keeps for a client connection (the upgrade request is not kept). */
+interface WsClient {
+  clientIp: string;
+  requestIdHeader: string | string[] | undefined;
+  /** Until connection_init arrives. */
+  initTimer: NodeJS.Timeout | undefined;
+  initReceived: boolean;
+  /** Set once connection_init is accepted (connection_ack sent). */
+  connection: ClientConnection | undefined;
+  /** Subscription id → its results (null while it is being set up); allocated at the first subscribe. */
+  subscriptions: Map<string, AsyncGenerator<ExecutionResult> | null> | undefined;
+  /** Answered the last keepalive ping. */
+  alive: boolean;
 }
+
+/** graphql-transport-ws close codes (graphql-ws's CloseCode) used by the protocol itself. */
+const PROTOCOL_CLOSE = {
+  INTERNAL: 4500,
+  BAD_REQUEST: 4400,
+  UNAUTHORIZED: 4401,
+  SUBPROTOCOL: 4406,
+  INIT_TIMEOUT: 4408,
+  DUPLICATE_ID: 4409,
+  TOO_MANY_INITS: 4429,
+} as const;
 
 /** The two client protocols on /graphql: graphql-transport-ws (WebSocket upgrade) and graphql-sse (distinct connections). */
 export function attachSubscriptionTransports(o: SubscriptionTransportsOptions): SubscriptionTransports {
   const { service, sessions, settings, logger } = o;
   const format = createErrorFormatter({ production: o.production });
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1_048_576 });
-  const states = new WeakMap<WebSocket, WsState>();
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 1_048_576,
+    // Spelled out: a zlib context per socket would cost more memory than the JSON events it saves.
+    perMessageDeflate: false,
+    // Kept per connection by ws only on request; the router reads what it needs at the upgrade.
+    handleProtocols: (protocols) =>
+      protocols.has(GRAPHQL_TRANSPORT_WS_PROTOCOL) ? GRAPHQL_TRANSPORT_WS_PROTOCOL : false,
+  });
+  const clients = new WeakMap<WebSocket, WsClient>();
   const reason = (text: string) => text.slice(0, 120);
 
   o.server.on('upgrade', (req, socket, head) => {
@@ -93,17 +117,95 @@ export function attachSubscriptionTransports(o: SubscriptionTransportsOptions): 
       );
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    wss.handleUpgrade(req, socket, head, (ws) => opened(ws, req));
   });
+  wss.on('error', (err) => logger.error({ err }, 'subscription WebSocket server error'));
 
-  const disposable = useServer<Record<string, unknown> | undefined>(
-    {
-      connectionInitWaitTimeout: settings.initTimeoutMs,
-      onConnect: async (
-        ctx: WsContext<Record<string, unknown> | undefined, { socket: WebSocket; request: IncomingMessage }>,
-      ) => {
-        const { socket, request } = ctx.extra;
-        const params = ctx.connectionParams ?? {};
+  /*
+   * graphql-transport-ws, served directly on `ws` rather than through graphql-ws's generic server: that one keeps
+   * per connection the upgrade request, the connection_init payload, a ping interval, an init timer and a handful
+   * of closures, and per subscription the parsed document and its execution arguments — most of the router's
+   * memory per subscriber. Here the listeners are shared functions (`this` is the socket), one interval pings
+   * every socket, and a subscription is the service's generator.
+   */
+  function opened(socket: WebSocket, req: IncomingMessage): void {
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
+    if (socket.protocol !== GRAPHQL_TRANSPORT_WS_PROTOCOL) {
+      socket.close(PROTOCOL_CLOSE.SUBPROTOCOL, 'Subprotocol not acceptable');
+      return;
+    }
+    const client: WsClient = {
+      clientIp: clientIpOf(req.socket.remoteAddress, req.headers['x-forwarded-for'], o.trustedProxyHops),
+      requestIdHeader: req.headers['x-request-id'],
+      initTimer: setTimeout(() => {
+        if (!client.initReceived)
+          socket.close(PROTOCOL_CLOSE.INIT_TIMEOUT, 'Connection initialisation timeout');
+      }, settings.initTimeoutMs),
+      initReceived: false,
+      connection: undefined,
+      subscriptions: undefined,
+      alive: true,
+    };
+    clients.set(socket, client);
+    socket.on('message', onSocketMessage);
+    socket.on('pong', onSocketPong);
+  }
+
+  function onSocketError(this: WebSocket, err: Error): void {
+    logger.debug({ err }, 'subscription WebSocket error');
+    this.close(PROTOCOL_CLOSE.INTERNAL, 'Internal server error');
+  }
+
+  function onSocketPong(this: WebSocket): void {
+    const client = clients.get(this);
+    if (client) client.alive = true;
+  }
+
+  function onSocketClose(this: WebSocket): void {
+    const client = clients.get(this);
+    if (!client) return;
+    clients.delete(this);
+    clearTimeout(client.initTimer);
+    const subscriptions = client.subscriptions;
+    client.subscriptions = undefined;
+    for (const subscription of subscriptions?.values() ?? []) void subscription?.return(undefined);
+    if (client.connection) sessions.close(client.connection.session);
+  }
+
+  function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    const client = clients.get(this);
+    if (!client) return;
+    let message: Message;
+    try {
+      message = parseMessage(isBinary ? data.toString() : String(data));
+    } catch {
+      this.close(PROTOCOL_CLOSE.BAD_REQUEST, 'Invalid message received');
+      return;
+    }
+    handleMessage(this, client, message).catch((err: unknown) => {
+      logger.error({ err }, 'subscription message failed');
+      this.close(PROTOCOL_CLOSE.INTERNAL, 'Internal server error');
+    });
+  }
+
+  const send = (socket: WebSocket, message: Message) =>
+    new Promise<void>((resolve, reject) => {
+      if (socket.readyState !== socket.OPEN) return resolve();
+      socket.send(JSON.stringify(message), (err) => (err ? reject(err) : resolve()));
+    });
+
+  async function handleMessage(socket: WebSocket, client: WsClient, message: Message): Promise<void> {
+    switch (message.type) {
+      case MessageType.ConnectionInit: {
+        if (client.initReceived) {
+          socket.close(PROTOCOL_CLOSE.TOO_MANY_INITS, 'Too many initialisation requests');
+          return;
+        }
+        client.initReceived = true;
+        clearTimeout(client.initTimer);
+        client.initTimer = undefined;
+        const params = (message.payload ?? {}) as Record<string, unknown>;
         const authorization =
           typeof params.authorization === 'string'
             ? params.authorization
@@ -112,22 +214,24 @@ export function attachSubscriptionTransports(o: SubscriptionTransportsOptions): 
               : undefined;
         let session: Session;
         try {
-          session = await sessions.open(authorization, requestIdFrom(request.headers['x-request-id']));
+          session = await sessions.open(authorization, requestIdFrom(client.requestIdHeader));
         } catch (err) {
           if (!(err instanceof AuthenticationError) && !(err instanceof AuthUnavailableError)) throw err;
           socket.close(
             err instanceof AuthenticationError ? CLOSE.FORBIDDEN : CLOSE.TRY_AGAIN,
             reason(`${err instanceof AuthenticationError ? 'Forbidden' : 'Try again'}: ${err.message}`),
           );
-          return false;
+          return;
         }
-        const connection: ClientConnection = {
+        if (socket.readyState !== socket.OPEN) {
+          // Closed while authenticating: nothing will close this session later.
+          sessions.close(session);
+          return;
+        }
+        client.requestIdHeader = undefined;
+        client.connection = {
           session,
-          clientIp: clientIpOf(
-            request.socket.remoteAddress,
-            request.headers['x-forwarded-for'],
-            o.trustedProxyHops,
-          ),
+          clientIp: client.clientIp,
           active: 0,
           dropSlow: () => socket.close(CLOSE.SLOW_CONSUMER, 'Slow consumer: events were not read in time'),
         };
@@ -135,53 +239,104 @@ export function attachSubscriptionTransports(o: SubscriptionTransportsOptions): 
           // Every subscription got the error as its last event; then the connection ends.
           setTimeout(() => socket.close(CLOSE.FORBIDDEN, reason(`Forbidden: ${why.message}`)), 50).unref();
         });
-        states.set(socket, { session, connection });
-        return true;
-      },
-      onPing: async (ctx, payload) => {
-        const state = states.get(ctx.extra.socket);
-        const token = (payload as { accessToken?: unknown } | undefined)?.accessToken;
-        if (!state || typeof token !== 'string') return;
+        await send(socket, { type: MessageType.ConnectionAck });
+        return;
+      }
+      case MessageType.Ping: {
+        const token = (message.payload as { accessToken?: unknown } | undefined)?.accessToken;
+        if (client.connection && typeof token === 'string') {
+          try {
+            await sessions.refresh(client.connection.session, `Bearer ${token}`, randomUUID());
+          } catch (err) {
+            socket.close(CLOSE.FORBIDDEN, reason(`Forbidden: refresh refused: ${(err as Error).message}`));
+            return;
+          }
+        }
+        await send(
+          socket,
+          message.payload ? { type: MessageType.Pong, payload: message.payload } : { type: MessageType.Pong },
+        );
+        return;
+      }
+      case MessageType.Pong:
+        return;
+      case MessageType.Subscribe: {
+        const connection = client.connection;
+        if (!connection) {
+          socket.close(PROTOCOL_CLOSE.UNAUTHORIZED, 'Unauthorized');
+          return;
+        }
+        const { id, payload } = message;
+        client.subscriptions ??= new Map();
+        if (client.subscriptions.has(id)) {
+          socket.close(PROTOCOL_CLOSE.DUPLICATE_ID, `Subscriber for ${id} already exists`);
+          return;
+        }
+        client.subscriptions.set(id, null);
+        const result = await service.subscribe(connection, payload);
+        if (!(Symbol.asyncIterator in result)) {
+          if (client.subscriptions?.delete(id)) {
+            const errors = (result.errors ?? []).map((e) => format(e.toJSON(), e));
+            await send(socket, { id, type: MessageType.Error, payload: errors });
+          }
+          return;
+        }
+        if (!client.subscriptions?.has(id)) {
+          // Completed by the client (or closed) while it was being set up.
+          await result.return(undefined);
+          return;
+        }
+        client.subscriptions.set(id, result);
         try {
-          await sessions.refresh(state.session, `Bearer ${token}`, randomUUID());
+          for await (const next of result) {
+            if (socket.bufferedAmount > settings.maxBufferedBytes) {
+              socket.close(CLOSE.SLOW_CONSUMER, 'Slow consumer: too much unsent data');
+            }
+            await send(socket, {
+              id,
+              type: MessageType.Next,
+              payload: formatResult(next, format) as FormattedExecutionResult,
+            });
+          }
         } catch (err) {
-          ctx.extra.socket.close(
-            CLOSE.FORBIDDEN,
-            reason(`Forbidden: refresh refused: ${(err as Error).message}`),
-          );
+          if (client.subscriptions?.get(id) === result) {
+            client.subscriptions.delete(id);
+            const error = new GraphQLError((err as Error).message, { originalError: err as Error });
+            await send(socket, { id, type: MessageType.Error, payload: [format(error.toJSON(), error)] });
+          }
+          return;
         }
-      },
-      onSubscribe: async (ctx, _id, payload) => {
-        const state = states.get(ctx.extra.socket);
-        if (!state) return [];
-        const result = await service.subscribe(state.connection, payload);
-        if (!(Symbol.asyncIterator in result)) return result.errors ?? [];
-        const args: ExecutionArgs = {
-          schema: o.apiSchema,
-          document: parse(payload.query),
-          operationName: payload.operationName ?? null,
-          variableValues: payload.variables ?? null,
-          contextValue: result,
-        };
-        return args;
-      },
-      subscribe: (args) => args.contextValue as AsyncGenerator<ExecutionResult>,
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => format(e.toJSON(), e)),
-      onNext: (ctx, _id, _payload, _args, result) => {
-        const socket = ctx.extra.socket;
-        if (socket.bufferedAmount > settings.maxBufferedBytes) {
-          socket.close(CLOSE.SLOW_CONSUMER, 'Slow consumer: too much unsent data');
+        if (client.subscriptions?.get(id) === result) {
+          client.subscriptions.delete(id);
+          await send(socket, { id, type: MessageType.Complete });
         }
-        return formatResult(result, format) as FormattedExecutionResult;
-      },
-      onClose: (ctx) => {
-        const state = states.get(ctx.extra.socket);
-        if (state) sessions.close(state.session);
-      },
-    },
-    wss,
-    settings.keepAliveMs,
-  );
+        return;
+      }
+      case MessageType.Complete: {
+        const subscription = client.subscriptions?.get(message.id);
+        client.subscriptions?.delete(message.id);
+        await subscription?.return(undefined);
+        return;
+      }
+      default:
+        socket.close(PROTOCOL_CLOSE.BAD_REQUEST, 'Unexpected message type');
+    }
+  }
+
+  // Keepalive: one interval for every socket; a socket that did not answer the previous ping is terminated.
+  const keepAlive = setInterval(() => {
+    for (const socket of wss.clients) {
+      const client = clients.get(socket);
+      if (!client || socket.readyState !== socket.OPEN) continue;
+      if (!client.alive) {
+        socket.terminate();
+        continue;
+      }
+      client.alive = false;
+      socket.ping();
+    }
+  }, settings.keepAliveMs);
+  keepAlive.unref();
 
   const sse = createHandler({
     // Distinct connections only: one request per subscription, authenticated by its own headers.
@@ -232,8 +387,9 @@ export function attachSubscriptionTransports(o: SubscriptionTransportsOptions): 
       return wss.clients.size;
     },
     async close() {
+      clearInterval(keepAlive);
       for (const socket of wss.clients) socket.close(CLOSE.GOING_AWAY, 'The router is shutting down');
-      await disposable.dispose();
+      await new Promise<void>((resolve, reject) => wss.close((err) => (err ? reject(err) : resolve())));
       logger.debug('subscription transports closed');
     },
   };
