@@ -170,26 +170,34 @@ async function main() {
   writeFileSync(supergraphPath, composed.supergraphSdl);
 
   // the router, in its own process
-  const router = spawn(process.execPath, [new URL('../src/main.ts', import.meta.url).pathname], {
-    env: {
-      ...env,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      PORT: String(PORTS.router),
-      HOST: '127.0.0.1',
-      ROUTER_WORKERS: '1',
-      SUPERGRAPH_PATH: supergraphPath,
-      INTERNAL_TOKEN_PRIVATE_KEY: keys.privateKey,
-      IDENTITY_URL: `http://127.0.0.1:${PORTS.identity}`,
-      IDENTITY_JWKS_URL: `http://127.0.0.1:${PORTS.identity}/.well-known/jwks.json`,
-      ROUTER_RATE_LIMIT: 'false',
-      ROUTER_SUBSCRIPTIONS_PER_ORGANIZATION: String(N),
-      // 10,000 sockets opening at once on a busy machine: a slow connection_init here is the load, not the client.
-      ROUTER_SUBSCRIPTION_INIT_TIMEOUT_MS: '30000',
-      REDIS_URL: '',
+  const router = spawn(
+    process.execPath,
+    [
+      '--import',
+      new URL('./subscriptions-gc.ts', import.meta.url).pathname,
+      new URL('../src/main.ts', import.meta.url).pathname,
+    ],
+    {
+      env: {
+        ...env,
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'warn',
+        PORT: String(PORTS.router),
+        HOST: '127.0.0.1',
+        ROUTER_WORKERS: '1',
+        SUPERGRAPH_PATH: supergraphPath,
+        INTERNAL_TOKEN_PRIVATE_KEY: keys.privateKey,
+        IDENTITY_URL: `http://127.0.0.1:${PORTS.identity}`,
+        IDENTITY_JWKS_URL: `http://127.0.0.1:${PORTS.identity}/.well-known/jwks.json`,
+        ROUTER_RATE_LIMIT: 'false',
+        ROUTER_SUBSCRIPTIONS_PER_ORGANIZATION: String(N),
+        // 10,000 sockets opening at once on a busy machine: a slow connection_init here is the load, not the client.
+        ROUTER_SUBSCRIPTION_INIT_TIMEOUT_MS: '30000',
+        REDIS_URL: '',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  );
   process.once('exit', () => router.kill('SIGKILL'));
   const origin = `http://127.0.0.1:${PORTS.router}`;
   await waitUntil(
@@ -197,11 +205,18 @@ async function main() {
     30_000,
     'router ready',
   );
-  const memory = async () => {
+  const sample = async () => {
     const text = await (await fetch(`${origin}/metrics`)).text();
     const read = (name: string) =>
       Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
     return { rss: read('process_resident_memory_bytes'), heap: read('nodejs_heap_size_used_bytes') };
+  };
+  // Sampled as is (garbage included, as V8 left it), then after a full GC (subscribers-gc.ts): what is held.
+  const memory = async () => {
+    const asIs = await sample();
+    router.kill('SIGUSR2');
+    await new Promise((r) => setTimeout(r, 1_000));
+    return { asIs, collected: await sample() };
   };
   await new Promise((r) => setTimeout(r, 500));
   const before = await memory();
@@ -310,8 +325,10 @@ async function main() {
   const pct = (p: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
   const got = delivered();
-  const perSubRss = (after.rss - before.rss) / N / 1024;
-  const perSubHeap = (after.heap - before.heap) / N / 1024;
+  const perSub = (key: 'rss' | 'heap', when: 'asIs' | 'collected') =>
+    (after[when][key] - before[when][key]) / N / 1024;
+  const perSubRss = perSub('rss', 'collected');
+  const perSubHeap = perSub('heap', 'collected');
   const upstreamConnections = liveServer.connections;
   const upstreamSubscriptions = feed.subscribers;
 
@@ -326,7 +343,10 @@ async function main() {
     `latency event→client   p50 ${pct(50)} ms, p95 ${pct(95)} ms, p99 ${pct(99)} ms, max ${latencies.at(-1)} ms`,
   );
   console.log(
-    `router memory          RSS ${(before.rss / 2 ** 20).toFixed(0)} → ${(after.rss / 2 ** 20).toFixed(0)} MiB (${perSubRss.toFixed(1)} KB per subscriber), heap ${perSubHeap.toFixed(1)} KB per subscriber`,
+    `router memory          after GC: RSS ${(before.collected.rss / 2 ** 20).toFixed(0)} → ${(after.collected.rss / 2 ** 20).toFixed(0)} MiB (${perSubRss.toFixed(1)} KB per subscriber), heap ${perSubHeap.toFixed(1)} KB per subscriber`,
+  );
+  console.log(
+    `                       as sampled: RSS ${(before.asIs.rss / 2 ** 20).toFixed(0)} → ${(after.asIs.rss / 2 ** 20).toFixed(0)} MiB (${perSub('rss', 'asIs').toFixed(1)} KB per subscriber), heap ${perSub('heap', 'asIs').toFixed(1)} KB per subscriber`,
   );
   console.log(
     `upstream               ${upstreamConnections} connection(s) to the subgraph, ${upstreamSubscriptions} shared subscription(s)`,
