@@ -19,6 +19,7 @@
  * Env: BENCH_DURATION (s, default 20), BENCH_CONCURRENCY (default 20),
  * BENCH_PORT_BASE (default 14600), BENCH_POLL_MS (default 20), DB_* as everywhere.
  */
+import { loadavg } from 'node:os';
 import { type DatabaseConfig, env, graphqlRequest, loadConfig } from '@tradegraph/shared';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { buildNetwork, cartWith, checkout, type Gql, NETWORK_IDENTITY_ENV } from '../src/network.ts';
@@ -182,10 +183,12 @@ try {
   await Promise.all(Array.from({ length: cfg.BENCH_CONCURRENCY }, shopper));
   console.log(`measuring (${cfg.BENCH_CONCURRENCY} shoppers, ${cfg.BENCH_DURATION} s)…`);
   measuring = true;
+  const cpuBefore = stack.cpuSeconds();
   const started = Date.now();
   stopAt = started + cfg.BENCH_DURATION * 1000;
   await Promise.all(Array.from({ length: cfg.BENCH_CONCURRENCY }, shopper));
   const elapsed = (Date.now() - started) / 1000;
+  const cpuAfter = stack.cpuSeconds();
 
   const col = (k: Exclude<keyof Sample, 'orderId'>) => samples.map((s) => s[k]);
   const rate = samples.length / elapsed;
@@ -208,6 +211,13 @@ try {
       for (const [name, xs] of Object.entries(seg)) console.log(`    ${name.padEnd(18)} ${fmt(xs)}`);
     }
   }
+  // Which process burns the CPU (the machine has 2 cores; load from anything else shows in loadavg).
+  const cpu = Object.entries(cpuAfter)
+    .map(([name, t]) => [name, t - (cpuBefore[name] ?? 0)] as const)
+    .sort((a, b) => b[1] - a[1]);
+  console.log(
+    `CPU per completed order (ms): ${cpu.map(([n, t]) => `${n} ${((t * 1000) / Math.max(1, samples.length)).toFixed(1)}`).join(', ')}; load average ${loadavg()[0]!.toFixed(1)}`,
+  );
   if (failures.length) console.log(`failures: ${failures.length}, e.g. ${failures.slice(0, 3).join(' | ')}`);
   const p99 = pct(col('total'), 99);
   console.log(

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { type ManagedProcess, startProcess, stopAll, waitReady } from '@tradegraph/runner/processes.ts';
 import { discoverSubgraphs, repoRoot } from '@tradegraph/schema/subgraphs.ts';
 import {
@@ -112,6 +113,22 @@ export async function startProcessStack(opts: ProcessStackOptions) {
     routerUrl,
     names: subgraphs.map((s) => s.name),
     url: (name: string) => `http://127.0.0.1:${port(subgraphs.findIndex((s) => s.name === name))}`,
+    /** CPU seconds (user + system) each running process has used so far, by name (Linux /proc). */
+    cpuSeconds(): Record<string, number> {
+      const out: Record<string, number> = {};
+      const tick = 100; // USER_HZ
+      for (const p of all) {
+        if (p.child.exitCode !== null || p.child.signalCode !== null || !p.child.pid) continue;
+        try {
+          const stat = readFileSync(`/proc/${p.child.pid}/stat`, 'utf8');
+          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          out[p.name] = (Number(fields[11]) + Number(fields[12])) / tick;
+        } catch {
+          // not Linux, or gone
+        }
+      }
+      return out;
+    },
     /** SIGKILL: no shutdown hook runs, open transactions die with the connection. */
     async kill(name: string) {
       const p = running.get(name)!;
