@@ -28,6 +28,23 @@ class TenantInit extends Migration {
 }
 
 describe('database bootstrap', () => {
+  it('several processes opening one new database at once: created once, migrated once, none fails', async () => {
+    // `create table` without `if not exists`: a second run of the migration would fail
+    const orms = await Promise.all(
+      [1, 2, 3, 4].map(() =>
+        openDatabase({ db, name: 'racing', entities: [Note], migrations: [ServiceInit], logger: log }),
+      ),
+    );
+    try {
+      const rows = await forkEm(orms[0]!).execute<{ n: number }[]>(
+        "select count(*) n from schema_migrations where name like '0001-service%'",
+      );
+      expect(Number(rows[0]!.n)).toBe(1);
+    } finally {
+      await Promise.all(orms.map((o) => o.close()));
+    }
+  });
+
   it('creates the service database, migrates it once, and provisions tenant databases idempotently and isolated', async () => {
     const orm = await openDatabase({
       db,

@@ -2,8 +2,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EntitySchema } from '@mikro-orm/core';
 import { type Migration, Migrator } from '@mikro-orm/migrations';
 import { type EntityManager, MikroORM } from '@mikro-orm/mysql';
+import { createConnection } from 'mysql2/promise';
 import type { Logger } from '../logger.ts';
 import { recordQuery } from '../telemetry/kernel.ts';
+import { quoteDb } from './sql.ts';
 
 export type { EntityManager };
 export type Orm = MikroORM;
@@ -69,6 +71,33 @@ export interface OpenDatabaseOptions {
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<Orm> {
   const dbName = databaseName(opts.db, opts.name);
   const log = opts.logger.child({ db: dbName });
+  // Several processes may open the same database at once (every service opens
+  // the shared event log; replicas of one service start together): create it
+  // idempotently and migrate under a named lock, one process at a time.
+  const guard = await createConnection({
+    host: opts.db.DB_HOST,
+    port: opts.db.DB_PORT,
+    user: opts.db.DB_USER,
+    password: opts.db.DB_PASSWORD,
+  });
+  try {
+    await guard.query(
+      `CREATE DATABASE IF NOT EXISTS ${quoteDb(dbName)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+    );
+    if (opts.migrate !== false) {
+      const [rows] = await guard.query('SELECT GET_LOCK(?, 120) AS got', [`tradegraph:migrate:${dbName}`]);
+      if ((rows as { got: number | null }[])[0]?.got !== 1) {
+        throw new Error(`could not take the migration lock of ${dbName} within 120 s`);
+      }
+    }
+    return await openMigrated(opts, dbName, log);
+  } finally {
+    // the lock goes with the connection
+    await guard.end();
+  }
+}
+
+async function openMigrated(opts: OpenDatabaseOptions, dbName: string, log: Logger): Promise<Orm> {
   const orm = await MikroORM.init({
     dbName,
     host: opts.db.DB_HOST,
@@ -77,7 +106,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Orm> {
     password: opts.db.DB_PASSWORD,
     entities: opts.entities,
     extensions: [Migrator],
-    ensureDatabase: true,
+    ensureDatabase: false,
     forceUtcTimezone: true,
     timezone: '+00:00',
     allowGlobalContext: false,
