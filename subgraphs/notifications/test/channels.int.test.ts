@@ -188,3 +188,28 @@ describe('a redelivered event never sends twice', () => {
     ).toEqual([{ n: 1 }]);
   });
 });
+
+describe('an email change', () => {
+  it('moves later mail to the new address; an older change arriving late does not undo it', async () => {
+    const org = await organization(h, 'BRAND', 'Renamed Inc');
+    const person = org.members[0]!;
+    const userId = person.principal.userId;
+    const at = (ms: number) => new Date(Date.now() + ms);
+    await h.deliver(
+      'identity.user.email-changed',
+      { userId, email: 'New.Address@Example.test', previousEmail: person.email },
+      { aggregateId: userId, orgId: null, occurredAt: at(2_000) },
+    );
+    expect(await h.sql('select email from accounts where id = ?', [userId])).toEqual([
+      { email: 'new.address@example.test' },
+    ]);
+    await h.deliver(
+      'identity.user.email-changed',
+      { userId, email: 'older@example.test', previousEmail: person.email },
+      { aggregateId: userId, orgId: null, occurredAt: at(1_000) },
+    );
+    expect(await h.sql('select email from accounts where id = ?', [userId])).toEqual([
+      { email: 'new.address@example.test' },
+    ]);
+  });
+});

@@ -31,6 +31,26 @@ export async function applyAccount(
   await saveAccount(em, { ...account, email: account.email.toLowerCase() });
 }
 
+/**
+ * An account's address changed (identity verified the new one): later mail
+ * goes there. Events of one user arrive in order after its registration; an
+ * account this service never heard of has nothing to update.
+ */
+export async function applyEmailChange(
+  em: EntityManager,
+  change: { id: string; email: string; eventAt: Date },
+): Promise<void> {
+  const [stored] = await findAccounts(em, [change.id]);
+  if (!stored || !supersedes(stored, change.eventAt)) return;
+  await saveAccount(em, {
+    id: stored.id,
+    kind: stored.kind,
+    name: stored.name,
+    email: change.email.toLowerCase(),
+    eventAt: change.eventAt,
+  });
+}
+
 export async function applyMembership(
   em: EntityManager,
   m:

@@ -13,7 +13,7 @@ import {
   refundIssued,
   stockChanged,
 } from '../domain/intents.ts';
-import { applyAccount, applyMembership, applyOrganization } from '../domain/projections.ts';
+import { applyAccount, applyEmailChange, applyMembership, applyOrganization } from '../domain/projections.ts';
 import type { NotificationsContext, NotificationsServices } from '../services.ts';
 
 /**
@@ -57,6 +57,8 @@ export function notificationsConsumers(kernel: Kernel, services: NotificationsSe
         name: e.payload.name,
         eventAt: new Date(e.occurredAt),
       }),
+    'identity.user.email-changed': (em, e) =>
+      applyEmailChange(em, { id: e.payload.userId, email: e.payload.email, eventAt: new Date(e.occurredAt) }),
     ...handleEach(['identity.membership.created', 'identity.membership.role-changed'], (em, e) =>
       applyMembership(em, {
         organizationId: e.payload.organizationId,
