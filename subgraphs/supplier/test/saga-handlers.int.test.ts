@@ -18,7 +18,11 @@ afterAll(async () => h?.stop());
 async function publishWaits(): Promise<number> {
   const metric = await metricsRegistry.getSingleMetric('tradegraph_publish_wait_seconds')?.get();
   return (metric?.values ?? [])
-    .filter((v) => v.labels.service === 'supplier' && 'metricName' in v && v.metricName?.endsWith('_count'))
+    .filter(
+      (v) =>
+        v.labels.service === 'supplier' &&
+        String((v as { metricName?: unknown }).metricName).endsWith('_count'),
+    )
     .reduce((n, v) => n + v.value, 0);
 }
 
