@@ -1,5 +1,6 @@
 import { ConnectionException } from '@mikro-orm/core';
 import type { EntityManager, Orm } from '../db/orm.ts';
+import { recordConsumedInvalidations } from '../kernel/cache-invalidations.ts';
 import type { Logger } from '../logger.ts';
 import { tracedConsume } from '../telemetry/kernel.ts';
 import type { EventType, PayloadOf } from './catalogue.ts';
@@ -86,6 +87,8 @@ export async function handleOnce(
       'run',
     );
     if (res.affectedRows === 0) return 'duplicate' as const;
+    // the service's `consumed` rule: written with the handler's effect, never for a duplicate
+    recordConsumedInvalidations(tem as EntityManager, envelope);
     const run = handler(tem as EntityManager, envelope);
     if (opts.timeoutMs) {
       let timer: NodeJS.Timeout | undefined;

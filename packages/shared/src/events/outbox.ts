@@ -1,5 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/mysql';
+import { recordPublishedInvalidations } from '../kernel/cache-invalidations.ts';
 import { traceOutboxWrite } from '../telemetry/kernel.ts';
 import { EVENT_VERSIONS, type EventType, type PayloadOf, topicOf } from './catalogue.ts';
 import { type EventEnvelope, newEventId } from './envelope.ts';
@@ -84,7 +85,9 @@ export function createEnvelope<T extends EventType>(
  * Records an event in the outbox through `em` (call inside the transaction that
  * makes the change; the row is flushed with it). Returns the envelope. The
  * relay publishes it after the commit (woken at once when it runs in this
- * process, see startOutboxRelay).
+ * process, see startOutboxRelay). With cache invalidations on, the rows the
+ * service's rules derive from the event go into the same transaction
+ * (kernel/cache-invalidations.ts).
  */
 export function publish<T extends EventType>(
   em: EntityManager,
@@ -113,5 +116,7 @@ export function publish<T extends EventType>(
     // transaction (both databases live on the same server).
     { schema: em.config.get('dbName') },
   );
+  // the service's `published` rule: what this event makes stale in the router's cache, same transaction
+  recordPublishedInvalidations(em, envelope as EventEnvelope);
   return envelope;
 }

@@ -14,6 +14,12 @@ import { TenantRegistry } from '../db/tenancy.ts';
 import { createEventBus, type EventBus, type Subscription } from '../events/bus.ts';
 import type { HandlerMap } from '../events/consumer.ts';
 import { type OutboxRelay, startOutboxRelay } from '../events/relay.ts';
+import {
+  type CacheInvalidationFeed,
+  type CacheInvalidationRules,
+  cacheInvalidationsRoute,
+  enableCacheInvalidations,
+} from '../kernel/cache-invalidations.ts';
 import { createConsistency } from '../kernel/consistency.ts';
 import { createServiceContext, type Kernel, type ServiceContext } from '../kernel/context.ts';
 import type { Logger } from '../logger.ts';
@@ -79,6 +85,13 @@ export interface ServiceOptions<S, T extends TenantSchema | undefined> {
   background?: (services: S, runtime: ServiceRuntime<RegistryOf<T>>) => BackgroundTask[];
   /** Extra non-GraphQL routes. */
   routes?: (services: S, runtime: ServiceRuntime<RegistryOf<T>>) => Route[];
+  /**
+   * What the service's events make stale in the router's entity cache: rows of
+   * `cache_invalidations` (CACHE_INVALIDATIONS_TABLE_SQL in its migrations)
+   * written in the transaction of each event published or handled, served to
+   * routers at CACHE_INVALIDATIONS_PATH (kernel/cache-invalidations.ts).
+   */
+  cacheInvalidations?: CacheInvalidationRules;
 }
 
 /** A started service: its server plus the handles tests and tools use. */
@@ -88,6 +101,8 @@ export interface RunningService<S, R extends TenantRegistry | undefined>
   services: S;
   /** The consumer group's subscription; undefined for a service without `handlers`. */
   subscription: Subscription | undefined;
+  /** The cache-invalidation feed; undefined for a service without `cacheInvalidations`. */
+  cacheInvalidations: CacheInvalidationFeed | undefined;
 }
 
 interface Closer {
@@ -112,10 +127,12 @@ async function closeAll(closers: Closer[]): Promise<{ name: string; err: unknown
  * Starts a subgraph process's lifecycle: opens the service database (migrated),
  * the tenant registry (when `tenants` is given), the event bus, the outbox
  * relay, the service's collaborators, the consumer group `<name>`, background
- * tasks and the GraphQL server with `database` and `event-bus` readiness checks.
+ * tasks and the GraphQL server with `database` and `event-bus` readiness checks;
+ * with `cacheInvalidations`, the invalidation rows and their feed.
  *
  * Stop (and a start-up that fails half-way) closes what was opened in reverse:
- * background tasks → subscription → relay → bus → registry → ORM.
+ * background tasks → subscription → relay → bus → registry → ORM. Waiting
+ * invalidation long-polls are answered first, so they never hold the drain.
  */
 export async function startService<S, T extends TenantSchema | undefined = undefined>(
   opts: ServiceOptions<S, T>,
@@ -136,6 +153,14 @@ export async function startService<S, T extends TenantSchema | undefined = undef
       logger,
     });
     closers.push({ name: 'database', close: () => orm.close() });
+    let invalidations: CacheInvalidationFeed | undefined;
+    if (opts.cacheInvalidations) {
+      // before anything writes: every transaction of this ORM records from here on
+      invalidations = enableCacheInvalidations(orm, opts.cacheInvalidations, { service: name, logger });
+      await invalidations.start();
+      const feed = invalidations;
+      closers.push({ name: 'cache invalidations', close: () => feed.stop() });
+    }
     let registry: TenantRegistry | undefined;
     if (opts.tenants) {
       // The shared provisioner serialises tenant migrations itself.
@@ -201,7 +226,10 @@ export async function startService<S, T extends TenantSchema | undefined = undef
         { name: 'database', check: async () => void (await forkEm(orm).execute('select 1')) },
         { name: 'event-bus', check: () => bus.ready() },
       ],
-      ...(opts.routes ? { routes: opts.routes(services, runtime) } : {}),
+      routes: [
+        ...(opts.routes?.(services, runtime) ?? []),
+        ...(invalidations ? [cacheInvalidationsRoute(invalidations)] : []),
+      ],
       onStop: async () => {
         const failures = await closeAll(closers);
         await flushTracing().catch((err) => logger.warn({ err }, 'exporting the last spans failed'));
@@ -211,6 +239,11 @@ export async function startService<S, T extends TenantSchema | undefined = undef
     });
     return {
       ...running,
+      // long-polls end at once instead of holding the server's drain
+      stop: () => {
+        invalidations?.drain();
+        return running.stop();
+      },
       services,
       orm,
       registry: registry as RegistryOf<T>,
@@ -218,6 +251,7 @@ export async function startService<S, T extends TenantSchema | undefined = undef
       relay,
       subscription,
       kernel,
+      cacheInvalidations: invalidations,
     };
   } catch (err) {
     for (const f of await closeAll(closers)) {

@@ -1,3 +1,4 @@
+export * from './cache-invalidations.ts';
 export * from './consistency.ts';
 export * from './context.ts';
 export * from './live-feed.ts';
