@@ -114,6 +114,10 @@ export const routerEnv = {
   TRUSTED_DOCUMENTS_FILE: env.string({ optional: true }),
   ROUTER_APQ_TTL_SECONDS: env.int({ default: 86_400, min: 1 }),
   ROUTER_APQ_MAX_ENTRIES: env.int({ default: 10_000, min: 1 }),
+  // Entity cache (docs/router.md#entity-cache): fetches the subgraphs mark @cacheControl, for anonymous shoppers and customers.
+  ROUTER_ENTITY_CACHE: env.bool({ default: true }),
+  ROUTER_ENTITY_CACHE_MAX_MIB: env.int({ default: 64, min: 1 }),
+  ROUTER_ENTITY_CACHE_MAX_TTL_SECONDS: env.int({ default: 300, min: 1, max: 1800 }),
 };
 
 export type RouterConfig = ConfigOf<typeof routerEnv>;

@@ -21,6 +21,7 @@ import { createAuthenticator } from './auth/authenticate.ts';
 import { createJwtVerifier } from './auth/jwt.ts';
 import { RevocationList, startRevocationFeed } from './auth/revocations.ts';
 import { createAuthorizer, DEFAULT_POLICIES, type Policy } from './authorization.ts';
+import { createEntityCache } from './cache/index.ts';
 import { clusterMetrics } from './cluster.ts';
 import { introspectionEnabled, loadRouterConfig, type RouterConfig } from './config.ts';
 import type { RouterContext } from './context.ts';
@@ -206,11 +207,28 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
       }),
     ]),
   );
+  // Fetches the subgraphs mark @cacheControl, kept for anonymous shoppers and customers (docs/router.md#entity-cache).
+  const entityCache = config.ROUTER_ENTITY_CACHE
+    ? createEntityCache({
+        supergraphSdl,
+        supergraphSchema: apiSchema,
+        subgraphUrls: urlOf,
+        token: (subgraph) => internalToken(subgraph.toLowerCase(), ROUTER),
+        dispatcher: agent,
+        redis,
+        prefix: config.REDIS_KEY_PREFIX,
+        maxBytes: config.ROUTER_ENTITY_CACHE_MAX_MIB * 1024 * 1024,
+        maxTtlSeconds: config.ROUTER_ENTITY_CACHE_MAX_TTL_SECONDS,
+        timeoutMs: config.SUBGRAPH_TIMEOUT_MS,
+        logger: logger.child({ component: 'entity-cache' }),
+      })
+    : undefined;
   const gateway = routerGateway({
     supergraphSdl: gatewaySdl,
     sources,
     logger: gatewayLogger,
     queryPlanCacheMiB: config.ROUTER_QUERY_PLAN_CACHE_MIB,
+    cache: entityCache,
   });
 
   const apollo = new ApolloServer<RouterContext>({
@@ -316,9 +334,11 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
     await apollo.start();
     // Tokens revoked before this router started are refused from its first request.
     await revocationFeed.ready;
+    await entityCache?.ready;
   } catch (err) {
     server.close();
     await revocationFeed.stop();
+    await entityCache?.stop();
     await agent.close();
     redis?.disconnect();
     throw err;
@@ -356,6 +376,7 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
       });
       await apollo.stop();
       await revocationFeed.stop();
+      await entityCache?.stop();
       await agent.close();
       redis?.disconnect();
       await flushTracing().catch((err) => logger.warn({ err }, 'exporting the last spans failed'));

@@ -70,6 +70,11 @@ let router: RunningRouter;
 async function startStandIn(name: string): Promise<string> {
   const standIn: StandIn = { server: createServer(), asked: [] };
   standIn.server.on('request', async (req, res) => {
+    // Only GraphQL here (the router's entity cache asks for invalidation feeds these stand-ins do not serve).
+    if (req.method !== 'POST') {
+      res.writeHead(404).end();
+      return;
+    }
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const { query } = JSON.parse(Buffer.concat(chunks).toString()) as { query: string };

@@ -12,6 +12,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
+import type { EntityCache } from '../cache/index.ts';
 import type { RouterContext } from '../context.ts';
 import type { SubgraphDataSource } from '../datasource.ts';
 import { traceStep } from '../telemetry/index.ts';
@@ -38,6 +39,8 @@ export interface PlanExecutorOptions {
   fallback: () => GatewayExecutor;
   /** Bound of the prepared-operation cache (entries). */
   maxEntries: number;
+  /** The entity cache, when on (queries read it; a mutation makes it read the invalidation feeds). */
+  cache?: EntityCache | undefined;
 }
 
 /**
@@ -126,18 +129,24 @@ export function createPlanExecutor(opts: PlanExecutorOptions): GatewayExecutor {
       const { errors } = getVariableValues(apiGraphQLSchema, defs, variables ?? {});
       if (errors) return { errors };
     }
+    const context = request.context as RouterContext;
+    const query = prepared.definition.operation === 'query';
     const run: PlanRun = {
       sources: opts.sources,
       supergraphSchema,
       operation: prepared.operation,
       variables,
-      context: request.context as RouterContext,
+      context,
       cachePolicy: request.overallCachePolicy,
       metrics: request.metrics as PlanRun['metrics'],
       errors: [],
+      cache: query ? opts.cache?.forPrincipal(context.principal) : undefined,
     };
     const data: Data = Object.create(null);
     if (prepared.plan.node) await runPlanNode(run, prepared.plan.node as PlanNode, rootCursor(data));
+    // What the mutation changed is in the invalidation feeds now; read them before answering,
+    // so this router never serves the caller's next request from an entry it made stale.
+    if (!query && opts.cache) await opts.cache.afterMutation();
     let shaped: ReturnType<Shaper['shape']>;
     try {
       shaped = prepared.shaper.shape(data, variables);
@@ -172,6 +181,7 @@ export function routerGateway(opts: {
   sources: ReadonlyMap<string, SubgraphDataSource>;
   logger: Logger;
   queryPlanCacheMiB: number;
+  cache?: EntityCache | undefined;
 }): RouterGateway {
   const stock = new ApolloGateway({
     supergraphSdl: opts.supergraphSdl,
@@ -190,6 +200,7 @@ export function routerGateway(opts: {
     fallback: () => stockExecutor!,
     // Prepared operations are a few KB each, like the stock plan cache's entries.
     maxEntries: Math.max(100, opts.queryPlanCacheMiB * 100),
+    cache: opts.cache,
   });
   return {
     async load(options) {

@@ -10,6 +10,7 @@ import {
   type QueryPlanSelectionNode,
 } from '@apollo/query-planner';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, Kind } from 'graphql';
+import type { FetchCache } from '../cache/index.ts';
 import type { RouterContext } from '../context.ts';
 import type { SubgraphDataSource } from '../datasource.ts';
 
@@ -40,6 +41,8 @@ export interface PlanRun {
   metrics?: { nonFtv1ErrorPaths?: unknown[] };
   /** Errors of the subgraphs and of merging, in the stock gateway's order. */
   errors: GraphQLError[];
+  /** The entity cache as this principal may use it (absent: every fetch goes to its subgraph). */
+  cache?: FetchCache | undefined;
 }
 
 /** A cursor at the root of `data`, which the plan's fetches are merged into. */
@@ -128,7 +131,18 @@ async function runFetch(run: PlanRun, fetch: FetchNode, cursor: Cursor): Promise
   }
 
   if (!fetch.requires) {
-    const received = await send(run, service, fetch, cursor, variables);
+    const cached = run.cache && (await run.cache.root(fetch, variables));
+    let received: Data | null | undefined;
+    if (cached?.hit !== undefined) {
+      received = JSON.parse(cached.hit) as Data;
+    } else {
+      const errorsBefore = run.errors.length;
+      received = await send(run, service, fetch, cursor, variables);
+      // Only complete answers are kept (stored before rewrites and merging change them).
+      if (cached && received && run.errors.length === errorsBefore) {
+        run.cache!.store(cached.key, JSON.stringify(received), cached.ttlMs);
+      }
+    }
     if (received) applyRewrites(run.supergraphSchema, fetch.outputRewrites, received);
     for (const entity of entities) deepMerge(entity, received);
     return;
@@ -160,22 +174,8 @@ async function runFetch(run: PlanRun, fetch: FetchNode, cursor: Cursor): Promise
     }
     uniqueOf.push(at);
   }
-  const received = await send(
-    run,
-    service,
-    fetch,
-    cursor,
-    { ...variables, representations: unique },
-    uniqueOf,
-  );
-  if (!received) return;
-  if (!(received._entities && Array.isArray(received._entities))) {
-    throw new Error(`Expected "data._entities" in response to be an array`);
-  }
-  const receivedEntities = received._entities as (Data | null)[];
-  if (receivedEntities.length !== unique.length) {
-    throw new Error(`Expected "data._entities" to contain ${unique.length} elements`);
-  }
+  const receivedEntities = await fetchEntities(run, service, fetch, cursor, variables, unique, uniqueOf);
+  if (!receivedEntities) return;
   const rewritten = new Uint8Array(unique.length);
   // The gateway loops to entities.length (not representations.length); kept for identical results.
   for (let i = 0; i < entities.length; i++) {
@@ -189,6 +189,65 @@ async function runFetch(run: PlanRun, fetch: FetchNode, cursor: Cursor): Promise
     }
     deepMerge(existing, receivedEntity);
   }
+}
+
+/**
+ * The `_entities` answer for each unique representation: from the entity cache
+ * where it holds them, the rest from the subgraph (only those are sent; error
+ * paths are mapped back). Entities of an answer without errors are cached.
+ */
+async function fetchEntities(
+  run: PlanRun,
+  service: SubgraphDataSource,
+  fetch: FetchNode,
+  cursor: Cursor,
+  variables: Record<string, unknown>,
+  unique: Data[],
+  uniqueOf: number[],
+): Promise<(Data | null)[] | undefined> {
+  const cached = run.cache && (await run.cache.entities(fetch, unique, variables, representationKey));
+  let wanted = unique;
+  let sentOf = uniqueOf;
+  if (cached) {
+    const position = new Map<number, number>();
+    wanted = [];
+    cached.hits.forEach((hit, u) => {
+      if (hit === undefined) position.set(u, wanted.push(unique[u]!) - 1);
+    });
+    sentOf = uniqueOf.map((u) => position.get(u) ?? -1);
+  }
+  let answered: (Data | null)[] = [];
+  if (wanted.length > 0) {
+    const errorsBefore = run.errors.length;
+    const received = await send(
+      run,
+      service,
+      fetch,
+      cursor,
+      { ...variables, representations: wanted },
+      sentOf,
+    );
+    if (!received) return undefined;
+    if (!(received._entities && Array.isArray(received._entities))) {
+      throw new Error(`Expected "data._entities" in response to be an array`);
+    }
+    answered = received._entities as (Data | null)[];
+    if (answered.length !== wanted.length) {
+      throw new Error(`Expected "data._entities" to contain ${unique.length} elements`);
+    }
+    if (cached && run.errors.length === errorsBefore) {
+      let i = 0;
+      cached.hits.forEach((hit, u) => {
+        if (hit === undefined)
+          run.cache!.store(cached.keys[u]!, JSON.stringify(answered[i++] ?? null), cached.ttlMs);
+      });
+    }
+  }
+  if (!cached) return answered;
+  let i = 0;
+  return cached.hits.map((hit) =>
+    hit === undefined ? (answered[i++] ?? null) : (JSON.parse(hit) as Data | null),
+  );
 }
 
 async function send(

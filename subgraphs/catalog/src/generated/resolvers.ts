@@ -885,7 +885,6 @@ export type ResolversTypes = {
   CatalogErrorCode: CatalogErrorCode;
   CatalogUserError: ResolverTypeWrapper<CatalogUserError>;
   Category: ResolverTypeWrapper<CategoryNodeModel>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CategoryConnection: ResolverTypeWrapper<Connection<ResolversTypes['Category']>>;
   CategoryEdge: ResolverTypeWrapper<Omit<CategoryEdge, 'node'> & { node: ResolversTypes['Category'] }>;
   CreateCategoryInput: CreateCategoryInput;
@@ -929,6 +928,7 @@ export type ResolversTypes = {
   UpdateProductInput: UpdateProductInput;
   UpdateProductPayload: ResolverTypeWrapper<Omit<UpdateProductPayload, 'product'> & { product?: Maybe<ResolversTypes['Product']> }>;
   UpdateProductVariantInput: UpdateProductVariantInput;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
 
@@ -940,7 +940,6 @@ export type ResolversParentTypes = {
   ArchiveProductPayload: Omit<ArchiveProductPayload, 'product'> & { product?: Maybe<ResolversParentTypes['Product']> };
   CatalogUserError: CatalogUserError;
   Category: CategoryNodeModel;
-  Int: Scalars['Int']['output'];
   CategoryConnection: Connection<ResolversTypes['Category']>;
   CategoryEdge: Omit<CategoryEdge, 'node'> & { node: ResolversParentTypes['Category'] };
   CreateCategoryInput: CreateCategoryInput;
@@ -981,8 +980,16 @@ export type ResolversParentTypes = {
   UpdateProductInput: UpdateProductInput;
   UpdateProductPayload: Omit<UpdateProductPayload, 'product'> & { product?: Maybe<ResolversParentTypes['Product']> };
   UpdateProductVariantInput: UpdateProductVariantInput;
+  Int: Scalars['Int']['output'];
   String: Scalars['String']['output'];
 };
+
+export type CacheControlDirectiveArgs = {
+  maxAge: Scalars['Int']['input'];
+  scope?: Maybe<Scalars['String']['input']>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = CatalogContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type InaccessibleDirectiveArgs = { };
 
@@ -1226,6 +1233,7 @@ export type PartialResolvers<ContextType = CatalogContext> = {
 };
 
 export type DirectiveResolvers<ContextType = CatalogContext> = {
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
   inaccessible?: InaccessibleDirectiveResolver<any, any, ContextType>;
   interfaceObject?: InterfaceObjectDirectiveResolver<any, any, ContextType>;
   link?: LinkDirectiveResolver<any, any, ContextType>;

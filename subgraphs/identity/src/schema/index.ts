@@ -8,4 +8,4 @@ export const sdl = loadSubgraphSdl(new URL('./', import.meta.url), [
   'connections.graphql',
   'api-keys.graphql',
   'account.graphql',
-]);
+], { cacheControl: true });

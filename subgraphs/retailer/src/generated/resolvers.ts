@@ -882,7 +882,6 @@ export type FederationReferenceTypes = {
 export type ResolversTypes = {
   AddCartLineInput: AddCartLineInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   AddCartLinePayload: ResolverTypeWrapper<Omit<AddCartLinePayload, 'cart'> & { cart?: Maybe<ResolversTypes['Cart']> }>;
   AddressInput: AddressInput;
   Cart: ResolverTypeWrapper<CartViewModel>;
@@ -933,6 +932,7 @@ export type ResolversTypes = {
   UpdateListingPayload: ResolverTypeWrapper<Omit<UpdateListingPayload, 'listing'> & { listing?: Maybe<ResolversTypes['Listing']> }>;
   UpdateStorefrontInput: UpdateStorefrontInput;
   UpdateStorefrontPayload: ResolverTypeWrapper<Omit<UpdateStorefrontPayload, 'storefront'> & { storefront?: Maybe<ResolversTypes['Storefront']> }>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
 
@@ -940,7 +940,6 @@ export type ResolversTypes = {
 export type ResolversParentTypes = {
   AddCartLineInput: AddCartLineInput;
   ID: Scalars['ID']['output'];
-  Int: Scalars['Int']['output'];
   AddCartLinePayload: Omit<AddCartLinePayload, 'cart'> & { cart?: Maybe<ResolversParentTypes['Cart']> };
   AddressInput: AddressInput;
   Cart: CartViewModel;
@@ -985,8 +984,16 @@ export type ResolversParentTypes = {
   UpdateListingPayload: Omit<UpdateListingPayload, 'listing'> & { listing?: Maybe<ResolversParentTypes['Listing']> };
   UpdateStorefrontInput: UpdateStorefrontInput;
   UpdateStorefrontPayload: Omit<UpdateStorefrontPayload, 'storefront'> & { storefront?: Maybe<ResolversParentTypes['Storefront']> };
+  Int: Scalars['Int']['output'];
   String: Scalars['String']['output'];
 };
+
+export type CacheControlDirectiveArgs = {
+  maxAge: Scalars['Int']['input'];
+  scope?: Maybe<Scalars['String']['input']>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = RetailerContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type InaccessibleDirectiveArgs = { };
 
@@ -1257,6 +1264,7 @@ export type PartialResolvers<ContextType = RetailerContext> = {
 };
 
 export type DirectiveResolvers<ContextType = RetailerContext> = {
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
   inaccessible?: InaccessibleDirectiveResolver<any, any, ContextType>;
   interfaceObject?: InterfaceObjectDirectiveResolver<any, any, ContextType>;
   link?: LinkDirectiveResolver<any, any, ContextType>;

@@ -5,4 +5,4 @@ export const sdl = loadSubgraphSdl(new URL('./', import.meta.url), [
   'errors.graphql',
   'retailer.graphql',
   'carts.graphql',
-]);
+], { cacheControl: true });

@@ -1314,7 +1314,6 @@ export type FederationReferenceTypes = {
 export type ResolversTypes = {
   AddressInput: AddressInput;
   AdjustInventoryInput: AdjustInventoryInput;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AdjustInventoryPayload: ResolverTypeWrapper<Omit<AdjustInventoryPayload, 'level'> & { level?: Maybe<ResolversTypes['InventoryLevel']> }>;
   CommitReservationInput: CommitReservationInput;
@@ -1394,6 +1393,7 @@ export type ResolversTypes = {
   WarehouseConnection: ResolverTypeWrapper<Connection<ResolversTypes['Warehouse']>>;
   WarehouseEdge: ResolverTypeWrapper<Omit<WarehouseEdge, 'node'> & { node: ResolversTypes['Warehouse'] }>;
   WarehouseFilter: WarehouseFilter;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
 
@@ -1401,7 +1401,6 @@ export type ResolversTypes = {
 export type ResolversParentTypes = {
   AddressInput: AddressInput;
   AdjustInventoryInput: AdjustInventoryInput;
-  Int: Scalars['Int']['output'];
   ID: Scalars['ID']['output'];
   AdjustInventoryPayload: Omit<AdjustInventoryPayload, 'level'> & { level?: Maybe<ResolversParentTypes['InventoryLevel']> };
   CommitReservationInput: CommitReservationInput;
@@ -1475,8 +1474,16 @@ export type ResolversParentTypes = {
   WarehouseConnection: Connection<ResolversTypes['Warehouse']>;
   WarehouseEdge: Omit<WarehouseEdge, 'node'> & { node: ResolversParentTypes['Warehouse'] };
   WarehouseFilter: WarehouseFilter;
+  Int: Scalars['Int']['output'];
   String: Scalars['String']['output'];
 };
+
+export type CacheControlDirectiveArgs = {
+  maxAge: Scalars['Int']['input'];
+  scope?: Maybe<Scalars['String']['input']>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = SupplierContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type InaccessibleDirectiveArgs = { };
 
@@ -1907,6 +1914,7 @@ export type PartialResolvers<ContextType = SupplierContext> = {
 };
 
 export type DirectiveResolvers<ContextType = SupplierContext> = {
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
   inaccessible?: InaccessibleDirectiveResolver<any, any, ContextType>;
   interfaceObject?: InterfaceObjectDirectiveResolver<any, any, ContextType>;
   link?: LinkDirectiveResolver<any, any, ContextType>;

@@ -9,4 +9,4 @@ export const sdl = loadSubgraphSdl(new URL('./', import.meta.url), [
   'inventory.graphql',
   'reservations.graphql',
   'fulfillment.graphql',
-]);
+], { cacheControl: true });
