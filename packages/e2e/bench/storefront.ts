@@ -10,8 +10,13 @@
  * the subgraphs add. SQL statements per request come from the subgraphs'
  * /metrics (graphql_sql_statements_per_request) before and after each run.
  *
+ * The router's entity cache is off for the main figures (the SQL per request
+ * is the subgraphs' own); a second router with the cache on (docs/router.md#entity-cache)
+ * is measured after it over the same subgraphs.
+ *
  * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50),
- * BENCH_PORT_BASE (default 14000), DB_* as everywhere.
+ * BENCH_PORT_BASE (default 14000), BENCH_ENTITY_CACHE (off,on: which routers to measure),
+ * DB_* as everywhere.
  */
 import { randomBytes } from 'node:crypto';
 import { type ManagedProcess, startProcess, stopAll, waitReady } from '@tradegraph/runner/processes.ts';
@@ -27,6 +32,7 @@ const cfg = loadConfig({
   BENCH_DURATION: env.int({ default: 10, min: 1, max: 120 }),
   BENCH_CONNECTIONS: env.int({ default: 50, min: 1, max: 500 }),
   BENCH_PORT_BASE: env.int({ default: 14000, min: 1024, max: 60000 }),
+  BENCH_ENTITY_CACHE: env.list({ default: ['off', 'on'] }),
 });
 // A prefix the test-database cleanup accepts, so everything is dropped afterwards.
 const db = { ...cfg, DB_PREFIX: `tg_t${randomBytes(4).toString('hex')}_` };
@@ -34,6 +40,9 @@ const keys = generateInternalKeyPair();
 const subgraphs = discoverSubgraphs();
 const port = (i: number) => cfg.BENCH_PORT_BASE + 1 + i;
 const routerUrl = `http://127.0.0.1:${cfg.BENCH_PORT_BASE}/graphql`;
+/** The same router with the entity cache on, over the same subgraphs. */
+const cachedPort = cfg.BENCH_PORT_BASE + 20;
+const cachedUrl = `http://127.0.0.1:${cachedPort}/graphql`;
 const processes: ManagedProcess[] = [];
 const quiet = { LOG_LEVEL: 'warn', NODE_ENV: 'production' };
 // One load generator on one address is the whole point here: no rate limits.
@@ -63,14 +72,14 @@ async function sqlStatementsSoFar(): Promise<number> {
   return total;
 }
 
-async function load(name: string, body: unknown) {
+async function load(name: string, body: unknown, url = routerUrl) {
   const before = await sqlStatementsSoFar();
   // Every response time is kept, so p95 is exact (autocannon's summary has p90 and p97.5, not p95).
   const times: number[] = [];
   const r = await new Promise<Awaited<ReturnType<typeof autocannon>>>((resolve, reject) => {
     autocannon(
       {
-        url: routerUrl,
+        url,
         connections: cfg.BENCH_CONNECTIONS,
         duration: cfg.BENCH_DURATION,
         method: 'POST',
@@ -130,27 +139,40 @@ try {
     subgraphs.map((_, i) => waitReady(processes[i]!, `http://127.0.0.1:${port(i)}/ready`, 120_000)),
   );
   const identity = subgraphs.findIndex((s) => s.name === 'identity');
+  const routerEnv = (routerPort: number, cache: boolean) => ({
+    ...quiet,
+    ...unlimited,
+    PORT: String(routerPort),
+    ROUTER_ENTITY_CACHE: String(cache),
+    INTERNAL_TOKEN_PRIVATE_KEY: keys.privateKey,
+    IDENTITY_URL: `http://127.0.0.1:${port(identity)}`,
+    IDENTITY_JWKS_URL: `http://127.0.0.1:${port(identity)}/.well-known/jwks.json`,
+    ...Object.fromEntries(
+      subgraphs.map((s, i) => [
+        `SUBGRAPH_${s.name.toUpperCase()}_URL`,
+        `http://127.0.0.1:${port(i)}/graphql`,
+      ]),
+    ),
+  });
   const router = startProcess(
     'router',
     `${repoRoot}router/src/main.ts`,
-    {
-      ...quiet,
-      ...unlimited,
-      PORT: String(cfg.BENCH_PORT_BASE),
-      INTERNAL_TOKEN_PRIVATE_KEY: keys.privateKey,
-      IDENTITY_URL: `http://127.0.0.1:${port(identity)}`,
-      IDENTITY_JWKS_URL: `http://127.0.0.1:${port(identity)}/.well-known/jwks.json`,
-      ...Object.fromEntries(
-        subgraphs.map((s, i) => [
-          `SUBGRAPH_${s.name.toUpperCase()}_URL`,
-          `http://127.0.0.1:${port(i)}/graphql`,
-        ]),
-      ),
-    },
+    routerEnv(cfg.BENCH_PORT_BASE, false),
     subgraphs.length,
   );
   processes.push(router);
   await waitReady(router, `http://127.0.0.1:${cfg.BENCH_PORT_BASE}/ready`);
+  const withCache = cfg.BENCH_ENTITY_CACHE.includes('on');
+  if (withCache) {
+    const cached = startProcess(
+      'router-cached',
+      `${repoRoot}router/src/main.ts`,
+      routerEnv(cachedPort, true),
+      subgraphs.length + 1,
+    );
+    processes.push(cached);
+    await waitReady(cached, `http://127.0.0.1:${cachedPort}/ready`);
+  }
 
   console.log('seeding the demo network through the API…');
   const t0 = Date.now();
@@ -180,23 +202,43 @@ try {
     body: JSON.stringify({ query: STOREFRONT, variables: { slug: 'corner-store', first: 50 } }),
   });
   const baseline = await load('baseline {__typename}', { query: '{ __typename }' });
-  const small = await load('storefront first:10', {
-    query: STOREFRONT,
-    variables: { slug: 'corner-store', first: 10 },
-  });
-  const page = await load('storefront first:50', {
-    query: STOREFRONT,
-    variables: { slug: 'corner-store', first: 50 },
-  });
-  // Averages over thousands of requests: short-lived caches (slug → storefront, 5 s)
-  // add a fraction of a statement now and then; per-row queries would add dozens.
-  const grows = page.sqlPerRequest - small.sqlPerRequest >= 0.5;
-  console.log(
-    `SQL statements per request: ${small.sqlPerRequest.toFixed(2)} for 10 listings, ${page.sqlPerRequest.toFixed(2)} for 50 (${grows ? 'GROWS with the page size' : 'does not grow with the page size'})`,
-  );
-  console.log(
-    `bench:storefront: ${page.rps.toFixed(0)} req/s at ${cfg.BENCH_CONNECTIONS} connections (${((page.rps / baseline.rps) * 100).toFixed(1)}% of the ${baseline.rps.toFixed(0)} req/s router baseline); p50 ${page.p50} ms, p95 ${page.p95} ms, p99 ${page.p99} ms; ${page.sqlPerRequest.toFixed(1)} SQL statements/request; ${page.errors} errors`,
-  );
+  const measure = async (label: string, url: string) => {
+    const small = await load(
+      `${label}first:10`,
+      {
+        query: STOREFRONT,
+        variables: { slug: 'corner-store', first: 10 },
+      },
+      url,
+    );
+    const page = await load(
+      `${label}first:50`,
+      {
+        query: STOREFRONT,
+        variables: { slug: 'corner-store', first: 50 },
+      },
+      url,
+    );
+    return { small, page };
+  };
+  if (cfg.BENCH_ENTITY_CACHE.includes('off')) {
+    const { small, page } = await measure('storefront ', routerUrl);
+    // Averages over thousands of requests: short-lived caches (slug → storefront, 5 s)
+    // add a fraction of a statement now and then; per-row queries would add dozens.
+    const grows = page.sqlPerRequest - small.sqlPerRequest >= 0.5;
+    console.log(
+      `SQL statements per request: ${small.sqlPerRequest.toFixed(2)} for 10 listings, ${page.sqlPerRequest.toFixed(2)} for 50 (${grows ? 'GROWS with the page size' : 'does not grow with the page size'})`,
+    );
+    console.log(
+      `bench:storefront: ${page.rps.toFixed(0)} req/s at ${cfg.BENCH_CONNECTIONS} connections (${((page.rps / baseline.rps) * 100).toFixed(1)}% of the ${baseline.rps.toFixed(0)} req/s router baseline); p50 ${page.p50} ms, p95 ${page.p95} ms, p99 ${page.p99} ms; ${page.sqlPerRequest.toFixed(1)} SQL statements/request; ${page.errors} errors (entity cache off)`,
+    );
+  }
+  if (withCache) {
+    const { page } = await measure('cached ', cachedUrl);
+    console.log(
+      `bench:storefront with the entity cache: ${page.rps.toFixed(0)} req/s; p50 ${page.p50} ms, p95 ${page.p95} ms, p99 ${page.p99} ms; ${page.sqlPerRequest.toFixed(2)} SQL statements/request; ${page.errors} errors`,
+    );
+  }
 } catch (err) {
   console.error(`bench:storefront failed: ${(err as Error).message}`);
   process.exitCode = 1;
