@@ -23,7 +23,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { env, generateInternalKeyPair, loadConfig } from '@tradegraph/shared';
+import { env, generateInternalKeyPair, loadConfig } from '@tradegraph/shared/edge';
 import { quantile, runLoad } from './load.ts';
 import { composeBenchSupergraph, TEST_QUERY } from './workload.ts';
 

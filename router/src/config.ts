@@ -6,7 +6,7 @@ import {
   DEFAULT_ACCESS_TOKEN_ISSUER,
   env,
   loadConfig,
-} from '@tradegraph/shared';
+} from '@tradegraph/shared/edge';
 import { parseFieldQuotas, parseQuota, type Quota } from './rate-limit.ts';
 import { TRUSTED_DOCUMENT_MODES } from './trusted-documents.ts';
 

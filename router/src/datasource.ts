@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { parseCacheControlHeader } from '@apollo/gateway/dist/datasources/parseCacheControlHeader.js';
-import { CLIENT_IP_HEADER, INTERNAL_TOKEN_HEADER, type Logger, type Principal } from '@tradegraph/shared';
+import {
+  CLIENT_IP_HEADER,
+  INTERNAL_TOKEN_HEADER,
+  type Logger,
+  type Principal,
+} from '@tradegraph/shared/edge';
 import type { GraphQLFormattedError } from 'graphql';
 import type { RouterContext } from './context.ts';
 import type { SubgraphPost } from './fetcher.ts';

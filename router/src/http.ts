@@ -8,7 +8,7 @@ import {
   readBody,
   sendJson,
   withContext,
-} from '@tradegraph/shared';
+} from '@tradegraph/shared/edge';
 import type { Authenticate } from './auth/authenticate.ts';
 import { AuthenticationError, AuthUnavailableError } from './auth/errors.ts';
 import {

@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import { ConfigError, createLogger, stopOnSignals } from '@tradegraph/shared';
+import { ConfigError, createLogger, stopOnSignals } from '@tradegraph/shared/edge';
 import { runPrimary } from './cluster.ts';
 import { loadRouterConfig, routerWorkers } from './config.ts';
 import { startRouter } from './router.ts';

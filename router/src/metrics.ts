@@ -1,4 +1,4 @@
-import { counter, histogram } from '@tradegraph/shared';
+import { counter, histogram } from '@tradegraph/shared/edge';
 
 const COST = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 25_000, 50_000];
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

@@ -15,7 +15,7 @@ import {
   type Principal,
   signInternalToken,
   startTracing,
-} from '@tradegraph/shared';
+} from '@tradegraph/shared/edge';
 import { createApiKeyVerifier } from './auth/api-keys.ts';
 import { createAuthenticator } from './auth/authenticate.ts';
 import { createJwtVerifier } from './auth/jwt.ts';

@@ -6,7 +6,7 @@ import {
   type Logger,
   ORGANIZATION_KINDS,
   type Principal,
-} from '@tradegraph/shared';
+} from '@tradegraph/shared/edge';
 import { type Dispatcher, fetch } from 'undici';
 import { AuthenticationError, AuthUnavailableError } from './errors.ts';
 

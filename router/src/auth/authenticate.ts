@@ -1,4 +1,9 @@
-import { ANONYMOUS, API_KEY_PREFIX, type Principal, principalFromAccessClaims } from '@tradegraph/shared';
+import {
+  ANONYMOUS,
+  API_KEY_PREFIX,
+  type Principal,
+  principalFromAccessClaims,
+} from '@tradegraph/shared/edge';
 import type { ApiKeyVerifier } from './api-keys.ts';
 import { AuthenticationError } from './errors.ts';
 import { type createJwtVerifier, tokenSubject } from './jwt.ts';

@@ -1,4 +1,4 @@
-import { ACCESS_TOKEN_ALGORITHMS, type AccessTokenClaims, type Logger } from '@tradegraph/shared';
+import { ACCESS_TOKEN_ALGORITHMS, type AccessTokenClaims, type Logger } from '@tradegraph/shared/edge';
 import {
   createLocalJWKSet,
   createRemoteJWKSet,

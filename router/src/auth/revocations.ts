@@ -4,7 +4,7 @@ import {
   REVOCATION_CHANNEL,
   REVOCATION_SET,
   REVOCATIONS_PATH,
-} from '@tradegraph/shared';
+} from '@tradegraph/shared/edge';
 import { Redis } from 'ioredis';
 import { type Dispatcher, fetch } from 'undici';
 

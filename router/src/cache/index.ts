@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FetchNode } from '@apollo/query-planner';
-import { counter, type Logger, type Principal } from '@tradegraph/shared';
+import { counter, type Logger, type Principal } from '@tradegraph/shared/edge';
 import type { GraphQLSchema } from 'graphql';
 import type { Redis } from 'ioredis';
 import type { Dispatcher } from 'undici';

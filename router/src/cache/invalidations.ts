@@ -1,4 +1,4 @@
-import { INTERNAL_TOKEN_HEADER, type Logger } from '@tradegraph/shared';
+import { INTERNAL_TOKEN_HEADER, type Logger } from '@tradegraph/shared/edge';
 import { type Dispatcher, request } from 'undici';
 
 /**

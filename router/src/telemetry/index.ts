@@ -13,7 +13,7 @@ import {
   startSpan,
   traceparentOf,
   tracingEnabled,
-} from '@tradegraph/shared';
+} from '@tradegraph/shared/edge';
 import type { RouterContext } from '../context.ts';
 
 /**

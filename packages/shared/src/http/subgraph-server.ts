@@ -26,6 +26,9 @@ import { counter, histogram, metricsRegistry } from '../metrics.ts';
 import { startServerSpan, traceRootResolvers } from '../telemetry/kernel.ts';
 import { withContext } from '../telemetry/tracing.ts';
 import { BodyTooLargeError, readBody, sendGraphQLError, sendJson } from './body.ts';
+import { stopOnSignals } from './signals.ts';
+
+export { stopOnSignals };
 
 /** What every resolver gets; services extend it with their own fields (em, domain handles). */
 export interface RequestContext {
@@ -368,25 +371,6 @@ export async function startSubgraphServer<C extends RequestContext>(
     return stopping;
   };
   return { url, port, server, stop };
-}
-
-/** Stops `running` cleanly on SIGTERM/SIGINT, then exits. */
-export function stopOnSignals(running: { stop: () => Promise<void> }, log: Logger): void {
-  let signalled = false;
-  const onSignal = (signal: string) => {
-    if (signalled) return;
-    signalled = true;
-    log.info({ signal }, 'shutting down');
-    running
-      .stop()
-      .then(() => process.exit(0))
-      .catch((err) => {
-        log.error({ err }, 'error during shutdown');
-        process.exit(1);
-      });
-  };
-  process.once('SIGTERM', () => onSignal('SIGTERM'));
-  process.once('SIGINT', () => onSignal('SIGINT'));
 }
 
 /**
