@@ -208,16 +208,22 @@ export function compileShaper(operation: Operation): Shaper {
           continue;
         }
         path.push(name);
-        const r = updateOutputValue(outputValue, s.type, inputValue, s.selections, path, run, parentType);
-        output[name] = r.updated;
+        output[name] = updateOutputValue(
+          outputValue,
+          s.type,
+          inputValue,
+          s.selections,
+          path,
+          run,
+          parentType,
+        );
         path.pop();
-        if (r.isInvalid) return NULL_BUBBLE_UP;
+        if (isInvalid) return NULL_BUBBLE_UP;
       } else {
         const typename = input.__typename;
-        assert(
-          !typename || typeof typename === 'string',
-          () => `Got unexpected value for __typename: ${typename}`,
-        );
+        if (typename && typeof typename !== 'string') {
+          assert(false, () => `Got unexpected value for __typename: ${typename}`);
+        }
         if (typeConditionApplies(s.typeCondition, typename as string | undefined, parentType)) {
           const res = applySelections(input, s.selections, output, run, path, s.typeCondition ?? parentType);
           if (res === NULL_BUBBLE_UP) return NULL_BUBBLE_UP;
@@ -227,11 +233,13 @@ export function compileShaper(operation: Operation): Shaper {
     return OK;
   }
 
-  interface Updated {
-    updated: unknown;
-    isInvalid?: boolean;
-    hasErrors?: boolean;
-  }
+  // Flags of the updateOutputValue call that just returned (the gateway returns them in a
+  // record per value; here they are set before every return and read right after the call,
+  // so shaping allocates only the output itself).
+  /** The value is null where its type is non-null: the parent must be nulled too. */
+  let isInvalid = false;
+  /** An error was recorded for the value or inside it. */
+  let hasErrors = false;
 
   function updateOutputValue(
     outputValue: unknown,
@@ -241,11 +249,14 @@ export function compileShaper(operation: Operation): Shaper {
     path: Path,
     run: Run,
     parentType: NamedType,
-  ): Updated {
-    assert(inputValue !== undefined, 'Should not pass undefined for `inputValue` to this method');
-    if (outputValue === null || (outputValue !== undefined && !selections)) return { updated: outputValue };
+  ): unknown {
+    if (inputValue === undefined) assert(false, 'Should not pass undefined for `inputValue` to this method');
+    if (outputValue === null || (outputValue !== undefined && !selections)) {
+      isInvalid = hasErrors = false;
+      return outputValue;
+    }
     if (type.kind === 'NonNullType') {
-      const { updated, hasErrors } = updateOutputValue(
+      const updated = updateOutputValue(
         outputValue,
         type.ofType,
         inputValue,
@@ -263,32 +274,43 @@ export function compileShaper(operation: Operation): Shaper {
             ),
           );
         }
-        return { updated, isInvalid: true, hasErrors: true };
+        isInvalid = hasErrors = true;
+        return null;
       }
-      return { updated };
+      isInvalid = hasErrors = false;
+      return updated;
     }
-    if (inputValue === null) return { updated: null };
+    if (inputValue === null) {
+      isInvalid = hasErrors = false;
+      return null;
+    }
     if (type.kind === 'ListType') {
-      assert(
-        Array.isArray(inputValue),
-        () => `Invalid non-list value ${inputValue} returned by subgraph for list type ${type}`,
-      );
-      assert(
-        outputValue === undefined || Array.isArray(outputValue),
-        () => `Invalid non-list value ${outputValue} returned by subgraph for list type ${type}`,
-      );
+      if (!Array.isArray(inputValue)) {
+        assert(
+          false,
+          () => `Invalid non-list value ${inputValue} returned by subgraph for list type ${type}`,
+        );
+      }
+      if (outputValue !== undefined && !Array.isArray(outputValue)) {
+        assert(
+          false,
+          () => `Invalid non-list value ${outputValue} returned by subgraph for list type ${type}`,
+        );
+      }
       const list = inputValue as unknown[];
       const outputList = outputValue as unknown[] | undefined;
-      assert(
-        outputList === undefined || list.length === outputList.length,
-        () => `[${list}].length (${list.length}) !== [${outputList}].length (${outputList!.length})`,
-      );
+      if (outputList !== undefined && list.length !== outputList.length) {
+        assert(
+          false,
+          () => `[${list}].length (${list.length}) !== [${outputList}].length (${outputList.length})`,
+        );
+      }
       let shouldNullify = false;
-      let hasErrors = false;
+      let anyErrors = false;
       const updated = new Array(list.length);
       for (let idx = 0; idx < list.length; idx++) {
         path.push(idx);
-        const elt = updateOutputValue(
+        updated[idx] = updateOutputValue(
           outputList?.[idx],
           type.ofType,
           list[idx],
@@ -298,28 +320,32 @@ export function compileShaper(operation: Operation): Shaper {
           parentType,
         );
         path.pop();
-        shouldNullify ||= !!elt.isInvalid;
-        hasErrors ||= !!elt.hasErrors;
-        updated[idx] = elt.updated;
+        shouldNullify ||= isInvalid;
+        anyErrors ||= hasErrors;
       }
-      return { updated: shouldNullify ? null : updated, hasErrors };
+      isInvalid = false;
+      hasErrors = anyErrors;
+      return shouldNullify ? null : updated;
     }
     if (type.kind === 'ObjectType' || type.kind === 'InterfaceType' || type.kind === 'UnionType') {
-      assert(selections, () => `Invalid empty selection set for composite type ${type}`);
-      assert(
-        typeof inputValue === 'object',
-        () => `Invalid non-object value ${inputValue} returned by subgraph for composite type ${type}`,
-      );
-      assert(
-        outputValue === undefined || typeof outputValue === 'object',
-        () => `Invalid non-object value ${inputValue} returned by subgraph for composite type ${type}`,
-      );
+      if (!selections) assert(false, () => `Invalid empty selection set for composite type ${type}`);
+      if (typeof inputValue !== 'object') {
+        assert(
+          false,
+          () => `Invalid non-object value ${inputValue} returned by subgraph for composite type ${type}`,
+        );
+      }
+      if (outputValue !== undefined && typeof outputValue !== 'object') {
+        assert(
+          false,
+          () => `Invalid non-object value ${inputValue} returned by subgraph for composite type ${type}`,
+        );
+      }
       const input = inputValue as Data;
       const inputTypename = input.__typename;
-      assert(
-        inputTypename === undefined || typeof inputTypename === 'string',
-        () => `Invalid non-string value ${inputTypename} for __typename at ${path}`,
-      );
+      if (inputTypename !== undefined && typeof inputTypename !== 'string') {
+        assert(false, () => `Invalid non-string value ${inputTypename} for __typename at ${path}`);
+      }
       let objType: NamedType = type;
       if (inputTypename) {
         const typenameType = schema.type(inputTypename as string);
@@ -337,19 +363,21 @@ export function compileShaper(operation: Operation): Shaper {
               { path: Array.from(path) },
             ),
           );
-          return { updated: null, hasErrors: true };
+          isInvalid = false;
+          hasErrors = true;
+          return null;
         }
         objType = typenameType;
       }
       const output = outputValue === undefined ? ({} as Data) : (outputValue as Data);
-      const res = applySelections(input, selections!, output, run, path, objType);
-      const hasErrors = res === NULL_BUBBLE_UP;
-      return { updated: hasErrors ? null : output, hasErrors };
+      const nulled = applySelections(input, selections!, output, run, path, objType) === NULL_BUBBLE_UP;
+      isInvalid = false;
+      hasErrors = nulled;
+      return nulled ? null : output;
     }
-    assert(
-      outputValue === undefined,
-      () => `Excepted output to be undefined but got ${type} for type ${type}`,
-    );
+    if (outputValue !== undefined) {
+      assert(false, () => `Excepted output to be undefined but got ${type} for type ${type}`);
+    }
     const valid = isValidLeafValue(schema, inputValue, type as Parameters<typeof isValidLeafValue>[2]);
     if (!valid) {
       run.errors.push(
@@ -358,7 +386,9 @@ export function compileShaper(operation: Operation): Shaper {
         }),
       );
     }
-    return { updated: valid ? inputValue : null, hasErrors: !valid };
+    isInvalid = false;
+    hasErrors = !valid;
+    return valid ? inputValue : null;
   }
 
   return {
