@@ -94,6 +94,17 @@ export function createCostEstimator(
     return cap(isConnection(field) && !listSize ? settings.defaultPageSize : settings.defaultListSize);
   }
 
+  // `Type.field` of each field definition, built once: the actual cost walks every returned value.
+  const coordinates = new WeakMap<GraphQLField<unknown, unknown>, string>();
+  function coordinateOf(parent: GraphQLNamedType, field: GraphQLField<unknown, unknown>): string {
+    let coordinate = coordinates.get(field);
+    if (coordinate === undefined) {
+      coordinate = `${parent.name}.${field.name}`;
+      coordinates.set(field, coordinate);
+    }
+    return coordinate;
+  }
+
   function leafWeight(type: GraphQLNamedType): number {
     return directives.typeCost.get(type.name) ?? (isCompositeType(type) ? 1 : 0);
   }
@@ -150,7 +161,7 @@ export function createCostEstimator(
       if (!('getFields' in parent)) return 0;
       const field = (parent.getFields() as Record<string, GraphQLField<unknown, unknown>>)[node.name.value];
       if (!field) return 0;
-      const coordinate = `${parent.name}.${field.name}`;
+      const coordinate = coordinateOf(parent, field);
       const type = field.type as GraphQLOutputType;
       const named = getNamedType(type);
       let weight =
@@ -212,7 +223,7 @@ export function createCostEstimator(
         if (!field) continue;
         const named = getNamedType(field.type);
         const weight =
-          directives.fieldCost.get(`${parent.name}.${field.name}`) ??
+          directives.fieldCost.get(coordinateOf(parent, field)) ??
           (parent === root && operation.operation === 'mutation'
             ? settings.mutationWeight
             : leafWeight(named));

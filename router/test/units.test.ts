@@ -1,14 +1,19 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Supergraph } from '@apollo/federation-internals';
+import { type OperationDefinitionNode, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { createApiKeyVerifier } from '../src/auth/api-keys.ts';
 import { AuthenticationError, AuthUnavailableError } from '../src/auth/errors.ts';
 import { createJwtVerifier } from '../src/auth/jwt.ts';
 import { requestIdFrom, validTraceparent } from '../src/context.ts';
+import { createCostEstimator } from '../src/cost.ts';
+import { readSupergraphDirectives, supergraphForGateway } from '../src/directives.ts';
 import { representationKey } from '../src/execution/plan-runner.ts';
 import { createSubgraphAgent } from '../src/fetcher.ts';
 import { SupergraphError, subgraphEndpoints, subgraphUrlEnvName } from '../src/supergraph.ts';
-import { newSigningKey, recordingLogger, signAccessToken } from './helpers.ts';
+import { composeSupergraph, newSigningKey, recordingLogger, signAccessToken } from './helpers.ts';
+import { SHOP_SDL } from './shop.ts';
 
 const SUPERGRAPH = `
   enum join__Graph {
@@ -175,5 +180,33 @@ describe('representationKey (deduplication of entity representations)', () => {
     );
     expect(key({ id: '2:id', x: '' })).not.toBe(key({ id: '', x: '2:id' }));
     expect(key({ __typename: 'P', dims: { w: 1 } })).not.toBe(key({ __typename: 'P', dims: { w: 2 } }));
+  });
+});
+
+describe('actual cost (the metric of what was returned)', () => {
+  it('weighs every returned value with the @cost weights and real list lengths', () => {
+    const sdl = composeSupergraph([{ name: 'shop', sdl: SHOP_SDL, url: 'http://127.0.0.1:1' }]);
+    const schema = Supergraph.build(supergraphForGateway(sdl)).apiSchema().toGraphQLJSSchema();
+    const estimator = createCostEstimator(schema, readSupergraphDirectives(sdl), {
+      defaultListSize: 10,
+      defaultPageSize: 10,
+      maxListSize: 100,
+      mutationWeight: 10,
+    });
+    const operation = parse('{ expensive orders { items { id total { amount } } } }')
+      .definitions[0] as OperationDefinitionNode;
+    const data = {
+      expensive: 5,
+      orders: {
+        items: [
+          { id: 'o1', total: { amount: '1' } },
+          { id: 'o2', total: null },
+        ],
+      },
+    };
+    // expensive 400; orders 1 + two orders × (1 + total's @cost 3), twice over the same field definitions
+    expect(estimator.actual(operation, {}, data)).toBe(409);
+    expect(estimator.actual(operation, {}, data)).toBe(409);
+    expect(estimator.actual(operation, {}, { ...data, orders: { items: [] } })).toBe(401);
   });
 });
