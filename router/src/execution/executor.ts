@@ -1,6 +1,6 @@
 import { type Operation, operationFromDocument, Supergraph } from '@apollo/federation-internals';
 import { ApolloGateway } from '@apollo/gateway';
-import { type PlanNode, type QueryPlan, QueryPlanner } from '@apollo/query-planner';
+import type { PlanNode, QueryPlan } from '@apollo/query-planner';
 import type { ApolloServer } from '@apollo/server';
 import type { Logger } from '@tradegraph/shared';
 import {
@@ -17,6 +17,7 @@ import type { RouterContext } from '../context.ts';
 import type { SubgraphDataSource } from '../datasource.ts';
 import { traceStep } from '../telemetry/index.ts';
 import { type Data, type PlanRun, rootCursor, runnablePlanNode, runPlanNode } from './plan-runner.ts';
+import { FederationPlanner } from './planning.ts';
 import { compileShaper, type Shaper, UnsupportedOperation } from './shaping.ts';
 
 type GatewayExecutor = ApolloGateway['executor'];
@@ -61,7 +62,7 @@ export function createPlanExecutor(opts: PlanExecutorOptions): GatewayExecutor {
   const apiSchema = supergraph.apiSchema();
   const supergraphSchema: GraphQLSchema = supergraph.schema.toGraphQLJSSchema();
   const apiGraphQLSchema: GraphQLSchema = apiSchema.toGraphQLJSSchema();
-  const planner = new QueryPlanner(supergraph);
+  const planner = new FederationPlanner(opts.supergraphSdl, supergraph);
   const cache = new Map<string, Prepared | null>();
 
   function prepare(request: RequestContext): Prepared | null {
@@ -81,16 +82,13 @@ export function createPlanExecutor(opts: PlanExecutorOptions): GatewayExecutor {
         { kind: Kind.DOCUMENT, definitions: [definition, ...fragments] },
         { validate: false },
       );
-      const plan = planner.buildQueryPlan(
-        operationFromDocument(apiSchema, document, operationName ? { operationName } : {}),
-        {
-          // The stock gateway reads the same switches.
-          recursiveSelectionsLimitDisabled:
-            process.env.APOLLO_DISABLE_SECURITY_RECURSIVE_SELECTIONS_CHECK === 'true',
-          nonLocalSelectionsLimitDisabled:
-            process.env.APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK === 'true',
-        },
-      );
+      const plan = planner.plan(planner.operation(document, operationName), {
+        // The stock gateway reads the same switches.
+        recursiveSelectionsLimitDisabled:
+          process.env.APOLLO_DISABLE_SECURITY_RECURSIVE_SELECTIONS_CHECK === 'true',
+        nonLocalSelectionsLimitDisabled:
+          process.env.APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK === 'true',
+      });
       if (plan.node && !runnablePlanNode(plan.node)) return null;
       return { plan, operation, definition, shaper: compileShaper(operation) };
     } catch (err) {

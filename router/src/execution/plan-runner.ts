@@ -13,6 +13,7 @@ import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema, Kind } fr
 import type { FetchCache } from '../cache/index.ts';
 import type { RouterContext } from '../context.ts';
 import type { SubgraphDataSource } from '../datasource.ts';
+import { type PlannedFetchNode, renameRequiredKeys } from './planning.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: merged subgraph data, as the gateway's executor types it
 export type Data = Record<string, any>;
@@ -154,6 +155,11 @@ async function runFetch(run: PlanRun, fetch: FetchNode, cursor: Cursor): Promise
     const representation = executeSelectionSet(run.supergraphSchema, entity, fetch.requires!);
     if (representation?.__typename) {
       applyRewrites(run.supergraphSchema, fetch.inputRewrites, representation);
+      renameRequiredKeys(
+        run.supergraphSchema,
+        (fetch as PlannedFetchNode).requiredKeyRenames,
+        representation,
+      );
       representations.push(representation);
       representationToEntity.push(index);
     }
