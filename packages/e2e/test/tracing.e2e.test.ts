@@ -150,7 +150,13 @@ const listingIds: string[] = [];
 beforeAll(async () => {
   receiver = await startReceiver();
   s = await startStack(
-    { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, IDENTITY_AUTO_VERIFY_EMAILS: 'true' },
+    // Each storefront query must reach every subgraph (its spans are asserted), so the
+    // router's entity cache, which would answer repeated shopper reads itself, is off.
+    {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      IDENTITY_AUTO_VERIFY_EMAILS: 'true',
+      ROUTER_ENTITY_CACHE: 'false',
+    },
     { processLikeEventWakeups: true },
   );
   const brand = await signUp('brand', 'BRAND');
