@@ -2,7 +2,7 @@ import { Migration } from '@mikro-orm/migrations';
 import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../src/auth/principal.ts';
-import { type EntityManager, withSqlCounter } from '../src/db/orm.ts';
+import { type EntityManager, type MigrationClass, withSqlCounter } from '../src/db/orm.ts';
 import {
   createEnvelope,
   handleOnce,
@@ -17,6 +17,7 @@ import {
   CACHE_INVALIDATIONS_PATH,
   CACHE_INVALIDATIONS_TABLE_SQL,
   type CacheInvalidationRules,
+  cacheInvalidationsMigration,
   type InvalidationFeedPage,
   recordCacheInvalidations,
 } from '../src/kernel/cache-invalidations.ts';
@@ -71,7 +72,7 @@ const rules: CacheInvalidationRules = {
 };
 
 type Running = Awaited<ReturnType<typeof startSvc>>;
-function startSvc(name: string) {
+function startSvc(name: string, migrations: MigrationClass[] = [Init]) {
   return startService({
     name,
     config: {
@@ -84,7 +85,7 @@ function startSvc(name: string) {
     logger,
     env: { EVENTS_RELAY_POLL_MS: '200' },
     entities: [OutboxMessage],
-    migrations: [Init],
+    migrations,
     sdl: 'type Query { hello: String }',
     resolvers: { Query: { hello: () => 'hi' } },
     services: () => ({}),
@@ -421,5 +422,37 @@ describe('the feed', () => {
     expect(res.at - stopping).toBeLessThan(1_000);
     // its connection closed with the answer, so it did not hold the server's close
     expect(stopped).toBeLessThan(5_000);
+  });
+});
+
+describe('the table', () => {
+  class Before extends Migration {
+    override name = '0001-before';
+    up() {
+      this.addSql(OUTBOX_TABLE_SQL);
+      this.addSql(PROCESSED_EVENTS_TABLE_SQL);
+    }
+  }
+
+  it('is added to an existing database by cacheInvalidationsMigration; without it the service does not start', async () => {
+    await expect(startSvc('upgraded', [Before])).rejects.toThrow(
+      /no cache_invalidations table: add CACHE_INVALIDATIONS_TABLE_SQL to its migrations/,
+    );
+    const upgraded = await startSvc('upgraded', [
+      Before,
+      cacheInvalidationsMigration('0002-cache-invalidations'),
+    ]);
+    try {
+      expect((await feed('', ROUTER, upgraded)).body).toEqual({ cursor: 0, reset: true, items: [] });
+      const [applied] = await raw.query(
+        `select name from \`${db.DB_PREFIX}upgraded\`.schema_migrations order by id`,
+      );
+      expect((applied as { name: string }[]).map((m) => m.name)).toEqual([
+        '0001-before',
+        '0002-cache-invalidations',
+      ]);
+    } finally {
+      await upgraded.stop();
+    }
   });
 });

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import {
+  CACHE_INVALIDATIONS_PATH,
   type CompletedRequest,
   completedRequests,
   type DatabaseConfig,
   graphqlRequest,
+  type InvalidationFeedPage,
   type Principal,
   type RunningServer,
   tenantDatabaseName,
@@ -162,6 +164,29 @@ export async function startHarness<S extends StartedService>(opts: HarnessOption
     }[];
   };
 
+  /**
+   * The service's cache-invalidation feed as a router reads it: the bootstrap
+   * without `since`, else the items after that cursor (`wait`: long-poll ms).
+   */
+  const invalidations = async (since?: number, wait = 0): Promise<InvalidationFeedPage> => {
+    const query = since === undefined ? `?wait=${wait}` : `?since=${since}&wait=${wait}`;
+    const res = await fetch(`${service.url.replace('/graphql', CACHE_INVALIDATIONS_PATH)}${query}`, {
+      headers: { 'x-tradegraph-internal-token': await keys.sign(opts.name, { kind: 'router' }) },
+    });
+    if (res.status !== 200)
+      throw new Error(`${CACHE_INVALIDATIONS_PATH}: HTTP ${res.status} ${await res.text()}`);
+    return (await res.json()) as InvalidationFeedPage;
+  };
+
+  /** The invalidations `change` writes, as `Type:id` (`Type:*` for a whole type), in feed order. */
+  const invalidatedBy = async (change: () => Promise<unknown>): Promise<string[]> => {
+    const { cursor } = await invalidations();
+    await change();
+    const page = await invalidations(cursor);
+    if (page.reset) throw new Error(`the invalidation feed was reset after cursor ${cursor}`);
+    return page.items.map((i) => `${i.type}:${i.id ?? '*'}`);
+  };
+
   return {
     db,
     keys,
@@ -173,6 +198,8 @@ export async function startHarness<S extends StartedService>(opts: HarnessOption
     deliver,
     processed,
     outbox,
+    invalidations,
+    invalidatedBy,
     async stop() {
       await Promise.all([...pools.values()].map((p) => p.end()));
       await service.stop();

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventSubscriber, TransactionEventArgs } from '@mikro-orm/core';
-import { type EntityManager, forkEm, type Orm } from '../db/orm.ts';
+import { Migration } from '@mikro-orm/migrations';
+import { type EntityManager, forkEm, type MigrationClass, type Orm } from '../db/orm.ts';
 import { dbDate, qualified } from '../db/sql.ts';
 import type { EventType, PayloadOf } from '../events/catalogue.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
@@ -63,6 +64,19 @@ export const CACHE_INVALIDATIONS_TABLE_SQL = `create table if not exists cache_i
   created_at datetime(3) not null,
   key cache_invalidations_created_idx (created_at)
 ) default character set utf8mb4 collate utf8mb4_unicode_ci`;
+
+/**
+ * The migration that adds the table to a service database (new and existing
+ * ones), named for the service's migration list, e.g. `0002-cache-invalidations`.
+ */
+export function cacheInvalidationsMigration(name: string): MigrationClass {
+  return class CacheInvalidations extends Migration {
+    override name = name;
+    up(): void {
+      this.addSql(CACHE_INVALIDATIONS_TABLE_SQL);
+    }
+  };
+}
 
 const TABLE = 'cache_invalidations';
 const TYPE_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,99}$/;
