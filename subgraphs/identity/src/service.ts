@@ -15,6 +15,7 @@ import { introspectApiKey } from './domain/api-keys.ts';
 import { ensurePlatformAdmin } from './domain/platform.ts';
 import { ensureActiveKey, KeyStore } from './domain/signing-keys.ts';
 import { entities } from './entities/index.ts';
+import { identityCacheInvalidations } from './events/cache-invalidations.ts';
 import { identityConsumers } from './events/consumers.ts';
 import { RevocationFeed } from './events/revocation-feed.ts';
 import { migrations } from './migrations/index.ts';
@@ -64,6 +65,7 @@ export function startIdentity(
       return services;
     },
     handlers: (services, { kernel }) => identityConsumers(kernel, services),
+    cacheInvalidations: identityCacheInvalidations,
     background: ({ revocations }) => {
       const started = revocations.start();
       return [{ stop: () => started.then(() => revocations.stop()) }];
