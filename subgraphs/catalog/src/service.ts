@@ -4,6 +4,7 @@ import '@tradegraph/contracts';
 import { startService } from '@tradegraph/shared/service';
 import { type CatalogConfig, loadCatalogConfig } from './config.ts';
 import { entities, tenantEntities } from './entities/index.ts';
+import { catalogCacheInvalidations } from './events/cache-invalidations.ts';
 import { catalogConsumers } from './events/consumers.ts';
 import { migrations, tenantMigrations } from './migrations/0001-init.ts';
 import { resolvers } from './resolvers/index.ts';
@@ -32,6 +33,7 @@ export function startCatalog(
     resolvers,
     services: (): CatalogServices => ({ config }),
     handlers: (_services, { kernel }) => catalogConsumers(kernel),
+    cacheInvalidations: catalogCacheInvalidations,
   });
 }
 

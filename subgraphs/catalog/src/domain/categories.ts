@@ -1,5 +1,6 @@
-import { isOwnId, newId, notFound, requireOwnId } from '@tradegraph/shared';
+import { isOwnId, newId, notFound, recordCacheInvalidations, requireOwnId } from '@tradegraph/shared';
 import type { Category } from '../entities/index.ts';
+import { CATEGORY_CHANGED } from '../events/cache-invalidations.ts';
 import type { BrandTx } from '../services.ts';
 import {
   categoryIdAtPath,
@@ -76,6 +77,7 @@ export async function createCategory(ctx: BrandTx, input: CreateCategoryInput): 
     createdAt: now,
     updatedAt: now,
   });
+  recordCacheInvalidations(ctx.em, CATEGORY_CHANGED);
   await save(ctx);
   return categoryFromEntity(category, ctx.tenant.organizationId);
 }
@@ -125,6 +127,7 @@ export async function updateCategory(ctx: BrandTx, input: UpdateCategoryInput): 
   category.path = newPath;
   category.depth = newDepth;
   category.updatedAt = new Date();
+  recordCacheInvalidations(ctx.em, CATEGORY_CHANGED);
   await save(ctx);
   return categoryFromEntity(category, ctx.tenant.organizationId);
 }
@@ -140,6 +143,7 @@ export async function deleteCategory(ctx: BrandTx, input: { id: string }): Promi
     fail('CATEGORY_IN_USE', 'Products are in this category: move them first', 'id');
   const node = categoryFromEntity(category, ctx.tenant.organizationId);
   deleteCategoryRow(ctx, category);
+  recordCacheInvalidations(ctx.em, CATEGORY_CHANGED);
   await save(ctx);
   return node;
 }

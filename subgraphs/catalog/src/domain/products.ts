@@ -1,4 +1,4 @@
-import { isOwnId, newId, notFound, requireOwnId } from '@tradegraph/shared';
+import { isOwnId, newId, notFound, recordCacheInvalidations, requireOwnId } from '@tradegraph/shared';
 import type { Product, ProductOptionValue, Variant } from '../entities/index.ts';
 import { productChanged } from '../events/publish.ts';
 import type { BrandTx } from '../services.ts';
@@ -416,6 +416,8 @@ export async function updateProduct(ctx: BrandTx, input: UpdateProductInput): Pr
     ...finalDrafts.map((d) => d.entity).filter((v): v is Variant => !!v),
     ...created,
   ]);
+  // removed variants are missing from the snapshot, so its cache rule cannot name them
+  if (removed.size) recordCacheInvalidations(ctx.em, [{ type: 'ProductVariant', ids: [...removed] }]);
   await save(ctx);
   return productFromEntity(product, ctx.tenant.organizationId, 'OWNER');
 }

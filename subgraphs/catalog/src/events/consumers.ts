@@ -1,5 +1,5 @@
 import { CONNECTION_EVENT_TYPES } from '@tradegraph/contracts';
-import { type Kernel, provisionTenantOn } from '@tradegraph/shared';
+import { type Kernel, provisionTenantOn, recordCacheInvalidations } from '@tradegraph/shared';
 import { type HandlerMap, handleEach } from '@tradegraph/shared/events';
 import {
   accessSupersedes,
@@ -10,6 +10,7 @@ import {
   storefrontSupersedes,
 } from '../domain/projections.ts';
 import { upsertListing, upsertPartnerAccess, upsertStorefront } from '../store/projections.ts';
+import { listedVariantChanged } from './cache-invalidations.ts';
 
 /**
  * What catalog reacts to (consumer group `catalog`). Each handler runs in one
@@ -37,7 +38,17 @@ export function catalogConsumers(kernel: Kernel): HandlerMap {
         );
         return;
       }
-      await upsertListing(em, e.payload.listingId, values, (row) => listingSupersedes(row, values));
+      // whether the row showed the variant before, when the event applies
+      let shown: boolean | undefined;
+      await upsertListing(em, e.payload.listingId, values, (row) => {
+        const applies = listingSupersedes(row, values);
+        if (applies) shown = !!row && row.visible && !row.removed;
+        return applies;
+      });
+      // a new price or title changes nothing here; a flip of public visibility does
+      if (shown !== undefined && shown !== (values.visible && !values.removed)) {
+        recordCacheInvalidations(em, await listedVariantChanged(em, kernel, values.variantId));
+      }
     },
     'retailer.storefront.changed': async (em, e) => {
       const values = storefrontOf(e.payload, new Date(e.occurredAt));
