@@ -16,6 +16,7 @@ import { startService } from '@tradegraph/shared/service';
 import { loadRetailerConfig, type RetailerConfig } from './config.ts';
 import { purgeExpiredCarts } from './domain/carts.ts';
 import { entities, tenantEntities } from './entities/index.ts';
+import { retailerCacheInvalidations } from './events/cache-invalidations.ts';
 import { retailerHandlers } from './events/consumers.ts';
 import { serviceMigrations } from './migrations/0001-service.ts';
 import { tenantMigrations } from './migrations/tenant-0001.ts';
@@ -62,6 +63,7 @@ export async function startRetailer(
       directory: new StorefrontDirectory(serviceDb, config.STOREFRONT_CACHE_TTL_MS),
     }),
     handlers: (_services, { registry, kernel }) => retailerHandlers({ serviceDb, registry, logger, kernel }),
+    cacheInvalidations: retailerCacheInvalidations,
     background: (services, { kernel }) => {
       const purge = setInterval(() => {
         purgeExpiredCarts(systemContext(kernel, services, 'cart-purge'))

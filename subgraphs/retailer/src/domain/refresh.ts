@@ -1,4 +1,10 @@
-import type { EntityManager, Logger, TenantRegistry } from '@tradegraph/shared';
+import {
+  type EntityManager,
+  type Logger,
+  recordCacheInvalidations,
+  type TenantRegistry,
+} from '@tradegraph/shared';
+import { listingsRefreshed } from '../events/cache-invalidations.ts';
 import { announceListings, type Publisher } from '../events/publish.ts';
 import {
   activeListingEvents,
@@ -66,6 +72,8 @@ export async function refreshTenantListings(
     if (next.priceMinor !== r.stored.priceMinor || next.title !== r.stored.title) repriced.push(r.id);
   }
   await updateDerivedColumns(em, target.tenantDb, changes);
+  // what shoppers see of these listings changed (an event follows only for a new price or title)
+  recordCacheInvalidations(em, listingsRefreshed(changes.map((c) => c.id)));
   announceListings(out, await activeListingEvents(em, { ...target, where: { listingIds: repriced } }));
   return changes.length;
 }

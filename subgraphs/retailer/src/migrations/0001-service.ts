@@ -1,5 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
-import { TENANTS_TABLE_SQL } from '@tradegraph/shared';
+import { cacheInvalidationsMigration, TENANTS_TABLE_SQL } from '@tradegraph/shared';
 import { OUTBOX_TABLE_SQL, PROCESSED_EVENTS_TABLE_SQL } from '@tradegraph/shared/events';
 import { SupplierFulfilment } from './0002-supplier-fulfilment.ts';
 import { PartnerAccessOrder } from './0003-partner-access-order.ts';
@@ -94,4 +94,10 @@ export class InitRetailerService extends Migration {
   }
 }
 
-export const serviceMigrations = [InitRetailerService, SupplierFulfilment, PartnerAccessOrder];
+export const serviceMigrations = [
+  InitRetailerService,
+  SupplierFulfilment,
+  PartnerAccessOrder,
+  // the router's cache invalidations (events/cache-invalidations.ts)
+  cacheInvalidationsMigration('0004-cache-invalidations'),
+];
