@@ -6,6 +6,7 @@ import { startService } from '@tradegraph/shared/service';
 import { loadSupplierConfig, type SupplierConfig } from './config.ts';
 import { startReservationSweeper } from './domain/reservations.ts';
 import { entities, tenantEntities } from './entities/index.ts';
+import { supplierCacheInvalidations } from './events/cache-invalidations.ts';
 import { supplierHandlers } from './events/consumers.ts';
 import { migrations } from './migrations/0001-init.ts';
 import { tenantMigrations } from './migrations/tenant-0001-init.ts';
@@ -37,6 +38,7 @@ export async function startSupplier(
     // (existing tenant databases get newer tenant migrations at start: startService)
     services: (): SupplierServices => ({ config }),
     handlers: (services, { kernel }) => supplierHandlers(kernel, services),
+    cacheInvalidations: supplierCacheInvalidations,
     background: (services, { kernel }) => [
       startReservationSweeper(kernel, services, config.RESERVATION_SWEEP_INTERVAL_MS),
     ],

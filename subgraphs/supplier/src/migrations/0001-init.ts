@@ -1,5 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
-import { TENANTS_TABLE_SQL } from '@tradegraph/shared';
+import { cacheInvalidationsMigration, TENANTS_TABLE_SQL } from '@tradegraph/shared';
 import { OUTBOX_TABLE_SQL, PROCESSED_EVENTS_TABLE_SQL } from '@tradegraph/shared/events';
 
 const T = 'default character set utf8mb4 collate utf8mb4_unicode_ci';
@@ -77,4 +77,8 @@ export class InitSupplier extends Migration {
   }
 }
 
-export const migrations = [InitSupplier];
+export const migrations = [
+  InitSupplier,
+  // the router's cache invalidations (events/cache-invalidations.ts)
+  cacheInvalidationsMigration('0002-cache-invalidations'),
+];
