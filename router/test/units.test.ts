@@ -9,7 +9,7 @@ import { createJwtVerifier } from '../src/auth/jwt.ts';
 import { requestIdFrom, validTraceparent } from '../src/context.ts';
 import { createCostEstimator } from '../src/cost.ts';
 import { readSupergraphDirectives, supergraphForGateway } from '../src/directives.ts';
-import { representationKey } from '../src/execution/plan-runner.ts';
+import { RepresentationIndex, representationKey } from '../src/execution/plan-runner.ts';
 import { createSubgraphAgent } from '../src/fetcher.ts';
 import { SupergraphError, subgraphEndpoints, subgraphUrlEnvName } from '../src/supergraph.ts';
 import { composeSupergraph, newSigningKey, recordingLogger, signAccessToken } from './helpers.ts';
@@ -180,6 +180,29 @@ describe('representationKey (deduplication of entity representations)', () => {
     );
     expect(key({ id: '2:id', x: '' })).not.toBe(key({ id: '', x: '2:id' }));
     expect(key({ __typename: 'P', dims: { w: 1 } })).not.toBe(key({ __typename: 'P', dims: { w: 2 } }));
+  });
+
+  it('RepresentationIndex gives one index exactly to representations with one key', () => {
+    const values = ['1', 1, '', 'null', null, true, 'true', 0, -0, '0', 1.5, { w: 1 }, { w: 2 }, ['1']];
+    const representations: Record<string, unknown>[] = [];
+    for (const a of values) {
+      representations.push({ __typename: 'P', upc: a });
+      for (const b of values) representations.push({ __typename: 'P', id: a, upc: b });
+    }
+    representations.push({ __typename: 'P' }, { __typename: 'Q', upc: '1' }, { upc: '1', __typename: 'P' });
+    // Twice over, in two orders: every representation is met again after the first pass.
+    const all = [...representations, ...representations.slice().reverse()];
+    const index = new RepresentationIndex();
+    const byKey = new Map<string, number>();
+    let next = 0;
+    for (const representation of all) {
+      const at = index.indexOf(representation, next);
+      if (at === next) next++;
+      const key = representationKey(representation);
+      if (!byKey.has(key)) byKey.set(key, at);
+      expect(at).toBe(byKey.get(key));
+    }
+    expect(next).toBe(byKey.size);
   });
 });
 

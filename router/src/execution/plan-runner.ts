@@ -170,14 +170,10 @@ async function runFetch(run: PlanRun, fetch: FetchNode, cursor: Cursor): Promise
   // 96 times); each answer is merged into every entity that asked for it.
   const unique: Data[] = [];
   const uniqueOf: number[] = [];
-  const seen = new Map<string, number>();
+  const seen = new RepresentationIndex();
   for (const representation of representations) {
-    const key = representationKey(representation);
-    let at = seen.get(key);
-    if (at === undefined) {
-      at = unique.push(representation) - 1;
-      seen.set(key, at);
-    }
+    const at = seen.indexOf(representation, unique.length);
+    if (at === unique.length) unique.push(representation);
     uniqueOf.push(at);
   }
   const receivedEntities = await fetchEntities(run, service, fetch, cursor, variables, unique, uniqueOf);
@@ -318,11 +314,40 @@ function executeSelectionSet(
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       if (!selection.typeCondition || !source) continue;
       if (isObjectOfType(schema, source, selection.typeCondition)) {
-        deepMerge(result, executeSelectionSet(schema, source, selection.selections));
+        const copied = copyLeafFields(source, selection.selections, result);
+        if (copied === NOT_LEAVES)
+          deepMerge(result, executeSelectionSet(schema, source, selection.selections));
       }
     }
   }
   return result;
+}
+
+const NOT_LEAVES = 2;
+
+/**
+ * `deepMerge(result, executeSelectionSet(source, selections))` for the usual
+ * entity key (`... on Product { __typename upc }`): when every selection is a
+ * field without sub-selections and every value is a scalar, the values are
+ * assigned in selection order (what deepMerge does with scalars), and a missing
+ * field leaves `result` unchanged (the merge of null). Otherwise returns
+ * NOT_LEAVES without touching `result`, for the general path.
+ */
+function copyLeafFields(source: Data, selections: QueryPlanSelectionNode[], result: Data): 0 | 1 | 2 {
+  for (const selection of selections) {
+    if (selection.kind !== Kind.FIELD || selection.selections) return NOT_LEAVES;
+    const responseName = selection.alias ?? selection.name;
+    if (!Object.hasOwn(source, responseName)) return 0;
+    const value = source[responseName];
+    if (value === undefined) return 0;
+    if (value !== null && typeof value === 'object') return NOT_LEAVES;
+  }
+  for (const selection of selections) {
+    const field = selection as { alias?: string; name: string };
+    const responseName = field.alias ?? field.name;
+    result[responseName] = source[responseName];
+  }
+  return 1;
 }
 
 /**
@@ -362,11 +387,83 @@ function flattenResultsAtPath(value: any, path: Path, from = 0): any {
   if (value === undefined || value === null) return value;
   const current = path[from];
   if (current === '@') {
-    return (value as unknown[]).flatMap((element) => flattenResultsAtPath(element, path, from + 1));
+    if (!Array.isArray(value)) {
+      return (value as unknown[]).flatMap((element) => flattenResultsAtPath(element, path, from + 1));
+    }
+    const out: unknown[] = [];
+    for (const element of value) spreadResultsAtPath(element, path, from + 1, out);
+    return out;
   }
   assert(typeof current === 'string', () => `Unexpected ${typeof current} found in path`);
   assert(!Array.isArray(value), () => `Unexpected array in result for path element ${current}`);
   return flattenResultsAtPath(Object.hasOwn(value, current) ? value[current] : undefined, path, from + 1);
+}
+
+/**
+ * Appends to `out` what `[x].flatMap((e) => flattenResultsAtPath(e, path, from))`
+ * would return, without the intermediate arrays.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: walks untyped merged data
+function spreadResultsAtPath(value: any, path: Path, from: number, out: unknown[]): void {
+  for (; from < path.length && value !== undefined && value !== null; from++) {
+    const current = path[from];
+    if (current === '@') {
+      if (!Array.isArray(value)) break;
+      for (const element of value) spreadResultsAtPath(element, path, from + 1, out);
+      return;
+    }
+    assert(typeof current === 'string', () => `Unexpected ${typeof current} found in path`);
+    assert(!Array.isArray(value), () => `Unexpected array in result for path element ${current}`);
+    value = Object.hasOwn(value, current) ? value[current] : undefined;
+  }
+  const flattened = from < path.length ? flattenResultsAtPath(value, path, from) : value;
+  if (Array.isArray(flattened)) for (const v of flattened) out.push(v);
+  else out.push(flattened);
+}
+
+/**
+ * Which representations of one fetch were seen, and at which index: flat ones
+ * (scalar values, the usual case) in a tree of maps keyed by field name, then
+ * value, so a repeated representation costs lookups only (no key string);
+ * others by `representationKey`. Two representations get the same index
+ * exactly when `representationKey` would give them the same key.
+ */
+export class RepresentationIndex {
+  readonly #root = new Map<unknown, Map<unknown, unknown>>();
+  readonly #other = new Map<string, number>();
+
+  /** The index of an equal representation seen before; else `index`, remembered for this one. */
+  indexOf(representation: Data, index: number): number {
+    let node: Map<unknown, unknown> = this.#root;
+    for (const name in representation) {
+      const value = representation[name];
+      if (value !== null && typeof value === 'object') return this.#otherIndexOf(representation, index);
+      node = child(child(node, name), value);
+    }
+    const seen = node.get(END) as number | undefined;
+    if (seen !== undefined) return seen;
+    node.set(END, index);
+    return index;
+  }
+
+  #otherIndexOf(representation: Data, index: number): number {
+    const key = representationKey(representation);
+    const seen = this.#other.get(key);
+    if (seen !== undefined) return seen;
+    this.#other.set(key, index);
+    return index;
+  }
+}
+
+const END = Symbol('end of representation');
+
+function child(node: Map<unknown, unknown>, key: unknown): Map<unknown, unknown> {
+  let next = node.get(key) as Map<unknown, unknown> | undefined;
+  if (!next) {
+    next = new Map();
+    node.set(key, next);
+  }
+  return next;
 }
 
 /**
