@@ -10,7 +10,7 @@ import { requestIdFrom, validTraceparent } from '../src/context.ts';
 import { createCostEstimator } from '../src/cost.ts';
 import { readSupergraphDirectives, supergraphForGateway } from '../src/directives.ts';
 import { RepresentationIndex, representationKey } from '../src/execution/plan-runner.ts';
-import { createSubgraphAgent } from '../src/fetcher.ts';
+import { createSubgraphAgent, createSubgraphPost } from '../src/fetcher.ts';
 import { SupergraphError, subgraphEndpoints, subgraphUrlEnvName } from '../src/supergraph.ts';
 import { composeSupergraph, newSigningKey, recordingLogger, signAccessToken } from './helpers.ts';
 import { SHOP_SDL } from './shop.ts';
@@ -231,5 +231,57 @@ describe('actual cost (the metric of what was returned)', () => {
     expect(estimator.actual(operation, {}, data)).toBe(409);
     expect(estimator.actual(operation, {}, data)).toBe(409);
     expect(estimator.actual(operation, {}, { ...data, orders: { items: [] } })).toBe(401);
+  });
+});
+
+describe('subgraph POST (undici dispatch)', () => {
+  it('reads status, content-type, cache-control and a body split across chunks; the deadline covers the body', async () => {
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (req.url === '/chunks') {
+          res.writeHead(201, [
+            ['Content-Type', 'application/json'],
+            ['Cache-Control', 'max-age=60'],
+            ['cache-control', 'public'],
+          ]);
+          // A BOM, and "é" (c3 a9) split across two chunks.
+          res.write(Buffer.from([0xef, 0xbb, 0xbf, 0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc3]));
+          setTimeout(() => res.end(Buffer.from([0xa9, 0x22, 0x7d])), 20);
+        } else if (req.url === '/plain') {
+          res.writeHead(500).end('boom');
+        } else {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.write('{"slow":'); // and never the rest
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // The agent's own header and body timeouts are longer: the deadline tested is the whole-fetch one.
+    const agent = createSubgraphAgent({ connectionsPerOrigin: 4, timeoutMs: 10_000 });
+    const post = createSubgraphPost(agent, 300);
+    try {
+      expect(await post(`${origin}/chunks`, { 'content-type': 'application/json' }, '{}')).toEqual({
+        status: 201,
+        contentType: 'application/json',
+        cacheControl: 'max-age=60, public',
+        text: '{"a":"é"}',
+      });
+      expect(await post(`${origin}/plain`, {}, '')).toEqual({
+        status: 500,
+        contentType: '',
+        cacheControl: undefined,
+        text: 'boom',
+      });
+      const started = performance.now();
+      await expect(post(`${origin}/slow`, {}, '{}')).rejects.toMatchObject({ name: 'TimeoutError' });
+      expect(performance.now() - started).toBeLessThan(2000);
+      await expect(post('http://127.0.0.1:1/closed', {}, '{}')).rejects.toThrow();
+    } finally {
+      server.closeAllConnections();
+      server.close();
+      await agent.destroy();
+    }
   });
 });
