@@ -13,7 +13,7 @@
  * - keys-mashup: the requiring subgraph's first key is `resolvable: false`
  *   (stock comes back with it and gets null);
  * - non-resolvable-interface-object: a root field the planner cannot fetch
- *   (stock drops it silently and answers null).
+ *   (stock drops it silently and answers null; ours answers an error).
  *
  * The stock gateway runs on the same supergraphs: each case asserts it still
  * fails (so the case keeps reproducing the planner's limit) and that ours does not.
@@ -321,6 +321,59 @@ describe('a requiring subgraph whose first key is not resolvable (keys-mashup)',
     const expected = { shelf: [{ id: '1', name: 'thing 1', label: 'label of thing 1' }] };
     expect((await gql(s.ours.url, query)).body).toEqual({ data: expected });
     expect((await gql(s.stock.url, query)).body.data).not.toEqual(expected);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// non-resolvable-interface-object
+
+const NODES: Subgraph = {
+  name: 'nodes',
+  sdl: `${link('2.3', ['@key'])}
+    interface Node @key(fields: "id") { id: ID! }
+    type Query { a: Node }`,
+  resolvers: {
+    Query: { a: () => ({ __typename: 'Node', id: 'n1' }) },
+    Node: { __resolveReference: () => null },
+  },
+};
+const DETAILS: Subgraph = {
+  name: 'details',
+  sdl: `${link('2.3', ['@key', '@interfaceObject'])}
+    type Node @key(fields: "id", resolvable: false) @interfaceObject { id: ID! field: String }
+    type Query { b: Node }`,
+  resolvers: {
+    Query: { b: () => ({ id: 'n1' }) },
+    Node: { field: () => 'foo' },
+  },
+};
+
+describe('a root field the planner cannot fetch (non-resolvable-interface-object)', () => {
+  let s: Stack;
+  beforeAll(async () => {
+    s = await stack([NODES, DETAILS]);
+  });
+  afterAll(() => s?.stop());
+
+  it('is an error, not a silent null', async () => {
+    const ours = await gql(s.ours.url, '{ a { field } }');
+    expect(ours.body.data ?? null).toBeNull();
+    expect(ours.body.errors?.[0]?.message).toBe(
+      'Cannot plan the operation: no subgraph can resolve the selections of "a"',
+    );
+    // Stock's plan is empty: it answers null and no error.
+    expect((await gql(s.stock.url, '{ a { field } }')).body).toEqual({ data: { a: null } });
+  });
+
+  it('root fields the plan fetches, skipped ones and __typename are answered as before', async () => {
+    for (const query of ['{ b { id field } }', '{ a @skip(if: true) { field } }', '{ __typename }']) {
+      const [ours, stock] = await Promise.all([gql(s.ours.url, query), gql(s.stock.url, query)]);
+      expect(ours.body).toEqual(stock.body);
+      expect(ours.body.errors).toBeUndefined();
+    }
+    expect((await gql(s.ours.url, '{ b { id field } }')).body).toEqual({
+      data: { b: { id: 'n1', field: 'foo' } },
+    });
   });
 });
 

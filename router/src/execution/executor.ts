@@ -17,7 +17,7 @@ import type { RouterContext } from '../context.ts';
 import type { SubgraphDataSource } from '../datasource.ts';
 import { traceStep } from '../telemetry/index.ts';
 import { type Data, type PlanRun, rootCursor, runnablePlanNode, runPlanNode } from './plan-runner.ts';
-import { FederationPlanner } from './planning.ts';
+import { FederationPlanner, unfetchedRootFields } from './planning.ts';
 import { compileShaper, type Shaper, UnsupportedOperation } from './shaping.ts';
 
 type GatewayExecutor = ApolloGateway['executor'];
@@ -30,6 +30,8 @@ interface Prepared {
   operation: Operation;
   definition: OperationDefinitionNode;
   shaper: Shaper;
+  /** Set when the plan leaves out root fields (see unfetchedRootFields): answered with it alone. */
+  error?: GraphQLError;
 }
 
 export interface PlanExecutorOptions {
@@ -90,7 +92,15 @@ export function createPlanExecutor(opts: PlanExecutorOptions): GatewayExecutor {
           process.env.APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK === 'true',
       });
       if (plan.node && !runnablePlanNode(plan.node)) return null;
-      return { plan, operation, definition, shaper: compileShaper(operation) };
+      const prepared: Prepared = { plan, operation, definition, shaper: compileShaper(operation) };
+      const unfetched = unfetchedRootFields(operation, plan);
+      if (unfetched.length > 0) {
+        const fields = unfetched.map((name) => `"${name}"`).join(', ');
+        prepared.error = new GraphQLError(
+          `Cannot plan the operation: no subgraph can resolve the selections of ${fields}`,
+        );
+      }
+      return prepared;
     } catch (err) {
       if (err instanceof UnsupportedOperation) return null;
       // Planning errors are reported by the stock executor, in its words.
@@ -121,6 +131,7 @@ export function createPlanExecutor(opts: PlanExecutorOptions): GatewayExecutor {
   };
 
   async function execute(request: RequestContext, prepared: Prepared): Promise<ExecutionResult> {
+    if (prepared.error) return { errors: [prepared.error] };
     const variables = request.request.variables;
     const defs = prepared.definition.variableDefinitions;
     if (defs?.length) {

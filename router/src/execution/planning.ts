@@ -525,6 +525,67 @@ function renameAt(schema: GraphQLSchema, path: string[], from: number, value: un
   delete object[element];
 }
 
+/**
+ * Root fields of `operation` that no fetch of `plan` asks for. The planner drops
+ * a root field whose selections it can route to no subgraph when the field's
+ * type has no possible runtime type (an interface implemented nowhere, whose
+ * fields live in subgraphs that cannot resolve it): stock answers null without
+ * asking anyone. Root fields under a directive (@skip/@include/@defer) are left
+ * out: the planner drops or defers those on purpose.
+ */
+export function unfetchedRootFields(operation: Operation, plan: QueryPlan): string[] {
+  const wanted: string[] = [];
+  const collect = (set: Operation['selectionSet']) => {
+    for (const selection of set.selections()) {
+      if (selection.element.appliedDirectives.length > 0) continue;
+      if (selection.kind === 'FragmentSelection') collect(selection.selectionSet);
+      else if (!selection.element.name.startsWith('__')) wanted.push(selection.element.responseName());
+    }
+  };
+  collect(operation.selectionSet);
+  if (wanted.length === 0) return [];
+  const fetched = new Set<string>();
+  const topLevel = (set: SelectionSetNode) => {
+    for (const s of set.selections) {
+      if (s.kind === Kind.FIELD) fetched.add((s.alias ?? s.name).value);
+      else if (s.kind === Kind.INLINE_FRAGMENT) topLevel(s.selectionSet);
+    }
+  };
+  const walk = (node: PlanNode | SubscriptionNode | undefined): void => {
+    if (!node) return;
+    switch (node.kind) {
+      case 'Fetch':
+        if (!node.requires) {
+          for (const d of parse(node.operation).definitions) {
+            if (d.kind === Kind.OPERATION_DEFINITION) topLevel(d.selectionSet);
+          }
+        }
+        return;
+      case 'Sequence':
+      case 'Parallel':
+        node.nodes.forEach(walk);
+        return;
+      case 'Flatten':
+        walk(node.node);
+        return;
+      case 'Condition':
+        walk(node.ifClause);
+        walk(node.elseClause);
+        return;
+      case 'Defer':
+        walk(node.primary.node);
+        for (const deferred of node.deferred) walk(deferred.node);
+        return;
+      case 'Subscription':
+        walk(node.primary);
+        walk(node.rest);
+        return;
+    }
+  };
+  walk(plan.node);
+  return wanted.filter((name) => !fetched.has(name));
+}
+
 /** The query planner over `plannerSupergraph(supergraphSdl)`, its plans mapped back to the real schema. */
 export class FederationPlanner {
   readonly #planner: QueryPlanner;
