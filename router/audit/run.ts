@@ -29,7 +29,7 @@ import { parseArgs } from 'node:util';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
-import { createLogger, env, generateInternalKeyPair, loadConfig } from '@tradegraph/shared';
+import { createLogger, env, generateInternalKeyPair, loadConfig } from '@tradegraph/shared/edge';
 import { startRouter } from '../src/router.ts';
 
 const cfg = loadConfig({

@@ -24,7 +24,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
-import { generateInternalKeyPair } from '@tradegraph/shared';
+import { generateInternalKeyPair } from '@tradegraph/shared/edge';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plannerSupergraph } from '../src/execution/planning.ts';
