@@ -46,15 +46,21 @@ import {
  *    supergraph (`comments_tgReq0`, resolved by the same subgraphs); fetches
  *    ask for it as `comments_tgReq0: comments(limit: 3)`, and the
  *    representation sent to the requiring subgraph carries it under its real
- *    name (`requiredKeyRenames`, applied by plan-runner.ts).
+ *    name (`requiredKeyRenames`, applied by plan-runner.ts). An entity fetch
+ *    whose representation would then need one key twice (USD and EUR prices)
+ *    is split into parallel fetches (`splitConflicting`).
  * 2. **Non-resolvable keys for @requires.** To come back to the requiring
  *    subgraph, the planner uses the first @key of the type there that selects
  *    no external field, even one declared `resolvable: false`, which the
  *    subgraph cannot resolve (`getLocallySatisfiableKey`). Key order has no
  *    other meaning, so the planner's supergraph lists each subgraph's
  *    resolvable keys before its non-resolvable ones.
+ * 3. **Dropped root fields.** A root field whose selections the planner can
+ *    route to no subgraph may be left out of the plan altogether, which stock
+ *    answers with null and no error; `unfetchedRootFields` finds them so the
+ *    executor answers a planning error instead.
  *
- * A supergraph that has neither pattern is planned as it is, unchanged.
+ * A supergraph that has neither pattern 1 nor 2 is given to the planner as it is.
  */
 
 /** What a synthetic field stands for: the real field and the arguments the requirement gave it. */
