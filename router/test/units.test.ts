@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Supergraph } from '@apollo/federation-internals';
-import { type OperationDefinitionNode, parse } from 'graphql';
+import { buildSchema, type OperationDefinitionNode, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { createApiKeyVerifier } from '../src/auth/api-keys.ts';
 import { AuthenticationError, AuthUnavailableError } from '../src/auth/errors.ts';
@@ -9,7 +9,13 @@ import { createJwtVerifier } from '../src/auth/jwt.ts';
 import { requestIdFrom, validTraceparent } from '../src/context.ts';
 import { createCostEstimator } from '../src/cost.ts';
 import { readSupergraphDirectives, supergraphForGateway } from '../src/directives.ts';
-import { RepresentationIndex, representationKey } from '../src/execution/plan-runner.ts';
+import {
+  type PlanRun,
+  RepresentationIndex,
+  representationKey,
+  rootCursor,
+  runPlanNode,
+} from '../src/execution/plan-runner.ts';
 import { createSubgraphAgent, createSubgraphPost } from '../src/fetcher.ts';
 import { SupergraphError, subgraphEndpoints, subgraphUrlEnvName } from '../src/supergraph.ts';
 import { composeSupergraph, newSigningKey, recordingLogger, signAccessToken } from './helpers.ts';
@@ -283,5 +289,130 @@ describe('subgraph POST (undici dispatch)', () => {
       server.close();
       await agent.destroy();
     }
+  });
+});
+
+describe('entity fetches of the plan runner', () => {
+  const schema = buildSchema(`
+    type Query { x: Int }
+    interface Node { id: ID }
+    type Dims { w: Int }
+    type Product implements Node { id: ID upc: String dims: Dims name: String }
+  `);
+  const field = (name: string) => ({ kind: 'Field' as const, name });
+  const on = (typeCondition: string, ...names: string[]) => ({
+    kind: 'InlineFragment' as const,
+    typeCondition,
+    selections: names.map(field),
+  });
+
+  /** Runs one entity fetch over `items`; returns the representations sent. */
+  async function fetchEntities(items: unknown[], requires: ReturnType<typeof on>[]) {
+    const sent: Record<string, unknown>[][] = [];
+    const source = {
+      fetchOperation: async (request: { variables?: { representations?: Record<string, unknown>[] } }) => {
+        const representations = request.variables!.representations!;
+        sent.push(representations);
+        return {
+          data: {
+            _entities: representations.map((r) => ({ name: `n-${JSON.stringify(r.upc ?? r.dims)}` })),
+          },
+        };
+      },
+    };
+    const run = {
+      sources: new Map([['products', source]]),
+      supergraphSchema: schema,
+      operation: { variableDefinitions: [] },
+      variables: {},
+      context: {},
+      errors: [],
+    } as unknown as PlanRun;
+    const node = {
+      kind: 'Flatten',
+      path: ['items', '@'],
+      node: {
+        kind: 'Fetch',
+        serviceName: 'products',
+        requires,
+        variableUsages: [],
+        operation:
+          'query($representations:[_Any!]!){_entities(representations:$representations){...on Product{name}}}',
+        operationKind: 'query',
+      },
+    } as unknown as Parameters<typeof runPlanNode>[1];
+    const data = { items };
+    await runPlanNode(run, node, rootCursor(data));
+    expect(run.errors).toEqual([]);
+    return { sent, items: data.items as Record<string, unknown>[] };
+  }
+
+  it('sends each distinct representation once, in first-seen order, and merges every answer back', async () => {
+    const P = 'Product';
+    const { sent, items } = await fetchEntities(
+      [
+        { __typename: P, upc: '1', id: 'a' },
+        { __typename: P, upc: '2' },
+        { __typename: P, upc: '1', id: 'b' },
+        { __typename: P }, // no key: not sent
+        { __typename: P, upc: 1 }, // a number is not the string '1'
+        null,
+        { __typename: '', upc: '3' }, // empty __typename: not sent
+        { __typename: P, upc: null },
+        { __typename: P, upc: '2' },
+      ],
+      [on(P, '__typename', 'upc')],
+    );
+    expect(sent).toEqual([
+      [
+        { __typename: P, upc: '1' },
+        { __typename: P, upc: '2' },
+        { __typename: P, upc: 1 },
+        { __typename: P, upc: null },
+      ],
+    ]);
+    expect(items.map((i) => i?.name)).toEqual([
+      'n-"1"',
+      'n-"2"',
+      'n-"1"',
+      undefined,
+      'n-1',
+      undefined,
+      undefined,
+      'n-undefined',
+      'n-"2"',
+    ]);
+  });
+
+  it('builds object-valued keys and overlapping fragments the general way', async () => {
+    const P = 'Product';
+    const { sent } = await fetchEntities(
+      [
+        { __typename: P, dims: { w: 1 } },
+        { __typename: P, dims: { w: 2 } },
+        { __typename: P, dims: { w: 1 } },
+      ],
+      [on(P, '__typename', 'dims')],
+    );
+    expect(sent).toEqual([
+      [
+        { __typename: P, dims: { w: 1 } },
+        { __typename: P, dims: { w: 2 } },
+      ],
+    ]);
+    const both = await fetchEntities(
+      [
+        { __typename: P, id: 'a', upc: '1' },
+        { __typename: P, id: 'a', upc: '1' },
+        { __typename: P, id: 'b', upc: '1' },
+      ],
+      [on('Node', '__typename', 'id'), on(P, '__typename', 'upc')],
+    );
+    expect(both.sent).toEqual([
+      [
+        { __typename: P, id: 'a', upc: '1' },
+        { __typename: P, id: 'b', upc: '1' },
+      ],
+    ]);
   });
 });

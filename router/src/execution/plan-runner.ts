@@ -149,33 +149,38 @@ async function runFetch(run: PlanRun, fetch: FetchNode, cursor: Cursor): Promise
     return;
   }
 
-  const representations: Data[] = [];
+  // Identical representations are sent once (the benchmark's deep query repeats one product
+  // 96 times); each answer is merged into every entity that asked for it. A representation
+  // is built only the first time it is met when the key is plain scalar fields (keyFieldsOf).
+  const unique: Data[] = [];
+  const uniqueOf: number[] = [];
   const representationToEntity: number[] = [];
+  const seen = new RepresentationIndex();
+  const keyFragments = keyFragmentsOf(fetch);
   entities.forEach((entity, index) => {
-    const representation = executeSelectionSet(run.supergraphSchema, entity, fetch.requires!);
-    if (representation?.__typename) {
+    let at: number;
+    const fields = keyFragments && keyFieldsOf(run.supergraphSchema, keyFragments, entity);
+    if (fields === null) return; // it would have no __typename: not sent
+    if (fields) {
+      at = seen.indexOfFields(fields, entity, unique.length);
+      if (at === unique.length) unique.push(copyFields(entity, fields));
+    } else {
+      const representation = executeSelectionSet(run.supergraphSchema, entity, fetch.requires!);
+      if (!representation?.__typename) return;
       applyRewrites(run.supergraphSchema, fetch.inputRewrites, representation);
       renameRequiredKeys(
         run.supergraphSchema,
         (fetch as PlannedFetchNode).requiredKeyRenames,
         representation,
       );
-      representations.push(representation);
-      representationToEntity.push(index);
+      at = seen.indexOf(representation, unique.length);
+      if (at === unique.length) unique.push(representation);
     }
-  });
-  if (representations.length < 1) return;
-  if ('representations' in variables) throw new Error(`Variables cannot contain key "representations"`);
-  // Identical representations are sent once (the benchmark's deep query repeats one product
-  // 96 times); each answer is merged into every entity that asked for it.
-  const unique: Data[] = [];
-  const uniqueOf: number[] = [];
-  const seen = new RepresentationIndex();
-  for (const representation of representations) {
-    const at = seen.indexOf(representation, unique.length);
-    if (at === unique.length) unique.push(representation);
+    representationToEntity.push(index);
     uniqueOf.push(at);
-  }
+  });
+  if (representationToEntity.length < 1) return;
+  if ('representations' in variables) throw new Error(`Variables cannot contain key "representations"`);
   const receivedEntities = await fetchEntities(run, service, fetch, cursor, variables, unique, uniqueOf);
   if (!receivedEntities) return;
   const rewritten = new Uint8Array(unique.length);
@@ -350,6 +355,80 @@ function copyLeafFields(source: Data, selections: QueryPlanSelectionNode[], resu
   return 1;
 }
 
+/** A fetch's `requires` as `... on T { a b }` fragments of scalar fields, when it is only that. */
+interface KeyFragment {
+  typeCondition: string;
+  /** Response names, in selection order, each once, `__typename` among them. */
+  fields: string[];
+}
+
+const keyFragmentsCache = new WeakMap<FetchNode, KeyFragment[] | false>();
+
+/**
+ * The fetch's key fragments, or false when its representations need the
+ * general path: rewrites or renames applied to them, a field outside a
+ * fragment, a sub-selection, a repeated field, or no `__typename`.
+ */
+function keyFragmentsOf(fetch: FetchNode): KeyFragment[] | false {
+  let fragments = keyFragmentsCache.get(fetch);
+  if (fragments !== undefined) return fragments;
+  fragments = [];
+  const plain =
+    !fetch.inputRewrites?.length &&
+    !(fetch as PlannedFetchNode).requiredKeyRenames?.length &&
+    fetch.requires!.every((selection) => {
+      if (selection.kind !== Kind.INLINE_FRAGMENT) return false;
+      if (!selection.typeCondition) return true; // never applied (executeSelectionSet skips it)
+      const fields: string[] = [];
+      for (const field of selection.selections) {
+        if (field.kind !== Kind.FIELD || field.selections) return false;
+        const responseName = field.alias ?? field.name;
+        if (fields.includes(responseName)) return false;
+        fields.push(responseName);
+      }
+      if (!fields.includes('__typename')) return false;
+      (fragments as KeyFragment[]).push({ typeCondition: selection.typeCondition, fields });
+      return true;
+    });
+  if (!plain) fragments = false;
+  keyFragmentsCache.set(fetch, fragments);
+  return fragments;
+}
+
+/**
+ * The fields the entity's representation would have, when it is built from
+ * one fragment of scalars (what executeSelectionSet then copies field by
+ * field); null when it would have no `__typename` (no fragment applies, a field
+ * is missing, or `__typename` is empty: not sent); undefined when the general
+ * path must build it (several fragments apply, or a value is an object).
+ */
+function keyFieldsOf(
+  schema: GraphQLSchema,
+  fragments: KeyFragment[],
+  entity: Data,
+): string[] | null | undefined {
+  let applies: KeyFragment | undefined;
+  for (const fragment of fragments) {
+    if (!isObjectOfType(schema, entity, fragment.typeCondition)) continue;
+    if (applies) return undefined;
+    applies = fragment;
+  }
+  if (!applies) return null;
+  for (const name of applies.fields) {
+    if (!Object.hasOwn(entity, name)) return null;
+    const value = entity[name];
+    if (value === undefined) return null;
+    if (value !== null && typeof value === 'object') return undefined;
+  }
+  return entity.__typename ? applies.fields : null;
+}
+
+function copyFields(source: Data, fields: string[]): Data {
+  const representation: Data = Object.create(null);
+  for (const name of fields) representation[name] = source[name];
+  return representation;
+}
+
 /**
  * Errors a subgraph reported for a deduplicated `_entities` fetch, as if every
  * representation had been sent: one error per representation that shared the
@@ -440,6 +519,16 @@ export class RepresentationIndex {
       if (value !== null && typeof value === 'object') return this.#otherIndexOf(representation, index);
       node = child(child(node, name), value);
     }
+    const seen = node.get(END) as number | undefined;
+    if (seen !== undefined) return seen;
+    node.set(END, index);
+    return index;
+  }
+
+  /** `indexOf` of the representation that copies `fields` (scalars) from `source`, without building it. */
+  indexOfFields(fields: readonly string[], source: Data, index: number): number {
+    let node: Map<unknown, unknown> = this.#root;
+    for (const name of fields) node = child(child(node, name), source[name]);
     const seen = node.get(END) as number | undefined;
     if (seen !== undefined) return seen;
     node.set(END, index);
