@@ -49,7 +49,7 @@ export function createBenchSubgraphHandler() {
   const memo = new Map<string, Buffer>();
   let executed = 0;
 
-  async function handle(req: IncomingMessage, res: ServerResponse) {
+  async function handle(req: IncomingMessage, res: ServerResponse, body: Buffer) {
     const schema = schemas.get(req.url ?? '');
     if (req.url === '/health') {
       res.end('OK');
@@ -59,9 +59,7 @@ export function createBenchSubgraphHandler() {
       res.writeHead(404).end();
       return;
     }
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const key = `${req.url}\n${Buffer.concat(chunks).toString('utf8')}`;
+    const key = `${req.url}\n${body.toString('utf8')}`;
     let bytes = memo.get(key);
     if (!bytes) {
       executed++;
@@ -74,9 +72,15 @@ export function createBenchSubgraphHandler() {
 
   return {
     handler: (req: IncomingMessage, res: ServerResponse) => {
-      handle(req, res).catch(() => {
-        if (!res.headersSent) res.writeHead(500);
-        res.end();
+      // Read with events: an async iterator over the request cost more CPU than the memo lookup.
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+        handle(req, res, body).catch(() => {
+          if (!res.headersSent) res.writeHead(500);
+          res.end();
+        });
       });
     },
     /** Distinct requests actually executed (the rest came from the memo). */
