@@ -1,39 +1,24 @@
-import cluster from 'node:cluster';
-import { availableParallelism } from 'node:os';
-import { ConfigError, createLogger, stopOnSignals } from '@tradegraph/shared/edge';
-import { runPrimary } from './cluster.ts';
-import { loadRouterConfig, routerWorkers } from './config.ts';
-import { startRouter } from './router.ts';
-import { readSupergraph, subgraphEndpoints } from './supergraph.ts';
+/**
+ * The router's entry point (`npm start`, docker/entrypoint.sh, the benches).
+ * First, before anything else is loaded, it makes sure the process runs with
+ * the router's V8 settings (v8-flags.ts): V8 reads them only when the process
+ * starts, so when one is missing the process re-executes itself in place with
+ * it (process.execve: same pid, same arguments and environment, no second
+ * process; skipped where execve is not available). Then start.ts starts the
+ * router.
+ */
+import { missingV8Flags } from './v8-flags.ts';
 
-let config: ReturnType<typeof loadRouterConfig>;
-try {
-  config = loadRouterConfig();
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  console.error(err.message);
-  process.exit(1);
-}
-
-const logger = createLogger('router', config.LOG_LEVEL);
-const workers = routerWorkers(config, availableParallelism());
-if (workers > 1 && cluster.isPrimary) {
+const missing = missingV8Flags(process.execArgv, process.env.NODE_OPTIONS);
+if (missing.length > 0 && typeof process.execve === 'function') {
   try {
-    // Fail once, here, rather than in every worker in a restart loop.
-    subgraphEndpoints(await readSupergraph(config.SUPERGRAPH_PATH));
+    process.execve(
+      process.execPath,
+      [process.execPath, ...missing, ...process.execArgv, ...process.argv.slice(1)],
+      process.env,
+    );
   } catch (err) {
-    logger.fatal({ err }, 'router failed to start');
-    process.exit(1);
-  }
-  await runPrimary({ workers, logger, shutdownTimeoutMs: config.ROUTER_SHUTDOWN_TIMEOUT_MS });
-  logger.info('router stopped');
-  process.exit(0);
-} else {
-  try {
-    const router = await startRouter({ config, logger });
-    stopOnSignals(router, logger);
-  } catch (err) {
-    logger.fatal({ err }, 'router failed to start');
-    process.exit(1);
+    console.warn(`router: running without ${missing.join(' ')} (${(err as Error).message})`);
   }
 }
+await import('./start.ts');
