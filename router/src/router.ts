@@ -109,7 +109,9 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
     options.supergraphSdl ?? (await readSupergraph(options.supergraphPath ?? config.SUPERGRAPH_PATH));
   const gatewaySdl = supergraphForGateway(supergraphSdl);
   const directives = readSupergraphDirectives(supergraphSdl);
-  const apiSchema = Supergraph.build(gatewaySdl).apiSchema().toGraphQLJSSchema();
+  // Built once: the plan executor and subscriptions use the same supergraph and API schema.
+  const supergraph = Supergraph.build(gatewaySdl);
+  const apiSchema = supergraph.apiSchema().toGraphQLJSSchema();
   const policies = { ...DEFAULT_POLICIES, ...options.policies };
   const unknownPolicies = [...directives.policies].filter((name) => !policies[name]);
   if (unknownPolicies.length > 0) {
@@ -229,6 +231,7 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
     logger: gatewayLogger,
     queryPlanCacheMiB: config.ROUTER_QUERY_PLAN_CACHE_MIB,
     cache: entityCache,
+    built: { supergraph, apiSchema },
   });
 
   const apollo = new ApolloServer<RouterContext>({
@@ -280,7 +283,7 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
   const subscriptions = createRouterSubscriptions({
     source,
     config,
-    gatewaySdl,
+    supergraph,
     apiSchema,
     directives,
     policies,

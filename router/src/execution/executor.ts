@@ -36,6 +36,8 @@ interface Prepared {
 
 export interface PlanExecutorOptions {
   supergraphSdl: string;
+  /** The supergraph built from `supergraphSdl` and its API schema, when the caller has them (not built again). */
+  built?: BuiltSupergraph | undefined;
   /** The router's data sources by subgraph name (the same objects the gateway uses). */
   sources: ReadonlyMap<string, SubgraphDataSource>;
   /** Operations this executor does not handle (introspection, query-plan exposure) go here. */
@@ -60,10 +62,10 @@ export interface PlanExecutorOptions {
  * untouched.
  */
 export function createPlanExecutor(opts: PlanExecutorOptions): GatewayExecutor {
-  const supergraph = Supergraph.build(opts.supergraphSdl);
+  const supergraph = opts.built?.supergraph ?? Supergraph.build(opts.supergraphSdl);
   const apiSchema = supergraph.apiSchema();
   const supergraphSchema: GraphQLSchema = supergraph.schema.toGraphQLJSSchema();
-  const apiGraphQLSchema: GraphQLSchema = apiSchema.toGraphQLJSSchema();
+  const apiGraphQLSchema: GraphQLSchema = opts.built?.apiSchema ?? apiSchema.toGraphQLJSSchema();
   const planner = new FederationPlanner(opts.supergraphSdl, supergraph);
   const cache = new Map<string, Prepared | null>();
 
@@ -175,6 +177,13 @@ export function createPlanExecutor(opts: PlanExecutorOptions): GatewayExecutor {
   }
 }
 
+/** A supergraph built once for the whole router (executor, subscriptions, cost, authorization). */
+export interface BuiltSupergraph {
+  supergraph: Supergraph;
+  /** Its API schema as a graphql-js schema. */
+  apiSchema: GraphQLSchema;
+}
+
 export type RouterGateway = NonNullable<
   ConstructorParameters<typeof ApolloServer<RouterContext>>[0]['gateway']
 >;
@@ -191,6 +200,7 @@ export function routerGateway(opts: {
   logger: Logger;
   queryPlanCacheMiB: number;
   cache?: EntityCache | undefined;
+  built?: BuiltSupergraph | undefined;
 }): RouterGateway {
   const stock = new ApolloGateway({
     supergraphSdl: opts.supergraphSdl,
@@ -210,6 +220,7 @@ export function routerGateway(opts: {
     // Prepared operations are a few KB each, like the stock plan cache's entries.
     maxEntries: Math.max(100, opts.queryPlanCacheMiB * 100),
     cache: opts.cache,
+    built: opts.built,
   });
   return {
     async load(options) {

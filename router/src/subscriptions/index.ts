@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { Supergraph } from '@apollo/federation-internals';
+import type { Supergraph } from '@apollo/federation-internals';
 import type { Logger, Principal } from '@tradegraph/shared';
 import type { GraphQLSchema } from 'graphql';
 import type { Authenticate } from '../auth/authenticate.ts';
@@ -34,7 +34,8 @@ export interface RouterSubscriptions {
 export function createRouterSubscriptions(o: {
   source: Record<string, string | undefined>;
   config: RouterConfig;
-  gatewaySdl: string;
+  /** The router's supergraph (built once, shared with the plan executor). */
+  supergraph: Supergraph;
   apiSchema: GraphQLSchema;
   directives: SupergraphDirectives;
   policies: Record<string, Policy>;
@@ -49,7 +50,7 @@ export function createRouterSubscriptions(o: {
   const { config } = o;
   const logger = o.logger.child({ component: 'subscriptions' });
   const service = new SubscriptionService({
-    supergraph: Supergraph.build(o.gatewaySdl),
+    supergraph: o.supergraph,
     apiSchema: o.apiSchema,
     sources: o.sources,
     internalToken: o.internalToken,
