@@ -1,6 +1,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Supergraph } from '@apollo/federation-internals';
+import {
+  buildSchema as buildFederationSchema,
+  isValidLeafValue,
+  type NamedType,
+  Supergraph,
+} from '@apollo/federation-internals';
 import { buildSchema, type OperationDefinitionNode, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { createApiKeyVerifier } from '../src/auth/api-keys.ts';
@@ -16,6 +21,7 @@ import {
   rootCursor,
   runPlanNode,
 } from '../src/execution/plan-runner.ts';
+import { leafValidator } from '../src/execution/shaping.ts';
 import { createSubgraphAgent, createSubgraphPost } from '../src/fetcher.ts';
 import { SupergraphError, subgraphEndpoints, subgraphUrlEnvName } from '../src/supergraph.ts';
 import { composeSupergraph, newSigningKey, recordingLogger, signAccessToken } from './helpers.ts';
@@ -414,5 +420,50 @@ describe('entity fetches of the plan runner', () => {
         { __typename: P, id: 'b', upc: '1' },
       ],
     ]);
+  });
+});
+
+describe('leaf value checks of the shaper', () => {
+  it('answer as federation-internals isValidLeafValue for every built-in, custom and enum type', () => {
+    const schema = buildFederationSchema('scalar JSON enum Color { RED GREEN } type Query { a: Int }');
+    const types = ['Int', 'Float', 'String', 'Boolean', 'ID', 'JSON', 'Color'].map(
+      (name) => schema.type(name) as NamedType,
+    );
+    const values = [
+      true,
+      false,
+      0,
+      -0,
+      1,
+      -3,
+      1.5,
+      1e21,
+      2 ** 53 + 2,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      '1',
+      '-1',
+      'abc',
+      '',
+      'RED',
+      'BLUE',
+      'true',
+      {},
+      [],
+      undefined,
+    ];
+    let compared = 0;
+    for (const type of types) {
+      const check = leafValidator(schema, type);
+      for (const value of values) {
+        const expected = isValidLeafValue(schema, value, type as Parameters<typeof isValidLeafValue>[2]);
+        expect([type.name, value, check(value)]).toEqual([type.name, value, expected]);
+        compared++;
+      }
+    }
+    expect(compared).toBe(types.length * values.length);
+    // The matrix has both answers for each type but JSON (anything goes).
+    expect(values.some((v) => leafValidator(schema, types[0]!)(v))).toBe(true);
+    expect(values.some((v) => !leafValidator(schema, types[6]!)(v))).toBe(true);
   });
 });
