@@ -1,6 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 import { cacheInvalidationsMigration, TENANTS_TABLE_SQL } from '@tradegraph/shared';
 import { OUTBOX_TABLE_SQL, PROCESSED_EVENTS_TABLE_SQL } from '@tradegraph/shared/events';
+import { StockSummaryIndex } from './0003-stock-summary-index.ts';
 
 const T = 'default character set utf8mb4 collate utf8mb4_unicode_ci';
 
@@ -81,4 +82,5 @@ export const migrations = [
   InitSupplier,
   // the router's cache invalidations (events/cache-invalidations.ts)
   cacheInvalidationsMigration('0002-cache-invalidations'),
+  StockSummaryIndex,
 ];
