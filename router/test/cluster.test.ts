@@ -66,7 +66,7 @@ describe('ROUTER_WORKERS', () => {
     child.stderr!.on('data', (d: Buffer) => {
       output += d.toString();
     });
-    const until = Date.now() + 20_000;
+    const until = Date.now() + 45_000;
     while (ready.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     expect(ready.length, output).toBe(2);
     expect(ready[0]!.url).toBe(ready[1]!.url);
@@ -93,5 +93,5 @@ describe('ROUTER_WORKERS', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     for (const { pid } of ready) expect(() => process.kill(pid, 0)).toThrow();
-  }, 30_000);
+  }, 60_000);
 });
