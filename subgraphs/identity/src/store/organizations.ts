@@ -1,5 +1,12 @@
 import type { RequiredEntityData } from '@mikro-orm/core';
-import { byKeys, type OrganizationKind, type PageArgs, pageArgs, toConnection } from '@tradegraph/shared';
+import {
+  byKeys,
+  type OrganizationKind,
+  type PageArgs,
+  pageArgs,
+  placeholders,
+  toConnection,
+} from '@tradegraph/shared';
 import { Organization } from '../entities/index.ts';
 import type { IdentityContext, IdentityTx } from '../services.ts';
 
@@ -20,11 +27,24 @@ export function organizationById(tx: IdentityTx, id: string): Promise<Organizati
   return tx.em.findOne(Organization, { id });
 }
 
-/** Batched lookup of organisations by id for this request. */
+/**
+ * Batched lookup of organisations by id for this request (every entity
+ * reference to an Organization, e.g. a storefront page's brands). The rows are
+ * read with plain SQL and mapped into the request's EntityManager: the same
+ * managed entities `em.find` gives, without building a query per batch
+ * (`em.find`'s query builder was a third of identity's CPU per storefront page).
+ */
 export function organizationLoader(ctx: IdentityContext) {
   return ctx.loaders.get<string, Organization | null>('organizationById', async (ids) => {
-    const rows = await ctx.em.find(Organization, { id: { $in: [...ids] } });
-    return byKeys(ids, rows, (o) => o.id);
+    const rows = await ctx.em.execute<Record<string, unknown>[]>(
+      `select * from organizations where id in (${placeholders(ids.length)})`,
+      [...ids],
+    );
+    return byKeys(
+      ids,
+      rows.map((r) => ctx.em.map(Organization, r)),
+      (o) => o.id,
+    );
   });
 }
 
