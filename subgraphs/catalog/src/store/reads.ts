@@ -108,7 +108,15 @@ const PRODUCT_COLUMNS = [
   'published_at',
   'archived_at',
 ] as const;
-const PRODUCT_OF_VARIANT_SQL = PRODUCT_COLUMNS.map((c) => `p.${c} as p__${c}`).join(', ');
+/**
+ * The product's JSON columns come back as text (the driver would parse them on
+ * every row, i.e. once per variant): productFromRow parses them once per
+ * product, for the one row that primes it (productLoader below).
+ */
+const PRODUCT_JSON_COLUMNS = new Set<string>(['options', 'attributes', 'media']);
+const PRODUCT_OF_VARIANT_SQL = PRODUCT_COLUMNS.map((c) =>
+  PRODUCT_JSON_COLUMNS.has(c) ? `cast(p.${c} as char) as p__${c}` : `p.${c} as p__${c}`,
+).join(', ');
 
 function productOfVariantRow(r: Row): Row {
   const product: Row = { id: r.product_id };
