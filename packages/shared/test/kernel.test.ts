@@ -3,11 +3,13 @@ import { describe, expect, it } from 'vitest';
 import {
   AppError,
   ConfigError,
+  connectionOf,
   createErrorFormatter,
   createInternalTokenSigner,
   createInternalTokenVerifier,
   createLogger,
   decodeCursor,
+  encodeCursor,
   env,
   fromMinorUnits,
   generateInternalKeyPair,
@@ -85,6 +87,30 @@ describe('connections', () => {
     expect(conn.pageInfo.hasNextPage).toBe(true);
     expect(decodeCursor<number>(conn.pageInfo.endCursor!)).toBe(2);
     expect(() => pageArgs({ after: '%%%' })).toThrow(/cursor/);
+  });
+
+  it('makes the edges (a cursor per node) only when they are read', () => {
+    const made: number[] = [];
+    const cursorOf = (n: number) => {
+      made.push(n);
+      return encodeCursor(n);
+    };
+    const conn = connectionOf([1, 2, 3], cursorOf, { hasNextPage: false, hasPreviousPage: true }, 3);
+    expect(conn.nodes).toEqual([1, 2, 3]);
+    expect(conn.pageInfo).toEqual({
+      hasNextPage: false,
+      hasPreviousPage: true,
+      startCursor: encodeCursor(1),
+      endCursor: encodeCursor(3),
+    });
+    expect(made).toEqual([1, 3]);
+    expect(conn.edges).toEqual([1, 2, 3].map((n) => ({ cursor: encodeCursor(n), node: n })));
+    expect(conn.edges).toBe(conn.edges);
+    expect(made).toEqual([1, 3, 1, 2, 3]);
+    const empty = connectionOf([], cursorOf, { hasNextPage: false, hasPreviousPage: false }, 0);
+    expect(empty.pageInfo.startCursor).toBeNull();
+    expect(empty.pageInfo.endCursor).toBeNull();
+    expect(empty.edges).toEqual([]);
   });
 });
 

@@ -61,15 +61,39 @@ export function toConnection<T, K>(
 ): Connection<T> {
   const hasNextPage = rows.length > page.size;
   const nodes = hasNextPage ? rows.slice(0, page.size) : rows;
-  const edges = nodes.map((node) => ({ cursor: encodeCursor(keyOf(node)), node }));
+  return connectionOf(
+    nodes,
+    (node) => encodeCursor(keyOf(node)),
+    { hasNextPage, hasPreviousPage: page.after !== null },
+    totalCount,
+  );
+}
+
+/**
+ * A connection over one page of nodes. Its edges (a cursor per node) are made
+ * when first read: a client that selects `nodes` (a storefront page does)
+ * pays for the two cursors of `pageInfo` only, not one per node.
+ */
+export function connectionOf<T>(
+  nodes: T[],
+  cursorOf: (node: T) => string,
+  page: { hasNextPage: boolean; hasPreviousPage: boolean },
+  totalCount: number | (() => Promise<number>),
+): Connection<T> {
+  let edges: Connection<T>['edges'] | undefined;
+  const first = nodes[0];
+  const last = nodes.at(-1);
   return {
-    edges,
+    get edges() {
+      edges ??= nodes.map((node) => ({ cursor: cursorOf(node), node }));
+      return edges;
+    },
     nodes,
     pageInfo: {
-      hasNextPage,
-      hasPreviousPage: page.after !== null,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: page.hasPreviousPage,
+      startCursor: first === undefined ? null : cursorOf(first),
+      endCursor: last === undefined ? null : cursorOf(last),
     },
     totalCount,
   };

@@ -1,6 +1,7 @@
 import {
   badInput,
   type Connection,
+  connectionOf,
   decodeCursor,
   encodeCursor,
   forkEm,
@@ -116,19 +117,12 @@ export async function storefrontListings(
   // Listing.storefront of this page is the storefront itself: no lookup.
   ctx.loaders.get<string, StorefrontView | null>('storefront-by-id', storefrontBatch(ctx)).prime(sf.id, sf);
   const hasNextPage = views.length > size;
-  const nodes = hasNextPage ? views.slice(0, size) : views;
-  const edges = nodes.map((node) => ({ cursor: encodeCursor([sort, sortKey(node), node.id]), node }));
-  return {
-    edges,
-    nodes,
-    pageInfo: {
-      hasNextPage,
-      hasPreviousPage: !!args.after,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-    totalCount: page.count,
-  };
+  return connectionOf(
+    hasNextPage ? views.slice(0, size) : views,
+    (node) => encodeCursor([sort, sortKey(node), node.id]),
+    { hasNextPage, hasPreviousPage: !!args.after },
+    page.count,
+  );
 }
 
 function emptyConnection(): Connection<ListingView> {
