@@ -15,8 +15,9 @@ export interface SubgraphInfo {
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
-export function discoverSubgraphs(): SubgraphInfo[] {
-  const base = `${repoRoot}subgraphs`;
+/** The subgraphs of this checkout, or of another one at `root` (ending in `/`; a benchmark's baseline). */
+export function discoverSubgraphs(root = repoRoot): SubgraphInfo[] {
+  const base = `${root}subgraphs`;
   const found: SubgraphInfo[] = [];
   for (const entry of readdirSync(base, { withFileTypes: true })) {
     if (!entry.isDirectory()) continue;

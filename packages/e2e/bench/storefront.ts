@@ -16,10 +16,34 @@
  *
  * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50),
  * BENCH_PORT_BASE (default 14000), BENCH_ENTITY_CACHE (off,on: which routers to measure),
+ * BENCH_CPU_PROF (a directory: every process runs with --cpu-prof into <dir>/<name>; the
+ * profiles include the seed, so use a long BENCH_DURATION; summarise with
+ * `node router/bench/profile.ts`), BENCH_BASELINE and BENCH_ROUNDS (below),
  * DB_* as everywhere.
+ *
+ * Every measured run also prints where the CPU went: milliseconds of CPU per
+ * request of each process (/proc), MariaDB's and the load generator's included.
+ * On a small machine they all share the cores, so that sum is what bounds req/s.
+ *
+ * BENCH_BASELINE=<another checkout> (installed with `npm ci`, e.g. a `git
+ * worktree` of an older commit) boots that checkout's subgraphs and router as
+ * well, on their own database prefix and ports from BENCH_PORT_BASE + 100,
+ * seeds them with that checkout's own demo seed, and measures the 50-listing
+ * page on both in interleaved rounds (BENCH_ROUNDS, default 3; ABBA order), so
+ * both see the same machine. The last line is the ratio of the medians. Two
+ * graphs hold more MariaDB connections than its default limit of 151 (`SET
+ * GLOBAL max_connections = 600`, as .ci/run does).
  */
 import { randomBytes } from 'node:crypto';
-import { type ManagedProcess, startProcess, stopAll, waitReady } from '@tradegraph/runner/processes.ts';
+import {
+  cpuSecondsOf,
+  type ManagedProcess,
+  pidsNamed,
+  startProcess,
+  stopAll,
+  treeCpuSecondsOf,
+  waitReady,
+} from '@tradegraph/runner/processes.ts';
 import { seedDemo } from '@tradegraph/runner/seed.ts';
 import { discoverSubgraphs, repoRoot } from '@tradegraph/schema/subgraphs.ts';
 import { databaseEnv, env, generateInternalKeyPair, graphqlRequest, loadConfig } from '@tradegraph/shared';
@@ -33,18 +57,18 @@ const cfg = loadConfig({
   BENCH_CONNECTIONS: env.int({ default: 50, min: 1, max: 500 }),
   BENCH_PORT_BASE: env.int({ default: 14000, min: 1024, max: 60000 }),
   BENCH_ENTITY_CACHE: env.list({ default: ['off', 'on'] }),
+  BENCH_CPU_PROF: env.string({ default: '' }),
+  BENCH_BASELINE: env.string({ default: '' }),
+  BENCH_ROUNDS: env.int({ default: 3, min: 1, max: 20 }),
 });
-// A prefix the test-database cleanup accepts, so everything is dropped afterwards.
-const db = { ...cfg, DB_PREFIX: `tg_t${randomBytes(4).toString('hex')}_` };
 const keys = generateInternalKeyPair();
-const subgraphs = discoverSubgraphs();
-const port = (i: number) => cfg.BENCH_PORT_BASE + 1 + i;
-const routerUrl = `http://127.0.0.1:${cfg.BENCH_PORT_BASE}/graphql`;
-/** The same router with the entity cache on, over the same subgraphs. */
-const cachedPort = cfg.BENCH_PORT_BASE + 20;
-const cachedUrl = `http://127.0.0.1:${cachedPort}/graphql`;
 const processes: ManagedProcess[] = [];
+/** Database configurations to drop at the end. */
+const databases: (typeof cfg)[] = [];
 const quiet = { LOG_LEVEL: 'warn', NODE_ENV: 'production' };
+/** NODE_OPTIONS for process `name` when profiling (BENCH_CPU_PROF). */
+const profiled = (name: string): Record<string, string> =>
+  cfg.BENCH_CPU_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${cfg.BENCH_CPU_PROF}/${name}` } : {};
 // One load generator on one address is the whole point here: no rate limits.
 const unlimited = { ROUTER_RATE_LIMIT: 'false' };
 
@@ -61,10 +85,18 @@ const STOREFRONT = `query Storefront($slug: String!, $first: Int!) {
   }
 }`;
 
-async function sqlStatementsSoFar(): Promise<number> {
+/** One running graph: its subgraphs and router (and the cached router), seeded. */
+interface Stack {
+  label: string;
+  routerUrl: string;
+  cachedUrl: string | null;
+  subgraphPorts: number[];
+}
+
+async function sqlStatementsSoFar(stack: Stack): Promise<number> {
   let total = 0;
-  for (const [i] of subgraphs.entries()) {
-    const text = await (await fetch(`http://127.0.0.1:${port(i)}/metrics`)).text();
+  for (const port of stack.subgraphPorts) {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     for (const line of text.split('\n')) {
       if (line.startsWith('graphql_sql_statements_per_request_sum')) total += Number(line.split(' ').at(-1));
     }
@@ -72,8 +104,42 @@ async function sqlStatementsSoFar(): Promise<number> {
   return total;
 }
 
-async function load(name: string, body: unknown, url = routerUrl) {
-  const before = await sqlStatementsSoFar();
+/**
+ * CPU seconds used so far by each process of the stack, MariaDB (when it runs on
+ * this machine) and this process (the load generator): where a request's CPU goes
+ * on a machine where they all share the cores.
+ */
+function cpuSoFar(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const p of processes) {
+    // With the processes they started (the router's cluster workers).
+    const seconds = treeCpuSecondsOf(p.child.pid);
+    if (seconds !== undefined) out.set(p.name, seconds);
+  }
+  let mariadb = 0;
+  for (const pid of [...pidsNamed('mariadbd'), ...pidsNamed('mysqld')]) mariadb += cpuSecondsOf(pid) ?? 0;
+  if (mariadb) out.set('mariadb', mariadb);
+  const own = process.cpuUsage();
+  out.set('load generator', (own.user + own.system) / 1e6);
+  return out;
+}
+
+/** "router 2.1, retailer 1.3, …": CPU ms per request of every process that used at least 0.05. */
+function cpuPerRequest(before: Map<string, number>, after: Map<string, number>, requests: number): string {
+  if (!requests) return '';
+  const parts: [string, number][] = [];
+  for (const [name, seconds] of after) {
+    const ms = ((seconds - (before.get(name) ?? 0)) * 1000) / requests;
+    if (ms >= 0.05) parts.push([name, ms]);
+  }
+  const total = parts.reduce((sum, [, ms]) => sum + ms, 0);
+  parts.sort((a, b) => b[1] - a[1]);
+  return `${total.toFixed(1)} ms CPU/request: ${parts.map(([n, ms]) => `${n} ${ms.toFixed(2)}`).join(', ')}`;
+}
+
+async function load(name: string, body: unknown, stack: Stack, url = stack.routerUrl) {
+  const before = await sqlStatementsSoFar(stack);
+  const cpuBefore = cpuSoFar();
   // Every response time is kept, so p95 is exact (autocannon's summary has p90 and p97.5, not p95).
   const times: number[] = [];
   const r = await new Promise<Awaited<ReturnType<typeof autocannon>>>((resolve, reject) => {
@@ -91,7 +157,8 @@ async function load(name: string, body: unknown, url = routerUrl) {
       if (status === 200) times.push(ms);
     });
   });
-  const after = await sqlStatementsSoFar();
+  const cpuAfter = cpuSoFar();
+  const after = await sqlStatementsSoFar(stack);
   times.sort((a, b) => a - b);
   const pct = (p: number) =>
     times.length ? times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))]! : 0;
@@ -106,23 +173,38 @@ async function load(name: string, body: unknown, url = routerUrl) {
     errors: r.errors + r.timeouts + r.non2xx,
     requests: ok,
     sqlPerRequest,
+    cpu: cpuPerRequest(cpuBefore, cpuAfter, ok),
   };
   console.log(
     `${name.padEnd(22)} ${line.rps.toFixed(0).padStart(6)} req/s  p50 ${line.p50} ms  p95 ${line.p95} ms  p99 ${line.p99} ms  errors ${line.errors}  SQL/request ${sqlPerRequest.toFixed(2)}`,
   );
+  if (line.cpu) console.log(`${''.padEnd(22)} ${line.cpu}`);
   return line;
 }
 
-try {
+/**
+ * Boots the subgraphs and router of the checkout at `root` (this one, or the
+ * baseline) from `portBase`, on a database prefix of their own, and seeds the
+ * demo network with that checkout's seed.
+ */
+async function startStack(label: string, root: string, portBase: number, withCache: boolean): Promise<Stack> {
+  // A prefix the test-database cleanup accepts, so everything is dropped afterwards.
+  const db = { ...cfg, DB_PREFIX: `tg_t${randomBytes(4).toString('hex')}_` };
+  databases.push(db);
   const dbEnv = Object.fromEntries(Object.entries(db).map(([k, v]) => [k, String(v)]));
+  const subgraphs = discoverSubgraphs(root);
+  const port = (i: number) => portBase + 1 + i;
+  const prefix = label ? `${label}:` : '';
+  const mine: ManagedProcess[] = [];
   subgraphs.forEach((s, i) => {
-    processes.push(
+    mine.push(
       startProcess(
-        s.name,
+        `${prefix}${s.name}`,
         `${s.dir}/src/main.ts`,
         {
           ...dbEnv,
           ...quiet,
+          ...profiled(`${prefix}${s.name}`),
           // The demo seed accepts connections right after signing up, which needs
           // verified emails; identity refuses auto-verification in production, so
           // identity alone runs in development mode here.
@@ -131,16 +213,18 @@ try {
           INTERNAL_TOKEN_PUBLIC_KEY: keys.publicKey,
           KEY_ENCRYPTION_SECRET: 'bench-only-secret',
         },
-        i,
+        processes.length + i,
       ),
     );
   });
+  processes.push(...mine);
   await Promise.all(
-    subgraphs.map((_, i) => waitReady(processes[i]!, `http://127.0.0.1:${port(i)}/ready`, 120_000)),
+    subgraphs.map((_, i) => waitReady(mine[i]!, `http://127.0.0.1:${port(i)}/ready`, 120_000)),
   );
   const identity = subgraphs.findIndex((s) => s.name === 'identity');
   const routerEnv = (routerPort: number, cache: boolean) => ({
     ...quiet,
+    ...profiled(`${prefix}${cache ? 'router-cached' : 'router'}`),
     ...unlimited,
     PORT: String(routerPort),
     ROUTER_ENTITY_CACHE: String(cache),
@@ -155,28 +239,36 @@ try {
     ),
   });
   const router = startProcess(
-    'router',
-    `${repoRoot}router/src/main.ts`,
-    routerEnv(cfg.BENCH_PORT_BASE, false),
-    subgraphs.length,
+    `${prefix}router`,
+    `${root}router/src/main.ts`,
+    routerEnv(portBase, false),
+    processes.length,
   );
   processes.push(router);
-  await waitReady(router, `http://127.0.0.1:${cfg.BENCH_PORT_BASE}/ready`);
-  const withCache = cfg.BENCH_ENTITY_CACHE.includes('on');
+  await waitReady(router, `http://127.0.0.1:${portBase}/ready`);
+  const routerUrl = `http://127.0.0.1:${portBase}/graphql`;
+  let cachedUrl: string | null = null;
   if (withCache) {
+    // The same router with the entity cache on, over the same subgraphs.
+    const cachedPort = portBase + 20;
     const cached = startProcess(
-      'router-cached',
-      `${repoRoot}router/src/main.ts`,
+      `${prefix}router-cached`,
+      `${root}router/src/main.ts`,
       routerEnv(cachedPort, true),
-      subgraphs.length + 1,
+      processes.length,
     );
     processes.push(cached);
     await waitReady(cached, `http://127.0.0.1:${cachedPort}/ready`);
+    cachedUrl = `http://127.0.0.1:${cachedPort}/graphql`;
   }
 
-  console.log('seeding the demo network through the API…');
+  console.log(`seeding the demo network through the API${label ? ` (${label})` : ''}…`);
   const t0 = Date.now();
-  await seedDemo(routerUrl, true, (m) => console.log(`  ${m}`));
+  const seed =
+    root === repoRoot
+      ? seedDemo
+      : ((await import(`${root}packages/runner/src/seed.ts`)) as { seedDemo: typeof seedDemo }).seedDemo;
+  await seed(routerUrl, true, (m) => console.log(`  ${m}`));
   console.log(`seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   // Projections settle within milliseconds of the last event; wait (bounded) for a complete page.
@@ -190,53 +282,72 @@ try {
     30_000,
     'a complete storefront page',
   );
-  if (!healthy(check)) throw new Error('storefront query is not healthy');
+  if (!healthy(check)) throw new Error(`storefront query${label ? ` (${label})` : ''} is not healthy`);
 
-  // Warm-up (query plans, pools, caches), then the measured runs.
-  await autocannon({
-    url: routerUrl,
-    connections: 10,
-    amount: 200,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: STOREFRONT, variables: { slug: 'corner-store', first: 50 } }),
-  });
-  const baseline = await load('baseline {__typename}', { query: '{ __typename }' });
-  const measure = async (label: string, url: string) => {
-    const small = await load(
-      `${label}first:10`,
-      {
-        query: STOREFRONT,
-        variables: { slug: 'corner-store', first: 10 },
-      },
+  // Warm-up (query plans, pools, caches) before any measured run.
+  for (const url of [routerUrl, ...(cachedUrl ? [cachedUrl] : [])]) {
+    await autocannon({
       url,
-    );
-    const page = await load(
-      `${label}first:50`,
-      {
-        query: STOREFRONT,
-        variables: { slug: 'corner-store', first: 50 },
-      },
-      url,
-    );
-    return { small, page };
-  };
+      connections: 10,
+      amount: 200,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: STOREFRONT, variables: { slug: 'corner-store', first: 50 } }),
+    });
+  }
+  return { label, routerUrl, cachedUrl, subgraphPorts: subgraphs.map((_, i) => port(i)) };
+}
+
+const page = (first: number) => ({ query: STOREFRONT, variables: { slug: 'corner-store', first } });
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+try {
+  const withCache = cfg.BENCH_ENTITY_CACHE.includes('on');
+  const stack = await startStack('', repoRoot, cfg.BENCH_PORT_BASE, withCache);
+  const baselineRoot = cfg.BENCH_BASELINE ? `${cfg.BENCH_BASELINE.replace(/\/+$/, '')}/` : '';
+  const baseline = baselineRoot
+    ? await startStack('baseline', baselineRoot, cfg.BENCH_PORT_BASE + 100, false)
+    : null;
+
+  const routerOnly = await load('router {__typename}', { query: '{ __typename }' }, stack);
   if (cfg.BENCH_ENTITY_CACHE.includes('off')) {
-    const { small, page } = await measure('storefront ', routerUrl);
+    const small = await load('storefront first:10', page(10), stack);
+    const large = await load('storefront first:50', page(50), stack);
     // Averages over thousands of requests: short-lived caches (slug → storefront, 5 s)
     // add a fraction of a statement now and then; per-row queries would add dozens.
-    const grows = page.sqlPerRequest - small.sqlPerRequest >= 0.5;
+    const grows = large.sqlPerRequest - small.sqlPerRequest >= 0.5;
     console.log(
-      `SQL statements per request: ${small.sqlPerRequest.toFixed(2)} for 10 listings, ${page.sqlPerRequest.toFixed(2)} for 50 (${grows ? 'GROWS with the page size' : 'does not grow with the page size'})`,
+      `SQL statements per request: ${small.sqlPerRequest.toFixed(2)} for 10 listings, ${large.sqlPerRequest.toFixed(2)} for 50 (${grows ? 'GROWS with the page size' : 'does not grow with the page size'})`,
     );
     console.log(
-      `bench:storefront: ${page.rps.toFixed(0)} req/s at ${cfg.BENCH_CONNECTIONS} connections (${((page.rps / baseline.rps) * 100).toFixed(1)}% of the ${baseline.rps.toFixed(0)} req/s router baseline); p50 ${page.p50} ms, p95 ${page.p95} ms, p99 ${page.p99} ms; ${page.sqlPerRequest.toFixed(1)} SQL statements/request; ${page.errors} errors (entity cache off)`,
+      `bench:storefront: ${large.rps.toFixed(0)} req/s at ${cfg.BENCH_CONNECTIONS} connections (${((large.rps / routerOnly.rps) * 100).toFixed(1)}% of the ${routerOnly.rps.toFixed(0)} req/s router baseline); p50 ${large.p50} ms, p95 ${large.p95} ms, p99 ${large.p99} ms; ${large.sqlPerRequest.toFixed(1)} SQL statements/request; ${large.errors} errors (entity cache off)`,
     );
   }
-  if (withCache) {
-    const { page } = await measure('cached ', cachedUrl);
+  if (stack.cachedUrl) {
+    await load('cached first:10', page(10), stack, stack.cachedUrl);
+    const large = await load('cached first:50', page(50), stack, stack.cachedUrl);
     console.log(
-      `bench:storefront with the entity cache: ${page.rps.toFixed(0)} req/s; p50 ${page.p50} ms, p95 ${page.p95} ms, p99 ${page.p99} ms; ${page.sqlPerRequest.toFixed(2)} SQL statements/request; ${page.errors} errors`,
+      `bench:storefront with the entity cache: ${large.rps.toFixed(0)} req/s; p50 ${large.p50} ms, p95 ${large.p95} ms, p99 ${large.p99} ms; ${large.sqlPerRequest.toFixed(2)} SQL statements/request; ${large.errors} errors`,
+    );
+  }
+  if (baseline) {
+    // Interleaved rounds, ABBA, entity cache off on both: the same machine for both.
+    const ours: Awaited<ReturnType<typeof load>>[] = [];
+    const theirs: Awaited<ReturnType<typeof load>>[] = [];
+    for (let round = 1; round <= cfg.BENCH_ROUNDS; round++) {
+      const order = round % 2 ? [stack, baseline] : [baseline, stack];
+      for (const s of order) {
+        const line = await load(`${s === stack ? 'this' : 'baseline'} first:50 #${round}`, page(50), s);
+        (s === stack ? ours : theirs).push(line);
+      }
+    }
+    const sql = (lines: typeof ours) => median(lines.map((l) => l.sqlPerRequest));
+    const ratio = median(ours.map((l) => l.rps)) / median(theirs.map((l) => l.rps));
+    console.log(
+      `bench:storefront vs baseline ${cfg.BENCH_BASELINE}: ${median(ours.map((l) => l.rps)).toFixed(0)} vs ${median(theirs.map((l) => l.rps)).toFixed(0)} req/s (medians of ${cfg.BENCH_ROUNDS} interleaved rounds) = ${ratio.toFixed(2)}×; p99 ${median(ours.map((l) => l.p99))} vs ${median(theirs.map((l) => l.p99))} ms; SQL/request ${sql(ours).toFixed(2)} vs ${sql(theirs).toFixed(2)}`,
     );
   }
 } catch (err) {
@@ -244,5 +355,5 @@ try {
   process.exitCode = 1;
 } finally {
   await stopAll(processes);
-  await dropTestDatabases(db);
+  for (const db of databases) await dropTestDatabases(db);
 }

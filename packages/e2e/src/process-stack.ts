@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { type ManagedProcess, startProcess, stopAll, waitReady } from '@tradegraph/runner/processes.ts';
+import {
+  cpuSecondsOf,
+  type ManagedProcess,
+  startProcess,
+  stopAll,
+  waitReady,
+} from '@tradegraph/runner/processes.ts';
 import { discoverSubgraphs, repoRoot } from '@tradegraph/schema/subgraphs.ts';
 import {
   type DatabaseConfig,
@@ -116,16 +121,10 @@ export async function startProcessStack(opts: ProcessStackOptions) {
     /** CPU seconds (user + system) each running process has used so far, by name (Linux /proc). */
     cpuSeconds(): Record<string, number> {
       const out: Record<string, number> = {};
-      const tick = 100; // USER_HZ
       for (const p of all) {
-        if (p.child.exitCode !== null || p.child.signalCode !== null || !p.child.pid) continue;
-        try {
-          const stat = readFileSync(`/proc/${p.child.pid}/stat`, 'utf8');
-          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-          out[p.name] = (Number(fields[11]) + Number(fields[12])) / tick;
-        } catch {
-          // not Linux, or gone
-        }
+        if (p.child.exitCode !== null || p.child.signalCode !== null) continue;
+        const seconds = cpuSecondsOf(p.child.pid);
+        if (seconds !== undefined) out[p.name] = seconds;
       }
       return out;
     },

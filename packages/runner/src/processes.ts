@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
+/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
 const COLORS = [36, 35, 33, 32, 34, 91, 96, 95, 93];
 const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
 
@@ -102,4 +105,64 @@ export async function stopAll(processes: ManagedProcess[], graceMs = 12_000): Pr
   }, graceMs);
   await Promise.all(alive.map((p) => p.exited));
   clearTimeout(timer);
+}
+
+/**
+ * CPU seconds (user + system) process `pid` has used so far, from /proc/<pid>/stat
+ * (Linux; undefined elsewhere or when the process is gone).
+ */
+export function cpuSecondsOf(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU seconds used so far by `pid` and its running descendants (a router's cluster
+ * workers, say): /proc/<pid>/task/<tid>/children, Linux only.
+ */
+export function treeCpuSecondsOf(pid: number | undefined): number | undefined {
+  const own = cpuSecondsOf(pid);
+  if (own === undefined || !pid) return own;
+  let total = own;
+  for (const child of childPidsOf(pid)) total += treeCpuSecondsOf(child) ?? 0;
+  return total;
+}
+
+function childPidsOf(pid: number): number[] {
+  const out: number[] = [];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const text = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      if (text) out.push(...text.split(' ').map(Number));
+    }
+  } catch {
+    // gone, or not Linux
+  }
+  return out;
+}
+
+/** Pids of running processes whose command name (/proc/<pid>/comm) is `comm` (Linux; empty elsewhere). */
+export function pidsNamed(comm: string): number[] {
+  const out: number[] = [];
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === comm) out.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return out;
 }
