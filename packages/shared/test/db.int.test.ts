@@ -28,6 +28,34 @@ class TenantInit extends Migration {
 }
 
 describe('database bootstrap', () => {
+  it('every pooled connection gets the session settings (eq_range_index_dive_limit 10), not the server default of 200', async () => {
+    const orm = await openDatabase({
+      db,
+      name: 'settings',
+      entities: [Note],
+      migrations: [ServiceInit],
+      logger: log,
+    });
+    try {
+      // Several at once, so the pool opens several connections.
+      const values = await Promise.all(
+        [1, 2, 3, 4].map(() =>
+          forkEm(orm).execute<{ v: number; id: number }[]>(
+            'select @@session.eq_range_index_dive_limit v, connection_id() id, sleep(0.05) s',
+          ),
+        ),
+      );
+      expect(new Set(values.map((r) => r[0]!.id)).size).toBeGreaterThan(1);
+      for (const r of values) expect(Number(r[0]!.v)).toBe(10);
+      const [global] = await forkEm(orm).execute<{ v: number }[]>(
+        'select @@global.eq_range_index_dive_limit v',
+      );
+      expect(Number(global!.v)).not.toBe(10);
+    } finally {
+      await orm.close();
+    }
+  });
+
   it('several processes opening one new database at once: created once, migrated once, none fails', async () => {
     // `create table` without `if not exists`: a second run of the migration would fail
     const orms = await Promise.all(

@@ -8,6 +8,11 @@ import { recordQuery } from '../telemetry/kernel.ts';
 import { quoteDb } from './sql.ts';
 
 export type { EntityManager };
+
+/** The part of kysely's DatabaseConnection that onCreateConnection uses. */
+interface RawConnection {
+  executeQuery(query: { sql: string; parameters: readonly unknown[] }): Promise<unknown>;
+}
 export type Orm = MikroORM;
 export type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -97,6 +102,21 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Orm> {
   }
 }
 
+/**
+ * Session settings of every pooled connection. Batch loaders read rows by
+ * lists of ids (`id in (?, ?, …)`, 50 for a storefront page); with the
+ * default limit of 200 the optimizer estimates such a list by one B-tree dive
+ * per value before every statement, which cost more than running some of
+ * them (a storefront page's stock and variant statements spent 0.5-0.7 ms in
+ * the optimizer and 0.3-0.4 ms executing). From 10 values on it uses the
+ * index statistics instead (right for lists of ids: one row, or a few, per
+ * value); shorter lists, such as a handful of statuses, are still dived.
+ * Measured as MariaDB's own CPU over 500 runs of each statement: 0.93 → 0.75
+ * ms for the supplier's, 1.31 → 1.14 ms for the catalog's; each table is read through
+ * the same index as before.
+ */
+export const SESSION_SETTINGS_SQL = 'set session eq_range_index_dive_limit = 10';
+
 async function openMigrated(opts: OpenDatabaseOptions, dbName: string, log: Logger): Promise<Orm> {
   const orm = await MikroORM.init({
     dbName,
@@ -111,6 +131,10 @@ async function openMigrated(opts: OpenDatabaseOptions, dbName: string, log: Logg
     timezone: '+00:00',
     allowGlobalContext: false,
     pool: { min: 0, max: opts.db.DB_POOL_MAX },
+    // kysely's MysqlDialect hands each new pooled connection here before its first use.
+    onCreateConnection: async (connection) => {
+      await (connection as RawConnection).executeQuery({ sql: SESSION_SETTINGS_SQL, parameters: [] });
+    },
     onQuery: countQuery,
     migrations: {
       migrationsList: opts.migrations,
