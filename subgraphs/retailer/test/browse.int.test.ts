@@ -125,6 +125,19 @@ describe('anonymous browsing', () => {
     expect(first).toEqual(['Foxtrot Jacket — 9', 'Foxtrot Jacket — 8', 'Foxtrot Jacket — 7']);
   });
 
+  it('pages newest first the same when the process runs outside UTC (dates read as the UTC they store)', async () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York'; // Node re-reads the zone; the service runs in this process
+    try {
+      const seen = await allPages({}, 7);
+      expect(new Set(seen.map((l) => l.id)).size).toBe(60);
+      expect(seen).toHaveLength(60);
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+
   it('sorts by price both ways and by title, breaking ties by id', async () => {
     const asc = await allPages({ sort: 'PRICE_ASC' }, 9);
     const prices = asc.map((l) => Number(l.price.amount));

@@ -1,3 +1,4 @@
+import { utcDate } from '@tradegraph/shared';
 import type { AccessLevel, CategoryNode, ProductNode, VariantNode } from '../domain/nodes.ts';
 import type {
   ProductAttributeValue,
@@ -12,11 +13,7 @@ import type {
 export type Row = Record<string, unknown>;
 
 /** A DATETIME(3) read as text in UTC ('2026-01-02 03:04:05.678') or a Date. */
-export function dateOf(v: unknown): Date {
-  if (v instanceof Date) return v;
-  const s = String(v);
-  return new Date(s.includes('T') ? s : `${s.replace(' ', 'T')}Z`);
-}
+export const dateOf = utcDate;
 const dateOrNull = (v: unknown) => (v === null || v === undefined ? null : dateOf(v));
 
 /** A date as SQL DATETIME(3) text in UTC, for parameters compared with datetime columns. */

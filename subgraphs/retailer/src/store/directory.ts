@@ -1,4 +1,4 @@
-import { type EntityManager, placeholders, qualified, rows } from '@tradegraph/shared';
+import { type EntityManager, placeholders, qualified, rows, utcDate } from '@tradegraph/shared';
 
 /**
  * The storefront directory: one row per storefront in the service database
@@ -51,8 +51,8 @@ export function toStorefrontView(r: DirectoryRow): StorefrontView {
     currencyCode: r.currency_code,
     defaultMarkupBp: Number(r.default_markup_bp),
     published: Boolean(Number(r.published)),
-    createdAt: new Date(r.created_at),
-    updatedAt: new Date(r.updated_at),
+    createdAt: utcDate(r.created_at),
+    updatedAt: utcDate(r.updated_at),
   };
 }
 

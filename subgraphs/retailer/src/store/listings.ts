@@ -1,5 +1,5 @@
 import { LockMode, type RequiredEntityData } from '@mikro-orm/core';
-import { type EntityManager, placeholders, qualified, rows } from '@tradegraph/shared';
+import { type EntityManager, placeholders, qualified, rows, utcDate } from '@tradegraph/shared';
 import type { ListingRule } from '../domain/projections.ts';
 import {
   Listing,
@@ -338,8 +338,8 @@ export function toListingView(r: ListingRow, retailerId: string): ListingView {
     priceBasis: r.price_basis,
     markupBp: r.markup_bp === null ? null : Number(r.markup_bp),
     fixedPriceMinor: r.fixed_price_minor === null ? null : Number(r.fixed_price_minor),
-    createdAt: new Date(r.created_at),
-    updatedAt: new Date(r.updated_at),
+    createdAt: utcDate(r.created_at),
+    updatedAt: utcDate(r.updated_at),
   };
 }
 
