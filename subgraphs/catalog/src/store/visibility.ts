@@ -29,15 +29,22 @@ export async function partnerBrandIdsOf(ctx: CatalogContext, orgId: string): Pro
  * removed listing of it on a storefront not known to be unpublished, by a
  * retailer whose connection to the brand is ACTIVE with SELL_PRODUCTS. Takes
  * one parameter, the brand id.
+ *
+ * Written as a scalar subquery (`(select 1 … limit 1) is not null`), which
+ * MariaDB runs per candidate variant through listing_projection's variant
+ * index, rather than `exists`, which it may turn into a semi-join whose
+ * strategy (duplicate weedout, materialisation) depends on the statistics of
+ * the moment: same rows, no plan that starts from the projections.
  */
 export function publicVariantSql(serviceDb: string, alias: string): string {
   const s = quoteDb(serviceDb);
-  return `exists (select 1 from ${s}.listing_projection l
+  return `(select 1 from ${s}.listing_projection l
       join ${s}.partner_access a
         on a.partner_id = l.retailer_id and a.brand_id = l.brand_id and a.status = 'ACTIVE' and a.sell_products = 1
       left join ${s}.storefront_projection sf on sf.storefront_id = l.storefront_id
       where l.variant_id = ${alias}.id and l.brand_id = ? and l.visible = 1 and l.removed = 0
-        and (sf.published is null or sf.published = 1))`;
+        and (sf.published is null or sf.published = 1)
+      limit 1) is not null`;
 }
 
 /** Brands that have at least one publicly listed variant (the anonymous browsing scope). */

@@ -89,6 +89,13 @@ export async function canFulfillFor(
  * Available stock per variant, summed over the suppliers with an ACTIVE
  * FULFILL_ORDERS connection to the variant's brand (stock_summary joined with
  * partner_access); variants nobody stocks are absent.
+ *
+ * The connection check is a scalar subquery, not `exists`: MariaDB turns an
+ * `exists` into a semi-join and, on fresh statistics, drove it from the few
+ * partner_access rows, reading every stock row of each supplier by primary
+ * key and sorting for the group by (1.7-2.1 ms of MariaDB CPU for a page of
+ * 50 variants). As a dependent subquery the statement always starts from the
+ * variants' index and checks each row with one lookup (0.5-0.6 ms); same rows.
  */
 export async function availableQuantities(ctx: SupplierContext, variantIds: readonly string[]) {
   const found = await rows<{ variant_id: string; qty: string | number | null }>(
@@ -96,8 +103,9 @@ export async function availableQuantities(ctx: SupplierContext, variantIds: read
     `select s.variant_id, sum(s.total_available) qty
        from ${serviceTable(ctx, 'stock_summary')} s
       where s.variant_id in (?)
-        and exists (select 1 from ${serviceTable(ctx, 'partner_access')} pa
-                     where pa.supplier_id = s.supplier_id and pa.partner_id = s.brand_id and pa.can_fulfill = 1)
+        and (select 1 from ${serviceTable(ctx, 'partner_access')} pa
+              where pa.supplier_id = s.supplier_id and pa.partner_id = s.brand_id and pa.can_fulfill = 1
+              limit 1) is not null
       group by s.variant_id`,
     [[...variantIds]],
   );
