@@ -19,7 +19,10 @@
  * BENCH_CPU_PROF (a directory: every process runs with --cpu-prof into <dir>/<name>; the
  * profiles include the seed, so use a long BENCH_DURATION; summarise with
  * `node router/bench/profile.ts`), BENCH_BASELINE and BENCH_ROUNDS (below),
- * DB_* as everywhere.
+ * BENCH_ROUTER_WORKERS (default 1: the router runs as one process, as a
+ * baseline commit's router without ROUTER_WORKERS does, on cores it shares with
+ * eight subgraphs and MariaDB; `bench:router` measures the workers), DB_* as
+ * everywhere.
  *
  * Every measured run also prints where the CPU went: milliseconds of CPU per
  * request of each process (/proc), MariaDB's and the load generator's included.
@@ -60,6 +63,7 @@ const cfg = loadConfig({
   BENCH_CPU_PROF: env.string({ default: '' }),
   BENCH_BASELINE: env.string({ default: '' }),
   BENCH_ROUNDS: env.int({ default: 3, min: 1, max: 20 }),
+  BENCH_ROUTER_WORKERS: env.int({ default: 1, min: 1, max: 64 }),
 });
 const keys = generateInternalKeyPair();
 const processes: ManagedProcess[] = [];
@@ -227,6 +231,7 @@ async function startStack(label: string, root: string, portBase: number, withCac
     ...profiled(`${prefix}${cache ? 'router-cached' : 'router'}`),
     ...unlimited,
     PORT: String(routerPort),
+    ROUTER_WORKERS: String(cfg.BENCH_ROUTER_WORKERS),
     ROUTER_ENTITY_CACHE: String(cache),
     INTERNAL_TOKEN_PRIVATE_KEY: keys.privateKey,
     IDENTITY_URL: `http://127.0.0.1:${port(identity)}`,
