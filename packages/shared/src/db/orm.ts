@@ -8,11 +8,6 @@ import { recordQuery } from '../telemetry/kernel.ts';
 import { quoteDb } from './sql.ts';
 
 export type { EntityManager };
-
-/** The part of kysely's DatabaseConnection that onCreateConnection uses. */
-interface RawConnection {
-  executeQuery(query: { sql: string; parameters: readonly unknown[] }): Promise<unknown>;
-}
 export type Orm = MikroORM;
 export type MigrationClass = new (...args: ConstructorParameters<typeof Migration>) => Migration;
 
@@ -116,6 +111,11 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Orm> {
  * the same index as before.
  */
 export const SESSION_SETTINGS_SQL = 'set session eq_range_index_dive_limit = 10';
+
+/** The part of kysely's DatabaseConnection that onCreateConnection uses. */
+interface RawConnection {
+  executeQuery(query: { sql: string; parameters: readonly unknown[] }): Promise<unknown>;
+}
 
 async function openMigrated(opts: OpenDatabaseOptions, dbName: string, log: Logger): Promise<Orm> {
   const orm = await MikroORM.init({

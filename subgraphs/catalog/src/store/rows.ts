@@ -12,9 +12,8 @@ import type {
 
 export type Row = Record<string, unknown>;
 
-/** A DATETIME(3) read as text in UTC ('2026-01-02 03:04:05.678') or a Date. */
-export const dateOf = utcDate;
-const dateOrNull = (v: unknown) => (v === null || v === undefined ? null : dateOf(v));
+/** DATETIME(3) columns come back as UTC text ('2026-01-02 03:04:05.678'): utcDate reads them. */
+const dateOrNull = (v: unknown) => (v === null || v === undefined ? null : utcDate(v));
 
 /** A date as SQL DATETIME(3) text in UTC, for parameters compared with datetime columns. */
 export function sqlDate(d: Date): string {
@@ -38,8 +37,8 @@ export function productFromRow(r: Row, brandId: string, level: AccessLevel): Pro
     options: json<ProductOptionValue[]>(r.options),
     attributes: json<ProductAttributeValue[]>(r.attributes),
     media: json<ProductMediaValue[]>(r.media),
-    createdAt: dateOf(r.created_at),
-    updatedAt: dateOf(r.updated_at),
+    createdAt: utcDate(r.created_at),
+    updatedAt: utcDate(r.updated_at),
     publishedAt: dateOrNull(r.published_at),
     archivedAt: dateOrNull(r.archived_at),
   };
@@ -59,8 +58,8 @@ export function variantFromRow(r: Row, brandId: string, level: AccessLevel): Var
     msrpCurrency: (r.msrp_currency as string | null) ?? null,
     position: Number(r.position),
     archivedAt: dateOrNull(r.archived_at),
-    createdAt: dateOf(r.created_at),
-    updatedAt: dateOf(r.updated_at),
+    createdAt: utcDate(r.created_at),
+    updatedAt: utcDate(r.updated_at),
   };
 }
 
@@ -75,7 +74,7 @@ export function categoryFromRow(r: Row, brandId: string, level: AccessLevel): Ca
     path: String(r.path),
     depth: Number(r.depth),
     description: (r.description as string | null) ?? null,
-    createdAt: dateOf(r.created_at),
-    updatedAt: dateOf(r.updated_at),
+    createdAt: utcDate(r.created_at),
+    updatedAt: utcDate(r.updated_at),
   };
 }
