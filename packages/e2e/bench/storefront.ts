@@ -345,7 +345,7 @@ try {
     for (let round = 1; round <= cfg.BENCH_ROUNDS; round++) {
       const order = round % 2 ? [stack, baseline] : [baseline, stack];
       for (const s of order) {
-        const line = await load(`${s === stack ? 'this' : 'baseline'} first:50 #${round}`, page(50), s);
+        const line = await load(`${s.label || 'this'} first:50 #${round}`, page(50), s);
         (s === stack ? ours : theirs).push(line);
       }
     }
