@@ -28,10 +28,16 @@ export interface World {
 export async function startWorld(): Promise<World> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const [storefrontDir, dashboardDir] = await Promise.all([buildApp('storefront'), buildApp('dashboard')]);
-  // The apps' ports first: the router must allow their origins.
-  const storefrontPort = await freePort();
-  const dashboardPort = await freePort();
-  const origins = [storefrontPort, dashboardPort].flatMap((p) => [
+  // The apps listen first, on ports of their own: the router must allow their origins, and a
+  // port reserved and released before the stack starts can be taken by one of its sockets.
+  let routerUrl = '';
+  const storefront = await serveApp({
+    dir: storefrontDir,
+    port: 0,
+    config: () => ({ graphqlUrl: routerUrl, defaultStorefront: 'corner-store' }),
+  });
+  const dashboard = await serveApp({ dir: dashboardDir, port: 0, config: () => ({ graphqlUrl: routerUrl }) });
+  const origins = [storefront.port, dashboard.port].flatMap((p) => [
     `http://localhost:${p}`,
     `http://127.0.0.1:${p}`,
   ]);
@@ -47,19 +53,12 @@ export async function startWorld(): Promise<World> {
         },
       },
     },
-  );
-  const routerUrl = stack.router.url.replace('127.0.0.1', 'localhost');
+  ).catch(async (e) => {
+    await Promise.all([storefront.close(), dashboard.close()]);
+    throw e;
+  });
+  routerUrl = stack.router.url.replace('127.0.0.1', 'localhost');
   await seedDemo(routerUrl, true);
-  const storefront = await serveApp({
-    dir: storefrontDir,
-    port: storefrontPort,
-    config: { graphqlUrl: routerUrl, defaultStorefront: 'corner-store' },
-  });
-  const dashboard = await serveApp({
-    dir: dashboardDir,
-    port: dashboardPort,
-    config: { graphqlUrl: routerUrl },
-  });
   // launch() runs Chromium on a fresh temporary user-data-dir of its own (removed on close).
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -90,18 +89,6 @@ export async function startWorld(): Promise<World> {
       await stack.stop();
     },
   };
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function shot(page: Page, name: string): Promise<void> {

@@ -72,20 +72,27 @@ export interface ServedApp {
   close(): Promise<void>;
 }
 
-/** Serves a built app on host:port (0 = a free port). */
+/**
+ * Serves a built app on host:port (0 = a free port). The config may be a function, read on
+ * every `/config.js`: a caller that must know the app's port before it knows the router's URL
+ * (the router allows the app's origin) serves on port 0 first and fills the URL in later,
+ * rather than reserving a port it could lose before it listens.
+ */
 export function serveApp(opts: {
   dir: string;
   port: number;
   host?: string;
-  config: AppConfig;
+  config: AppConfig | (() => AppConfig);
 }): Promise<ServedApp> {
   const root = resolve(opts.dir);
-  const configJs = `window.__TRADEGRAPH_CONFIG__ = ${JSON.stringify(opts.config)};\n`;
+  const { config } = opts;
+  const configJsOf = (c: AppConfig) => `window.__TRADEGRAPH_CONFIG__ = ${JSON.stringify(c)};\n`;
+  const fixedConfigJs = typeof config === 'function' ? undefined : configJsOf(config);
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://app.invalid').pathname);
     if (path === '/config.js') {
       res.writeHead(200, { 'content-type': TYPES['.js']!, 'cache-control': 'no-store' });
-      res.end(configJs);
+      res.end(fixedConfigJs ?? configJsOf((config as () => AppConfig)()));
       return;
     }
     const file = normalize(join(root, path));
