@@ -10,7 +10,6 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,13 +81,34 @@ function run(command: string, args: string[], cwd: string) {
   return { status: res.status, output: `${res.stdout}${res.stderr}` };
 }
 
-function freePort(): Promise<number> {
+/**
+ * The port a subgraph started on PORT=0 reports in its "listening" log line (JSON on stdout).
+ * A port reserved and released before the spawn could be taken by another socket meanwhile.
+ */
+function listeningPort(child: ChildProcess, timeoutMs = 60_000): Promise<number> {
   return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+    let buffered = '';
+    const timer = setTimeout(
+      () => reject(new Error(`no "listening" line within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const onExit = (code: number | null) => {
+      clearTimeout(timer);
+      reject(new Error(`the subgraph exited with code ${code} before listening`));
+    };
+    child.once('exit', onExit);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      for (const line of lines) {
+        const entry = line.startsWith('{') ? (JSON.parse(line) as { msg?: string; port?: number }) : {};
+        if (entry.msg?.endsWith('subgraph listening') && entry.port) {
+          clearTimeout(timer);
+          child.off('exit', onExit);
+          resolve(entry.port);
+        }
+      }
     });
   });
 }
@@ -216,20 +236,20 @@ describe('npm run new:subgraph', () => {
     // started as `npm start` starts it: its main.ts as a process
     const db = testDatabaseConfig();
     const keys = testInternalKeys();
-    const port = await freePort();
     const child = spawn(bin('node'), [join(dir, 'src/main.ts')], {
       env: {
         ...process.env,
         ...Object.fromEntries(Object.entries(db).map(([k, v]) => [k, String(v)])),
-        PORT: String(port),
+        PORT: '0',
         HOST: '127.0.0.1',
         INTERNAL_TOKEN_PUBLIC_KEY: keys.publicKey,
-        LOG_LEVEL: 'silent',
+        LOG_LEVEL: 'info',
       },
-      stdio: 'inherit',
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     try {
+      const port = await listeningPort(child);
       const origin = `http://127.0.0.1:${port}`;
       await untilReady(`${origin}/ready`, child);
       expect((await fetch(`${origin}/health`)).status).toBe(200);
