@@ -567,11 +567,16 @@ class MysqlGroupConsumer {
       list.push(w.partition);
       byTopic.set(w.topic, list);
     }
-    for (const [topic, parts] of byTopic) {
+    // One statement for every topic (a group may subscribe to dozens): each disjunct is a
+    // range of the primary key, so only the held rows are read and locked.
+    if (byTopic.size) {
+      const held = [...byTopic].map(
+        ([, parts]) => `(topic = ? and partition_no in (${placeholders(parts.length)}))`,
+      );
       await this.sql.run(
         `update consumer_offsets set lease_until = utc_timestamp(3) + interval ? microsecond
-         where group_id = ? and topic = ? and owner = ? and partition_no in (${placeholders(parts.length)})`,
-        [micros, group, topic, this.memberId, ...parts],
+         where group_id = ? and owner = ? and (${held.join(' or ')})`,
+        [micros, group, this.memberId, ...[...byTopic].flatMap(([topic, parts]) => [topic, ...parts])],
       );
     }
     this.leaseValidUntil = t0 + Math.floor(this.leaseMs * 0.8);
