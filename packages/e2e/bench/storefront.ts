@@ -33,7 +33,11 @@
  * well, on their own database prefix and ports from BENCH_PORT_BASE + 100,
  * seeds them with that checkout's own demo seed, and measures the 50-listing
  * page on both in interleaved rounds (BENCH_ROUNDS, default 3; ABBA order), so
- * both see the same machine. The last line is the ratio of the medians. Two
+ * both see the same machine. While one graph is measured, every process of the
+ * other is stopped (SIGSTOP, SIGCONT before its own round): an idle graph's
+ * pollers and sweepers would otherwise take CPU from the measured one, and more
+ * from whichever graph idles next to the heavier one. The last line is the ratio
+ * of the medians. Two
  * graphs hold more MariaDB connections than its default limit of 151 (`SET
  * GLOBAL max_connections = 600`, as .ci/run does).
  */
@@ -45,6 +49,7 @@ import {
   startProcess,
   stopAll,
   treeCpuSecondsOf,
+  treePidsOf,
   waitReady,
 } from '@tradegraph/runner/processes.ts';
 import { seedDemo } from '@tradegraph/runner/seed.ts';
@@ -67,6 +72,8 @@ const cfg = loadConfig({
 });
 const keys = generateInternalKeyPair();
 const processes: ManagedProcess[] = [];
+/** The graphs started. */
+const graphs: Stack[] = [];
 /** Database configurations to drop at the end. */
 const databases: (typeof cfg)[] = [];
 const quiet = { LOG_LEVEL: 'warn', NODE_ENV: 'production' };
@@ -95,6 +102,27 @@ interface Stack {
   routerUrl: string;
   cachedUrl: string | null;
   subgraphPorts: number[];
+  /** Its subgraphs and routers. */
+  processes: ManagedProcess[];
+}
+
+/**
+ * Stops (SIGSTOP) or continues (SIGCONT) every process of a graph, with their
+ * children. A stopped graph holds its connections and uses no CPU; on SIGCONT its
+ * overdue timers fire at once, so a graph gets a moment to settle before it is measured.
+ */
+async function setRunning(stack: Stack, running: boolean, settleMs = running ? 2_000 : 0): Promise<void> {
+  for (const p of stack.processes) {
+    if (!p.child.pid) continue;
+    for (const pid of treePidsOf(p.child.pid)) {
+      try {
+        process.kill(pid, running ? 'SIGCONT' : 'SIGSTOP');
+      } catch {
+        // gone
+      }
+    }
+  }
+  if (settleMs) await new Promise((r) => setTimeout(r, settleMs));
 }
 
 async function sqlStatementsSoFar(stack: Stack): Promise<number> {
@@ -200,6 +228,7 @@ async function startStack(label: string, root: string, portBase: number, withCac
   const port = (i: number) => portBase + 1 + i;
   const prefix = label ? `${label}:` : '';
   const mine: ManagedProcess[] = [];
+  const all: ManagedProcess[] = [];
   subgraphs.forEach((s, i) => {
     mine.push(
       startProcess(
@@ -222,6 +251,7 @@ async function startStack(label: string, root: string, portBase: number, withCac
     );
   });
   processes.push(...mine);
+  all.push(...mine);
   await Promise.all(
     subgraphs.map((_, i) => waitReady(mine[i]!, `http://127.0.0.1:${port(i)}/ready`, 120_000)),
   );
@@ -250,6 +280,7 @@ async function startStack(label: string, root: string, portBase: number, withCac
     processes.length,
   );
   processes.push(router);
+  all.push(router);
   await waitReady(router, `http://127.0.0.1:${portBase}/ready`);
   const routerUrl = `http://127.0.0.1:${portBase}/graphql`;
   let cachedUrl: string | null = null;
@@ -263,6 +294,7 @@ async function startStack(label: string, root: string, portBase: number, withCac
       processes.length,
     );
     processes.push(cached);
+    all.push(cached);
     await waitReady(cached, `http://127.0.0.1:${cachedPort}/ready`);
     cachedUrl = `http://127.0.0.1:${cachedPort}/graphql`;
   }
@@ -300,7 +332,15 @@ async function startStack(label: string, root: string, portBase: number, withCac
       body: JSON.stringify({ query: STOREFRONT, variables: { slug: 'corner-store', first: 50 } }),
     });
   }
-  return { label, routerUrl, cachedUrl, subgraphPorts: subgraphs.map((_, i) => port(i)) };
+  const graph = {
+    label,
+    routerUrl,
+    cachedUrl,
+    subgraphPorts: subgraphs.map((_, i) => port(i)),
+    processes: all,
+  };
+  graphs.push(graph);
+  return graph;
 }
 
 const page = (first: number) => ({ query: STOREFRONT, variables: { slug: 'corner-store', first } });
@@ -316,6 +356,8 @@ try {
   const baseline = baselineRoot
     ? await startStack('baseline', baselineRoot, cfg.BENCH_PORT_BASE + 100, false)
     : null;
+  // Until its rounds, the baseline graph sleeps (see setRunning).
+  if (baseline) await setRunning(baseline, false);
 
   const routerOnly = await load('router {__typename}', { query: '{ __typename }' }, stack);
   if (cfg.BENCH_ENTITY_CACHE.includes('off')) {
@@ -345,6 +387,9 @@ try {
     for (let round = 1; round <= cfg.BENCH_ROUNDS; round++) {
       const order = round % 2 ? [stack, baseline] : [baseline, stack];
       for (const s of order) {
+        const other = s === stack ? baseline : stack;
+        await setRunning(other, false);
+        await setRunning(s, true);
         const line = await load(`${s.label || 'this'} first:50 #${round}`, page(50), s);
         (s === stack ? ours : theirs).push(line);
       }
@@ -359,6 +404,8 @@ try {
   console.error(`bench:storefront failed: ${(err as Error).message}`);
   process.exitCode = 1;
 } finally {
+  // a stopped process would not see the SIGTERM that stops it
+  for (const s of graphs) await setRunning(s, true, 0);
   await stopAll(processes);
   for (const db of databases) await dropTestDatabases(db);
 }

@@ -134,6 +134,11 @@ export function treeCpuSecondsOf(pid: number | undefined): number | undefined {
   return total;
 }
 
+/** `pid` and its running descendants (Linux; just `pid` elsewhere). */
+export function treePidsOf(pid: number): number[] {
+  return [pid, ...childPidsOf(pid).flatMap(treePidsOf)];
+}
+
 function childPidsOf(pid: number): number[] {
   const out: number[] = [];
   try {
