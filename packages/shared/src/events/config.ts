@@ -17,9 +17,14 @@ export const eventsEnv = {
   EVENTS_RETENTION_HOURS: env.int({ default: 168, min: 1 }),
   /** mysql transport: retention of dead-letter topics (`dlq.<group>`). */
   EVENTS_DLQ_RETENTION_HOURS: env.int({ default: 720, min: 1 }),
-  /** mysql transport: consumers poll the partition heads between these intervals (adaptive backoff). */
+  /**
+   * mysql transport: consumers poll the partition heads between these intervals (adaptive backoff:
+   * back to the minimum after a change, doubling while nothing changes). The maximum is what an idle
+   * process costs, one query per interval, and the longest wait for another process's first event
+   * after a quiet spell (docs/events.md).
+   */
   EVENTS_POLL_MIN_MS: env.int({ default: 5, min: 1, max: 60_000 }),
-  EVENTS_POLL_MAX_MS: env.int({ default: 100, min: 1, max: 60_000 }),
+  EVENTS_POLL_MAX_MS: env.int({ default: 250, min: 1, max: 60_000 }),
   /** mysql transport: partition lease of a consumer-group member; a dead member's partitions move after this. */
   EVENTS_LEASE_MS: env.int({ default: 10_000, min: 500, max: 600_000 }),
   /** mysql transport: a consumer commits its offset at the end of each fetched batch and at least this often. */

@@ -236,7 +236,10 @@ export interface CacheInvalidationFeedOptions {
   retentionMs?: number;
   /** Pause between pruning passes (default 60 s; 0: never, tests call `prune`). */
   pruneIntervalMs?: number;
-  /** How often waiting long-polls look for rows of other processes (default 50 ms). */
+  /**
+   * How often waiting long-polls look for rows of other processes (default 250 ms). Routers wait
+   * all the time, so this is a standing cost per process; this process's own commits wake them at once.
+   */
   pollMs?: number;
   /**
    * A missing seq followed by a row younger than this may belong to a
@@ -288,7 +291,7 @@ export class CacheInvalidationFeed {
     this.#opts = {
       retentionMs: CACHE_INVALIDATION_RETENTION_MS,
       pruneIntervalMs: 60_000,
-      pollMs: 50,
+      pollMs: 250,
       gapGraceMs: 3_000,
       ...opts,
     };
