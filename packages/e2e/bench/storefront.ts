@@ -42,6 +42,10 @@
  * GLOBAL max_connections = 600`, as .ci/run does).
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startMailCatcher } from '@tradegraph/runner/mail-catcher.ts';
 import {
   cpuSecondsOf,
   type ManagedProcess,
@@ -80,6 +84,10 @@ const quiet = { LOG_LEVEL: 'warn', NODE_ENV: 'production' };
 /** NODE_OPTIONS for process `name` when profiling (BENCH_CPU_PROF). */
 const profiled = (name: string): Record<string, string> =>
   cfg.BENCH_CPU_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${cfg.BENCH_CPU_PROF}/${name}` } : {};
+// The seed's mail (sign-ups, orders) is delivered, as under `npm start`: with nowhere to
+// send it, notifications would retry every delivery with backoff through the measured runs.
+const mailDir = mkdtempSync(join(tmpdir(), 'bench-mail-'));
+const mail = await startMailCatcher({ dir: mailDir, smtpPort: 0, httpPort: 0 });
 // One load generator on one address is the whole point here: no rate limits.
 const unlimited = { ROUTER_RATE_LIMIT: 'false' };
 
@@ -243,6 +251,7 @@ async function startStack(label: string, root: string, portBase: number, withCac
           // identity alone runs in development mode here.
           ...(s.name === 'identity' ? { NODE_ENV: 'development', IDENTITY_AUTO_VERIFY_EMAILS: 'true' } : {}),
           PORT: String(port(i)),
+          SMTP_URL: mail.smtpUrl,
           INTERNAL_TOKEN_PUBLIC_KEY: keys.publicKey,
           KEY_ENCRYPTION_SECRET: 'bench-only-secret',
         },
@@ -407,5 +416,7 @@ try {
   // a stopped process would not see the SIGTERM that stops it
   for (const s of graphs) await setRunning(s, true, 0);
   await stopAll(processes);
+  await mail.close();
+  rmSync(mailDir, { recursive: true, force: true });
   for (const db of databases) await dropTestDatabases(db);
 }
