@@ -11,6 +11,7 @@ import type { EventType, PayloadOf } from '../events/catalogue.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { publish as writeToOutbox } from '../events/outbox.ts';
 import { AppError, forbidden, UserErrors, userError } from '../graphql/errors.ts';
+import { counter } from '../metrics.ts';
 import { type Actor, onService, onTenant, registryOf, type ServiceContext } from './context.ts';
 
 /**
@@ -108,6 +109,12 @@ async function ownTenant(ctx: ServiceContext<unknown>, actor: Actor | null, prov
     : registry.byOrganization(actor.organizationId);
 }
 
+const retried = counter(
+  'tradegraph_unit_of_work_retries_total',
+  'Units of work run again after a deadlock, lock wait timeout or optimistic conflict (by service).',
+  ['service'],
+);
+
 /**
  * Runs `fn` in one transaction where the spec says, retrying lock and version
  * conflicts, with its events in the outbox of the same transaction (always
@@ -162,6 +169,7 @@ export async function write<S, T>(
       if (isRetryable(err)) {
         if (attempt < attempts) {
           ctx.logger.warn({ err, attempt }, `${ctx.kernel.name}: unit of work retried after a conflict`);
+          retried.inc({ service: ctx.kernel.name });
           // a short random pause, so the contenders do not collide again in lockstep
           await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
           continue;

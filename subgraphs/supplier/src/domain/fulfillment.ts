@@ -374,8 +374,15 @@ export async function projectPlacedGroups(tx: SupplierUnit, order: OrderPlacedPa
   }
 }
 
-/** `orders.order.status-changed`: the order's status (only if newer than what is stored), then its groups' statuses. */
+/**
+ * `orders.order.status-changed`: the order's status (only if newer than what is stored), then its groups' statuses.
+ *
+ * Locks the order's groups before its status row, the order every other path
+ * takes (a saga step or a shipment locks its group, then refreshGroupStatus
+ * the status row): status first deadlocked with a saga step on the same order.
+ */
 export async function projectOrderStatus(tx: SupplierUnit, change: OrderStatusChangedPayload) {
+  const groups = await lockGroupsOfOrder(tx, change.orderId);
   const stored = await lockOrderStatus(tx, change.orderId);
   const newer = supersedes(stored ? { eventAt: stored.eventAt } : null, change.at, {
     stored: stored ? ORDER_STATUS_RANK[stored.status] : -1,
@@ -388,7 +395,7 @@ export async function projectOrderStatus(tx: SupplierUnit, change: OrderStatusCh
     reason: change.reason,
     eventAt: new Date(change.at),
   });
-  for (const group of await lockGroupsOfOrder(tx, change.orderId)) await refreshGroupStatus(tx, group);
+  for (const group of groups) await refreshGroupStatus(tx, group);
 }
 
 // ---- driven by events (each one unit of work on the supplier's tenant) ----
