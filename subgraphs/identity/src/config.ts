@@ -43,8 +43,8 @@ export const identityEnv = {
   API_KEY_DEFAULT_TTL_DAYS: env.int({ default: 90, min: 1, max: 3650 }),
   /** Shared with the router: revocations are published there (pub/sub and a sorted set) when set. */
   REDIS_URL: env.string({ optional: true }),
-  /** How often identity reads new revocations from its database for the feed and Redis. */
-  REVOCATION_POLL_MS: env.int({ default: 100, min: 10, max: 5000 }),
+  /** How often identity reads new revocations from its database for the feed and Redis (its own are read at commit; this finds other identity processes'). */
+  REVOCATION_POLL_MS: env.int({ default: 250, min: 10, max: 5000 }),
   /** Seals signing keys at rest (AES-256-GCM); required in production. */
   KEY_ENCRYPTION_SECRET: env.string({ optional: true }),
   /** argon2id cost; defaults are OWASP's minimum for argon2id (19 MiB, 2 passes, 1 lane). */

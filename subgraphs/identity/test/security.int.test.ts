@@ -49,7 +49,12 @@ const introspect = async (key: string) => {
 };
 
 beforeAll(async () => {
-  h = await startHarness({ LOGIN_MAX_FAILURES: '3', API_KEY_DEFAULT_TTL_DAYS: '30' });
+  // A poll far slower than a router may wait: this process's revocations must not need it.
+  h = await startHarness({
+    LOGIN_MAX_FAILURES: '3',
+    API_KEY_DEFAULT_TTL_DAYS: '30',
+    REVOCATION_POLL_MS: '5000',
+  });
   owner = await h.signUp('owner@sec.test', 'BRAND', 'Sec Brand');
 });
 afterAll(async () => h?.stop());
@@ -89,6 +94,22 @@ describe('a removed or demoted admin', () => {
     expect(feed.body.revocations).toContainEqual(
       expect.objectContaining({ userId: admin.userId, organizationId: owner.organization.id }),
     );
+  });
+
+  it("serves this process's revocation once its transaction commits, not at the next poll", async () => {
+    const admin = await addMember('admin4@sec.test', 'ADMIN');
+    // a router long-polling the feed, as routers without Redis do
+    const polling = h.internalGet(`/internal/revocations?since=${Date.now()}&wait=6000`);
+    await new Promise((r) => setTimeout(r, 100));
+    await h.call(REMOVE, { i: { membershipId: admin.membershipId } }, owner.accessToken);
+    const committed = Date.now();
+    const feed = await polling;
+    const latency = Date.now() - committed;
+    expect(feed.body.revocations).toContainEqual(
+      expect.objectContaining({ userId: admin.userId, organizationId: owner.organization.id }),
+    );
+    // REVOCATION_POLL_MS is 5 s here: the long-poll was woken by the commit
+    expect(latency).toBeLessThan(1000);
   });
 
   it('the feed is for the router only', async () => {

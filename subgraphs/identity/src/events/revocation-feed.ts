@@ -8,6 +8,7 @@ import {
   REVOCATION_SET,
 } from '@tradegraph/shared';
 import { Redis } from 'ioredis';
+import { AccessRevocation } from '../entities/index.ts';
 import { revocationsSince } from '../store/revocations.ts';
 import { accessRevoked } from './publish.ts';
 
@@ -27,8 +28,9 @@ export interface RevocationFeedOptions {
 
 /**
  * Carries identity's revocations (access_revocations rows) to the routers
- * without the routers touching a database: this process reads new rows every
- * `pollMs`, keeps the recent ones in memory for `GET /internal/revocations`
+ * without the routers touching a database: this process reads new rows as soon
+ * as one of its own transactions that wrote one commits, and every `pollMs` for
+ * those of other identity processes; it keeps the recent ones in memory for `GET /internal/revocations`
  * (long-poll), and, when REDIS_URL is set, adds each to a sorted set and
  * publishes it on a channel. Reads look back OVERLAP_MS so that a row whose
  * transaction committed after a read is still seen (ids de-duplicate).
@@ -38,7 +40,9 @@ export class RevocationFeed {
   readonly #recent: SeenRevocation[] = [];
   readonly #ids = new Set<string>();
   readonly #waiters = new Set<() => void>();
+  readonly #orm: Orm;
   readonly #em: () => EntityManager;
+  #stopped = false;
   readonly #opts: RevocationFeedOptions;
   readonly #redis: Redis | null;
   #timer: NodeJS.Timeout | undefined;
@@ -46,6 +50,7 @@ export class RevocationFeed {
   #polling: Promise<void> | undefined;
 
   constructor(orm: Orm, opts: RevocationFeedOptions) {
+    this.#orm = orm;
     this.#em = () => forkEm(orm);
     this.#opts = opts;
     this.#redis = opts.redisUrl
@@ -56,6 +61,22 @@ export class RevocationFeed {
 
   async start(): Promise<void> {
     if (this.#redis) await this.#redis.connect();
+    // This process's revocations: read once their transaction commits, not at the next poll.
+    const wrote = new WeakSet<object>();
+    this.#orm.em.getEventManager().registerSubscriber({
+      getSubscribedEntities: () => [AccessRevocation],
+      afterCreate: (args) => {
+        const trx = args.em.getTransactionContext();
+        if (trx) wrote.add(trx);
+        else this.#wake();
+      },
+      afterTransactionCommit: (args) => {
+        if (args.transaction && wrote.has(args.transaction)) {
+          wrote.delete(args.transaction);
+          this.#wake();
+        }
+      },
+    });
     this.#lastRead = Date.now() - this.#opts.retentionMs;
     await this.poll();
     this.#timer = setInterval(() => {
@@ -64,10 +85,19 @@ export class RevocationFeed {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
     clearInterval(this.#timer);
     await this.#polling;
     for (const wake of this.#waiters) wake();
     if (this.#redis) await this.#redis.quit().catch(() => this.#redis?.disconnect());
+  }
+
+  #wake(): void {
+    if (this.#stopped || !this.#timer) return;
+    // a read already under way may have started before the commit: read once more after it
+    const running = this.#polling;
+    const next = running ? running.then(() => this.poll()) : this.poll();
+    next.catch((err) => this.#opts.logger.error({ err }, 'revocations: reading new rows failed'));
   }
 
   /** Reads rows added since the last read (one at a time); new ones are served and published. */
