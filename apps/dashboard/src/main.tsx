@@ -5,6 +5,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
 import { App } from './App.tsx';
+import '@tradegraph/client/styles.css';
 import './styles.css';
 
 const client = createTradegraphClient({

@@ -5,7 +5,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
 import { App } from './App.tsx';
-import './styles.css';
+import '@tradegraph/client/styles.css';
 
 const client = createTradegraphClient({
   url: appConfig().graphqlUrl,
