@@ -280,9 +280,11 @@ export async function voidPayment(tx: Tx, cmd: PaymentVoidRequestedPayload): Pro
     return;
   }
   if (CAPTURED_STATES.has(p.status)) {
-    tx.kernel.logger.warn(
-      { paymentId: p.id, status: p.status },
-      'void of a captured payment ignored (refund it)',
+    // Cancelled while the capture was under way: the saga refunds the payment when the
+    // capture reaches it (orders' decide, 'captured after cancellation'); nothing to do here.
+    tx.kernel.logger.info(
+      { paymentId: p.id, orderId: cmd.orderId, status: p.status },
+      'void of a captured payment ignored: the order saga refunds it',
     );
     return;
   }
