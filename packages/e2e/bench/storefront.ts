@@ -235,8 +235,9 @@ async function startStack(label: string, root: string, portBase: number, withCac
   const subgraphs = discoverSubgraphs(root);
   const port = (i: number) => portBase + 1 + i;
   const prefix = label ? `${label}:` : '';
+  // this graph's processes are the ones pushed from here on
+  const first = processes.length;
   const mine: ManagedProcess[] = [];
-  const all: ManagedProcess[] = [];
   subgraphs.forEach((s, i) => {
     mine.push(
       startProcess(
@@ -260,7 +261,6 @@ async function startStack(label: string, root: string, portBase: number, withCac
     );
   });
   processes.push(...mine);
-  all.push(...mine);
   await Promise.all(
     subgraphs.map((_, i) => waitReady(mine[i]!, `http://127.0.0.1:${port(i)}/ready`, 120_000)),
   );
@@ -289,7 +289,6 @@ async function startStack(label: string, root: string, portBase: number, withCac
     processes.length,
   );
   processes.push(router);
-  all.push(router);
   await waitReady(router, `http://127.0.0.1:${portBase}/ready`);
   const routerUrl = `http://127.0.0.1:${portBase}/graphql`;
   let cachedUrl: string | null = null;
@@ -303,7 +302,6 @@ async function startStack(label: string, root: string, portBase: number, withCac
       processes.length,
     );
     processes.push(cached);
-    all.push(cached);
     await waitReady(cached, `http://127.0.0.1:${cachedPort}/ready`);
     cachedUrl = `http://127.0.0.1:${cachedPort}/graphql`;
   }
@@ -346,7 +344,7 @@ async function startStack(label: string, root: string, portBase: number, withCac
     routerUrl,
     cachedUrl,
     subgraphPorts: subgraphs.map((_, i) => port(i)),
-    processes: all,
+    processes: processes.slice(first),
   };
   graphs.push(graph);
   return graph;
