@@ -9,6 +9,10 @@ import { AggregatorRegistry, type Registry } from 'prom-client';
  * shutdown), forwards SIGTERM/SIGINT so every worker drains, and aggregates
  * /metrics across workers.
  *
+ * A worker listens only once it is ready (gateway loaded, first revocation
+ * read done), and the primary deals connections only to listening workers: a
+ * request never meets a worker that is still starting while another serves.
+ *
  * Per-process state and why it stays correct across workers:
  * - JWKS: each worker caches identity's key set and refetches on an unknown
  *   `kid` (with its own cooldown), so a rotation reaches every worker on first use.

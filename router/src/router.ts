@@ -321,15 +321,20 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
   server.headersTimeout = 66_000;
 
   const host = options.host ?? config.HOST;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? config.PORT, host, () => {
-      server.off('error', reject);
-      resolve();
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? config.PORT, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const origin = `http://${displayHost(host)}:${port}`;
+  // One process listens at once, so /health and /ready answer while it starts.
+  // A cluster worker listens only once it is ready: the primary hands
+  // connections to listening workers only, so a request never reaches a worker
+  // that is still loading the gateway (it would get 503 while another worker
+  // already serves; `npm start`'s seed once hit exactly that).
+  if (!cluster.isWorker) await listen();
 
   try {
     // Shared buckets and documents from the first request when Redis is there; degraded (logged) when not.
@@ -338,6 +343,7 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
     // Tokens revoked before this router started are refused from its first request.
     await revocationFeed.ready;
     await entityCache?.ready;
+    if (cluster.isWorker) await listen();
   } catch (err) {
     server.close();
     await revocationFeed.stop();
@@ -347,6 +353,8 @@ export async function startRouter(options: StartRouterOptions = {}): Promise<Run
     throw err;
   }
   state.ready = true;
+  const port = (server.address() as AddressInfo).port;
+  const origin = `http://${displayHost(host)}:${port}`;
   logger.info(
     {
       url: `${origin}/graphql`,

@@ -4,6 +4,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,8 +30,10 @@ describe('ROUTER_WORKERS', () => {
 
   const dir = mkdtempSync(join(tmpdir(), 'router-cluster-'));
   let child: ChildProcess | undefined;
+  let identity: Server | undefined;
   afterAll(() => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
+    identity?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -42,6 +46,20 @@ describe('ROUTER_WORKERS', () => {
         { name: 'beta', sdl: BETA_SDL, url: 'http://127.0.0.1:9/graphql' },
       ]),
     );
+    // Identity's revocation feed, which a worker reads once before it is ready: the
+    // first worker's read is answered at once, the second's after 1.5 s, so one
+    // worker serves while the other is still starting. Later (long-poll) reads wait 1 s.
+    let firstReads = 0;
+    identity = createServer((req, res) => {
+      const wait = new URL(req.url ?? '/', 'http://x').searchParams.get('wait');
+      const delay = wait === '0' ? (firstReads++ === 0 ? 0 : 1_500) : 1_000;
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ now: Date.now(), revocations: [] }));
+      }, delay);
+    });
+    await new Promise<void>((r) => identity!.listen(0, '127.0.0.1', r));
+    const identityUrl = `http://127.0.0.1:${(identity.address() as AddressInfo).port}`;
     child = spawn(process.execPath, [main], {
       env: {
         ...process.env,
@@ -51,6 +69,7 @@ describe('ROUTER_WORKERS', () => {
         PORT: '0',
         HOST: '127.0.0.1',
         SUPERGRAPH_PATH: supergraphPath,
+        IDENTITY_URL: identityUrl,
         INTERNAL_TOKEN_PRIVATE_KEY: generateInternalKeyPair().privateKey,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -67,22 +86,34 @@ describe('ROUTER_WORKERS', () => {
       output += d.toString();
     });
     const until = Date.now() + 45_000;
-    while (ready.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-    expect(ready.length, output).toBe(2);
-    expect(ready[0]!.url).toBe(ready[1]!.url);
-    expect(ready[0]!.pid).not.toBe(ready[1]!.pid);
-    expect(ready.map((r) => r.pid)).not.toContain(child.pid);
-
+    while (ready.length < 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    expect(ready.length, output).toBe(1);
     const url = ready[0]!.url;
-    const requests = 20;
-    for (let i = 0; i < requests; i++) {
-      // A new connection each time: the primary deals connections round-robin to the workers.
+    // A new connection each time: the primary deals connections round-robin to the workers.
+    const ask = async () => {
       const res = await request(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', connection: 'close' },
         body: JSON.stringify({ query: '{ __typename }' }),
       });
-      expect(await res.body.json()).toEqual({ data: { __typename: 'Query' } });
+      return { status: res.statusCode, body: await res.body.json() };
+    };
+    // From the first worker's "ready" on, every request is answered, also while the
+    // other worker is still starting (a worker takes connections only once ready).
+    let requests = 0;
+    while (ready.length < 2 && Date.now() < until) {
+      expect(await ask()).toEqual({ status: 200, body: { data: { __typename: 'Query' } } });
+      requests++;
+    }
+    expect(ready.length, output).toBe(2);
+    expect(ready[0]!.url).toBe(ready[1]!.url);
+    expect(ready[0]!.pid).not.toBe(ready[1]!.pid);
+    expect(ready.map((r) => r.pid)).not.toContain(child.pid);
+    expect(requests).toBeGreaterThan(5);
+
+    for (let i = 0; i < 20; i++) {
+      expect(await ask()).toEqual({ status: 200, body: { data: { __typename: 'Query' } } });
+      requests++;
     }
     const metrics = await (await request(url.replace('/graphql', '/metrics'))).body.text();
     const served = /router_http_requests_total\{route="graphql",status="200"\} (\d+)/.exec(metrics);
