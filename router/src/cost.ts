@@ -187,6 +187,82 @@ export function createCostEstimator(
   }
 
   /**
+   * The actual cost walks every returned value, so a selection set is compiled
+   * once per parent type into the steps below (weights, response keys, type
+   * conditions resolved); the selection sets of a cached document are the same
+   * objects from request to request, so later requests only run the steps.
+   */
+  type CostStep =
+    | {
+        kind: 'field';
+        key: string;
+        weight: number;
+        /** The field's sub-selection (absent on leaves) and its named type. */
+        set: SelectionSetNode | undefined;
+        named: GraphQLNamedType;
+      }
+    /** An inline fragment; `on` set when its condition is an object type (then `__typename` decides). */
+    | { kind: 'fragment'; on: string | undefined; steps: CostStep[] };
+  const compiled = new WeakMap<SelectionSetNode, Map<GraphQLNamedType, CostStep[]>>();
+
+  function costSteps(
+    set: SelectionSetNode,
+    parent: GraphQLNamedType,
+    root: GraphQLNamedType,
+    mutation: boolean,
+    fragments: Record<string, FragmentDefinitionNode>,
+  ): CostStep[] {
+    let byType = compiled.get(set);
+    if (!byType) {
+      byType = new Map();
+      compiled.set(set, byType);
+    }
+    let steps = byType.get(parent);
+    if (steps) return steps;
+    steps = [];
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.INLINE_FRAGMENT) {
+        const on = sel.typeCondition?.name.value;
+        const onType = on ? schema.getType(on) : undefined;
+        steps.push({
+          kind: 'fragment',
+          on: on && isObjectType(onType) ? on : undefined,
+          steps: costSteps(sel.selectionSet, onType || parent, root, mutation, fragments),
+        });
+        continue;
+      }
+      if (sel.kind === Kind.FRAGMENT_SPREAD) {
+        const fragment = fragments[sel.name.value];
+        if (fragment) {
+          const on = schema.getType(fragment.typeCondition.name.value) ?? parent;
+          steps.push({
+            kind: 'fragment',
+            on: undefined,
+            steps: costSteps(fragment.selectionSet, on, root, mutation, fragments),
+          });
+        }
+        continue;
+      }
+      if (sel.name.value.startsWith('__') || !('getFields' in parent)) continue;
+      const field = (parent.getFields() as Record<string, GraphQLField<unknown, unknown>>)[sel.name.value];
+      if (!field) continue;
+      const named = getNamedType(field.type);
+      const weight =
+        directives.fieldCost.get(coordinateOf(parent, field)) ??
+        (parent === root && mutation ? settings.mutationWeight : leafWeight(named));
+      steps.push({
+        kind: 'field',
+        key: sel.alias?.value ?? sel.name.value,
+        weight,
+        set: sel.selectionSet,
+        named,
+      });
+    }
+    byType.set(parent, steps);
+    return steps;
+  }
+
+  /**
    * The cost of what was actually returned: the same weights, with the real
    * list lengths in place of the estimated sizes (for the metric).
    */
@@ -197,55 +273,38 @@ export function createCostEstimator(
   ): number {
     const root = operation.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType();
     if (!root || !data || typeof data !== 'object') return 0;
+    const mutation = operation.operation === 'mutation';
 
-    function selectionCost(set: SelectionSetNode, parent: GraphQLNamedType, value: Record<string, unknown>) {
+    function stepsCost(steps: CostStep[], value: Record<string, unknown>): number {
       let total = 0;
-      for (const sel of set.selections) {
-        if (sel.kind === Kind.INLINE_FRAGMENT) {
-          const on = sel.typeCondition?.name.value;
-          if (on && isObjectType(schema.getType(on)) && value.__typename && value.__typename !== on) continue;
-          total += selectionCost(sel.selectionSet, (on && schema.getType(on)) || parent, value);
-          continue;
-        }
-        if (sel.kind === Kind.FRAGMENT_SPREAD) {
-          const fragment = fragments[sel.name.value];
-          if (fragment) {
-            total += selectionCost(
-              fragment.selectionSet,
-              schema.getType(fragment.typeCondition.name.value) ?? parent,
-              value,
-            );
-          }
-          continue;
-        }
-        if (sel.name.value.startsWith('__') || !('getFields' in parent)) continue;
-        const field = (parent.getFields() as Record<string, GraphQLField<unknown, unknown>>)[sel.name.value];
-        if (!field) continue;
-        const named = getNamedType(field.type);
-        const weight =
-          directives.fieldCost.get(coordinateOf(parent, field)) ??
-          (parent === root && operation.operation === 'mutation'
-            ? settings.mutationWeight
-            : leafWeight(named));
-        total += valueCost(value[sel.alias?.value ?? sel.name.value], weight, sel, named);
+      for (const step of steps) {
+        if (step.kind === 'field') total += valueCost(value[step.key], step);
+        else if (!(step.on && value.__typename && value.__typename !== step.on))
+          total += stepsCost(step.steps, value);
       }
       return total;
     }
 
-    function valueCost(value: unknown, weight: number, node: FieldNode, named: GraphQLNamedType): number {
-      if (value === null || value === undefined) return weight;
+    function valueCost(value: unknown, step: CostStep & { kind: 'field' }): number {
+      if (value === null || value === undefined) return step.weight;
       if (Array.isArray(value)) {
         let total = 0;
-        for (const item of value) total += valueCost(item, weight, node, named);
+        for (const item of value) total += valueCost(item, step);
         return total;
       }
-      if (!node.selectionSet || typeof value !== 'object') return weight;
+      if (!step.set || typeof value !== 'object') return step.weight;
       const typename = (value as { __typename?: string }).__typename;
-      const concrete = (typename && schema.getType(typename)) || named;
-      return weight + selectionCost(node.selectionSet, concrete, value as Record<string, unknown>);
+      const concrete = (typename && schema.getType(typename)) || step.named;
+      return (
+        step.weight +
+        stepsCost(costSteps(step.set, concrete, root!, mutation, fragments), value as Record<string, unknown>)
+      );
     }
 
-    return selectionCost(operation.selectionSet, root, data as Record<string, unknown>);
+    return stepsCost(
+      costSteps(operation.selectionSet, root, root, mutation, fragments),
+      data as Record<string, unknown>,
+    );
   }
 
   return { estimate, actual };

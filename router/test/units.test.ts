@@ -6,7 +6,7 @@ import {
   type NamedType,
   Supergraph,
 } from '@apollo/federation-internals';
-import { buildSchema, type OperationDefinitionNode, parse } from 'graphql';
+import { buildSchema, type FragmentDefinitionNode, type OperationDefinitionNode, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { createApiKeyVerifier } from '../src/auth/api-keys.ts';
 import { AuthenticationError, AuthUnavailableError } from '../src/auth/errors.ts';
@@ -243,6 +243,47 @@ describe('actual cost (the metric of what was returned)', () => {
     expect(estimator.actual(operation, {}, data)).toBe(409);
     expect(estimator.actual(operation, {}, data)).toBe(409);
     expect(estimator.actual(operation, {}, { ...data, orders: { items: [] } })).toBe(401);
+  });
+
+  it('follows aliases, inline fragments by __typename and named fragments on an interface', () => {
+    const sdl = composeSupergraph([
+      {
+        name: 'feed',
+        sdl: `
+          extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@cost"])
+          type Query { feed: [Entry!]! top: Entry }
+          interface Entry { id: ID! }
+          type Post implements Entry { id: ID! body: String! author: Author! }
+          type Photo implements Entry { id: ID! url: String! @cost(weight: 7) }
+          type Author { name: String! }`,
+        url: 'http://127.0.0.1:1',
+      },
+    ]);
+    const schema = Supergraph.build(supergraphForGateway(sdl)).apiSchema().toGraphQLJSSchema();
+    const estimator = createCostEstimator(schema, readSupergraphDirectives(sdl), {
+      defaultListSize: 10,
+      defaultPageSize: 10,
+      maxListSize: 100,
+      mutationWeight: 10,
+    });
+    const document = parse(`
+      { feed { __typename id ... on Post { body author { name } } ...P } top { ... on Photo { url } } t2: top { id } }
+      fragment P on Photo { url }`);
+    const operation = document.definitions[0] as OperationDefinitionNode;
+    const fragments = { P: document.definitions[1] as FragmentDefinitionNode };
+    const data = {
+      feed: [
+        { __typename: 'Post', id: '1', body: 'b', author: { name: 'n' } },
+        { __typename: 'Photo', id: '2', url: 'u' },
+      ],
+      top: { __typename: 'Post' },
+      t2: null,
+    };
+    // feed: a Post 1 + author 1 + url 7 (a named fragment is weighed whatever the type),
+    // a Photo 1 + url 7 (the Post fragment skipped); top 1 (its Photo fragment skipped); t2 1
+    expect(estimator.actual(operation, fragments, data)).toBe(19);
+    expect(estimator.actual(operation, fragments, data)).toBe(19);
+    expect(estimator.actual(operation, fragments, { ...data, feed: [] })).toBe(2);
   });
 });
 
