@@ -5,8 +5,18 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, parse } from 'graphql';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  generateInternalKeyPair,
+  INTERNAL_TOKEN_HEADER,
+  loadInternalPrivateKey,
+  loadInternalPublicKey,
+  signInternalToken,
+} from '../src/auth/internal-token.ts';
 import { createSubgraphExecutor, jitSafe } from '../src/http/subgraph-executor.ts';
+import { type RunningServer, startSubgraphServer } from '../src/http/subgraph-server.ts';
+import { createLogger } from '../src/logger.ts';
+import { metricsRegistry } from '../src/metrics.ts';
 
 /**
  * The subgraph executor answers what stock Apollo Server (graphql-js) answers,
@@ -45,6 +55,10 @@ const typeDefs = parse(`
 `);
 
 function makeSchema() {
+  return buildSubgraphSchema([{ typeDefs, resolvers: makeResolvers() as never }]);
+}
+
+function makeResolvers() {
   const products = new Map([
     ['p1', { id: 'p1', name: 'Jacket', brandId: 'b1' }],
     ['p2', { id: 'p2', name: 'Boots', brandId: 'b2' }],
@@ -68,48 +82,43 @@ function makeSchema() {
           label: (_args: unknown, ctx: { prefix: string }) => `${ctx.prefix}:${id}`,
           required: id.startsWith('null') ? null : 'here',
         };
-  return buildSubgraphSchema([
-    {
-      typeDefs,
-      resolvers: {
-        Stamp: {
-          __serialize: (v: unknown) => (v instanceof Date ? v.toISOString() : String(v)),
-        } as never,
-        Query: {
-          variant: (_: unknown, { id }: { id: string }) => Promise.resolve(variant(id)),
-          things: () => [
-            { __typename: 'Product', ...products.get('p1') },
-            { __typename: 'Brand', ...brand('b9') },
-          ],
-          named: () => [
-            { __typename: 'Brand', ...brand('b1') },
-            { __typename: 'Product', ...products.get('p2') },
-          ],
-          count: (_: unknown, { n }: { n: number }) => n,
-        },
-        Mutation: {
-          rename: (_: unknown, { id, name }: { id: string; name: string }) => {
-            const p = products.get(id)!;
-            p.name = name;
-            return p;
-          },
-        },
-        Variant: {
-          __resolveReference: (ref: { id: string }) => Promise.resolve(variant(ref.id)),
-          product: (v: { productId: string }) => Promise.resolve(products.get(v.productId)),
-          broken: (v: { id: string }) => {
-            if (v.id.startsWith('bad'))
-              throw new GraphQLError('broken field', { extensions: { code: 'BROKEN' } });
-            return 'fine';
-          },
-        },
-        Product: {
-          __resolveReference: (ref: { id: string }) => products.get(ref.id) ?? null,
-          brand: (p: { brandId: string }) => brand(p.brandId),
-        },
-      } as never,
+  return {
+    Stamp: {
+      __serialize: (v: unknown) => (v instanceof Date ? v.toISOString() : String(v)),
+    } as never,
+    Query: {
+      variant: (_: unknown, { id }: { id: string }) => Promise.resolve(variant(id)),
+      things: () => [
+        { __typename: 'Product', ...products.get('p1') },
+        { __typename: 'Brand', ...brand('b9') },
+      ],
+      named: () => [
+        { __typename: 'Brand', ...brand('b1') },
+        { __typename: 'Product', ...products.get('p2') },
+      ],
+      count: (_: unknown, { n }: { n: number }) => n,
     },
-  ]);
+    Mutation: {
+      rename: (_: unknown, { id, name }: { id: string; name: string }) => {
+        const p = products.get(id)!;
+        p.name = name;
+        return p;
+      },
+    },
+    Variant: {
+      __resolveReference: (ref: { id: string }) => Promise.resolve(variant(ref.id)),
+      product: (v: { productId: string }) => Promise.resolve(products.get(v.productId)),
+      broken: (v: { id: string }) => {
+        if (v.id.startsWith('bad'))
+          throw new GraphQLError('broken field', { extensions: { code: 'BROKEN' } });
+        return 'fine';
+      },
+    },
+    Product: {
+      __resolveReference: (ref: { id: string }) => products.get(ref.id) ?? null,
+      brand: (p: { brandId: string }) => brand(p.brandId),
+    },
+  };
 }
 
 function servers() {
@@ -241,5 +250,110 @@ describe('subgraph executor', () => {
     expect(jitSafe(parse('{ ... on Query @skip(if: false) { a } }'))).toBe(false);
     expect(jitSafe(parse('{ __schema { types { name } } }'))).toBe(false);
     expect(jitSafe(parse('{ a { ...F } } fragment F on A { __type(name: "x") { name } }'))).toBe(false);
+  });
+});
+
+describe('subgraph server: known queries without the Apollo pipeline', () => {
+  const keys = generateInternalKeyPair();
+  // The reference: the same subgraph server (error formatting and all) running every operation through graphql-js.
+  let server: RunningServer;
+  let reference: RunningServer;
+  const tokens = new Map<RunningServer, string>();
+  const start = async (name: string, jit: boolean) => {
+    const running = await startSubgraphServer({
+      name,
+      port: 0,
+      host: '127.0.0.1',
+      typeDefs,
+      resolvers: makeResolvers() as never,
+      logger: createLogger(name, 'silent'),
+      internalPublicKey: loadInternalPublicKey(keys.publicKey),
+      context: (base) => ({ ...base, prefix: 'ctx' }),
+      jit,
+    });
+    const token = await signInternalToken(loadInternalPrivateKey(keys.privateKey), name, {
+      principal: { kind: 'anonymous' },
+    });
+    tokens.set(running, token);
+    return running;
+  };
+  beforeAll(async () => {
+    server = await start('fastpath', true);
+    reference = await start('fastpath-reference', false);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await reference?.stop();
+  });
+
+  const fastAnswers = async () =>
+    (await metricsRegistry.getSingleMetric('graphql_fast_answers_total')?.get())?.values.find(
+      (v) => v.labels.subgraph === 'fastpath',
+    )?.value ?? 0;
+
+  async function post(body: Record<string, unknown>, accept?: string, to = server) {
+    const res = await fetch(to.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(accept ? { accept } : {}),
+        [INTERNAL_TOKEN_HEADER]: tokens.get(to)!,
+      },
+      body: JSON.stringify(body),
+    });
+    return `${res.status} ${res.headers.get('content-type')}\n${await res.text()}`;
+  }
+  /** Query texts the jit cases below had answered cleanly (they run in order). */
+  const learned = new Set<string>();
+  const viaReference = (body: Record<string, unknown>) => post(body, undefined, reference);
+
+  it.each(CASES)(
+    'answers as Apollo Server, also the second and third time: %s',
+    async (_name, body, path) => {
+      const expected = await viaReference(body);
+      const before = await fastAnswers();
+      for (let i = 0; i < 3; i++) expect(await post(body)).toBe(expected);
+      // learned from Apollo's clean answer through graphql-jit (an earlier case's query is
+      // known from the first request on); never an answer with errors
+      const known = learned.has(String(body.query));
+      if (path === 'jit') learned.add(String(body.query));
+      expect((await fastAnswers()) - before).toBe(path === 'jit' ? (known ? 3 : 2) : 0);
+    },
+  );
+
+  it('sends a known query that meets an error through Apollo Server, whose error response it is', async () => {
+    const query = 'query V($id: ID!) { variant(id: $id) { sku broken } }';
+    const fine = { query, variables: { id: 'v1' }, operationName: 'V' };
+    const bad = { query, variables: { id: 'bad1' }, operationName: 'V' };
+    expect(await post(fine)).toBe(await viaReference(fine));
+    const before = await fastAnswers();
+    expect(await post(bad)).toBe(await viaReference(bad));
+    expect(await post({ ...bad, variables: { id: true } })).toBe(
+      await viaReference({ ...bad, variables: { id: true } }),
+    );
+    expect(await post({ ...bad, variables: {} })).toBe(await viaReference({ ...bad, variables: {} }));
+    expect(await post(fine)).toBe(await viaReference(fine));
+    expect((await fastAnswers()) - before).toBe(1);
+  });
+
+  it('learns a request shape per accept header, and leaves other body shapes to Apollo Server', async () => {
+    const body = { query: '{ count(n: 3) }' };
+    const graphqlResponse = 'application/graphql-response+json';
+    await post(body);
+    const before = await fastAnswers();
+    const first = await post(body, graphqlResponse);
+    expect(first).toMatch(/^200 application\/graphql-response\+json/);
+    expect(await post(body, graphqlResponse)).toBe(first);
+    expect((await fastAnswers()) - before).toBe(1);
+    // extensions (e.g. persisted queries) and unknown fields: Apollo Server decides
+    for (const odd of [
+      { ...body, extensions: {} },
+      { ...body, extra: 1 },
+      { ...body, variables: [] },
+    ]) {
+      const answer = await post(odd);
+      expect(answer).toBe(await viaReference(odd));
+    }
+    expect((await fastAnswers()) - before).toBe(1);
   });
 });

@@ -39,13 +39,26 @@ type GatewayExecutor = NonNullable<GatewayLoadResult['executor']>;
  * Apollo Server hands execution to it through its gateway interface, so
  * parsing, validation, plugins, error formatting and HTTP stay Apollo's.
  */
-export function createSubgraphExecutor(schema: GraphQLSchema, opts: { jit?: boolean } = {}) {
+export function createSubgraphExecutor(
+  schema: GraphQLSchema,
+  opts: {
+    jit?: boolean;
+    /**
+     * What identifies a request's context in jitAnswers. Apollo Server hands the
+     * executor a shallow copy of the context the server built, so an object the
+     * context holds (not the context itself) is the request's identity.
+     */
+    contextKey?: (context: object) => object | undefined;
+  } = {},
+) {
   const jit = opts.jit ?? true;
   if (jit) resolveCompositeFieldsByDefault(schema);
   // Apollo Server keeps one DocumentNode per distinct query text in its
   // document store, so the compiled forms live exactly as long as it keeps them.
   const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | null>>();
   const counts = { jit: 0, graphqlJs: 0, rerun: 0 };
+  /** Per request (opts.contextKey): the compiled query that answered it without errors (see JitAnswer). */
+  const jitAnswers = new WeakMap<object, JitAnswer>();
 
   const compiledFor = (document: DocumentNode, operationName: string | undefined) => {
     let byName = compiled.get(document);
@@ -72,6 +85,9 @@ export function createSubgraphExecutor(schema: GraphQLSchema, opts: { jit?: bool
         const result = await query.query(undefined, rc.context, variables ?? {});
         if (!result.errors?.length) {
           counts.jit++;
+          const key =
+            rc.context && typeof rc.context === 'object' ? opts.contextKey?.(rc.context) : undefined;
+          if (key) jitAnswers.set(key, { query, operationName: rc.operationName ?? null });
           return result as ExecutionResult<Record<string, unknown>>;
         }
         counts.rerun++;
@@ -97,7 +113,16 @@ export function createSubgraphExecutor(schema: GraphQLSchema, opts: { jit?: bool
     },
     async stop() {},
   };
-  return { gateway, executor, counts };
+  return { gateway, executor, counts, jitAnswers };
+}
+
+/**
+ * A query graphql-jit answered without errors for one request: the compiled
+ * query and the operation's name as Apollo Server resolved it (for metrics).
+ */
+export interface JitAnswer {
+  query: CompiledQuery;
+  operationName: string | null;
 }
 
 /**

@@ -27,7 +27,7 @@ import { startServerSpan, traceRootResolvers } from '../telemetry/kernel.ts';
 import { withContext } from '../telemetry/tracing.ts';
 import { BodyTooLargeError, readBody, sendGraphQLError, sendJson } from './body.ts';
 import { stopOnSignals } from './signals.ts';
-import { createSubgraphExecutor } from './subgraph-executor.ts';
+import { createSubgraphExecutor, type JitAnswer } from './subgraph-executor.ts';
 
 export { stopOnSignals };
 
@@ -114,6 +114,64 @@ export interface CompletedRequest {
  */
 export const completedRequests = new EventEmitter<{ request: [CompletedRequest] }>();
 
+/** A POST body and the headers Apollo Server's handling of it depends on. */
+interface RequestShape {
+  key: string;
+  variables: Record<string, unknown>;
+}
+
+interface FastQuery extends JitAnswer {
+  /** The headers Apollo Server answered with (content type). */
+  headers: Record<string, string>;
+}
+
+/**
+ * Queries this subgraph answers without Apollo Server's request pipeline. A
+ * request is learned when Apollo Server answered it with status 200 from
+ * graphql-jit without errors; a later request of exactly the same shape (same
+ * query text, operation name, content type and accept header, a JSON body of
+ * only query/operationName/variables) runs the compiled query directly and
+ * gets the same headers, with its own data. Parsing, validation and the
+ * pipeline's per-request work are what Apollo Server already did once for that
+ * text. Any error sends the request through Apollo Server after all, so every
+ * error response is still Apollo Server's.
+ *
+ * The router sends a handful of distinct queries per page; entries are kept
+ * for the most recent MAX distinct shapes.
+ */
+class FastQueries {
+  static readonly MAX = 1000;
+  readonly #known = new Map<string, FastQuery>();
+
+  static shapeOf(req: IncomingMessage, body: unknown): RequestShape | undefined {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
+    const b = body as Record<string, unknown>;
+    for (const k in b) if (k !== 'query' && k !== 'operationName' && k !== 'variables') return undefined;
+    const { query, operationName, variables } = b;
+    if (typeof query !== 'string') return undefined;
+    if (operationName !== undefined && operationName !== null && typeof operationName !== 'string')
+      return undefined;
+    if (
+      variables !== undefined &&
+      variables !== null &&
+      (typeof variables !== 'object' || Array.isArray(variables))
+    )
+      return undefined;
+    const key = `${header(req, 'content-type') ?? ''}\0${header(req, 'accept') ?? ''}\0${operationName ?? ''}\0${query}`;
+    return { key, variables: (variables as Record<string, unknown> | null) ?? {} };
+  }
+
+  get(shape: RequestShape): FastQuery | undefined {
+    return this.#known.get(shape.key);
+  }
+
+  learn(shape: RequestShape, answer: JitAnswer, headers: Iterable<[string, string]>): void {
+    if (this.#known.has(shape.key)) return;
+    if (this.#known.size >= FastQueries.MAX) this.#known.delete(this.#known.keys().next().value as string);
+    this.#known.set(shape.key, { ...answer, headers: Object.fromEntries(headers) });
+  }
+}
+
 /**
  * Apollo Server 5 on Node's HTTP server: `/graphql` behind the internal-token
  * gate, `/health`, `/ready`, `/metrics`, extra routes, graceful shutdown.
@@ -140,6 +198,11 @@ export async function startSubgraphServer<C extends RequestContext>(
     ['subgraph'],
     [0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 100],
   );
+  const fastAnswers = counter(
+    'graphql_fast_answers_total',
+    'Queries answered by their compiled form without Apollo Server (a request shape it answered before)',
+    ['subgraph'],
+  );
   const unauthorized = counter(
     'internal_token_rejections_total',
     'Requests refused for a missing or invalid internal token',
@@ -164,7 +227,11 @@ export async function startSubgraphServer<C extends RequestContext>(
     ]),
   );
   // Queries run compiled by graphql-jit, with graphql-js' answers (subgraph-executor.ts).
-  const { gateway } = createSubgraphExecutor(schema, { jit: opts.jit ?? true });
+  const { gateway, jitAnswers } = createSubgraphExecutor(schema, {
+    jit: opts.jit ?? true,
+    contextKey: (context) => (context as Partial<RequestContext>).loaders,
+  });
+  const fastQueries = new FastQueries();
   const apollo = new ApolloServer<C>({
     gateway,
     formatError: createErrorFormatter(log),
@@ -245,40 +312,79 @@ export async function startSubgraphServer<C extends RequestContext>(
     const sql: SqlCounter = { count: 0 };
     const reqLog = log.child({ requestId });
     const span = startServerSpan(opts.name, traceparent, { method: req.method ?? 'GET', path: url.pathname });
-    const result = await withContext(span?.ctx, () =>
-      withSqlCounter(sql, () =>
-        apollo.executeHTTPGraphQLRequest({
-          httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-          context: async () =>
-            opts.context({
-              principal: claims.principal,
-              requestId,
-              ...(traceparent ? { traceparent } : {}),
-              ...(clientIp ? { clientIp } : {}),
-              logger: reqLog,
-              loaders: new Loaders(),
-              sql,
-            }),
+    const context = () =>
+      opts.context({
+        principal: claims.principal,
+        requestId,
+        ...(traceparent ? { traceparent } : {}),
+        ...(clientIp ? { clientIp } : {}),
+        logger: reqLog,
+        loaders: new Loaders(),
+        sql,
+      });
+    const shape = req.method === 'POST' ? FastQueries.shapeOf(req, body) : undefined;
+    const known = shape !== undefined ? fastQueries.get(shape) : undefined;
+    let status = 200;
+    const answered =
+      known &&
+      (await withContext(span?.ctx, () =>
+        withSqlCounter(sql, async () => {
+          try {
+            const result = await known.query.query(undefined, await context(), shape!.variables);
+            return result.errors?.length ? undefined : result;
+          } catch {
+            return undefined; // Apollo Server's pipeline answers it (and formats the error)
+          }
         }),
-      ),
-    );
-    const outHeaders: Record<string, string> = { 'x-request-id': requestId, 'cache-control': 'no-store' };
-    for (const [k, v] of result.headers) outHeaders[k] = v;
-    res.writeHead(result.status ?? 200, outHeaders);
-    if (result.body.kind === 'complete') {
-      res.end(result.body.string);
+      ));
+    if (answered) {
+      // What Apollo Server answered to this very request shape, with this query's data.
+      requests.inc({ subgraph: opts.name, operation: known.operationName ?? 'anonymous', outcome: 'ok' });
+      fastAnswers.inc({ subgraph: opts.name });
+      res.writeHead(200, { 'x-request-id': requestId, 'cache-control': 'no-store', ...known.headers });
+      res.end(`${JSON.stringify({ data: answered.data, extensions: answered.extensions })}\n`);
     } else {
-      for await (const chunk of result.body.asyncIterator) res.write(chunk);
-      res.end();
+      // Apollo Server's pipeline (parse, validate, plugins, errors). A known query
+      // that met an error runs again here, so its errors are Apollo's: queries only read.
+      let loaders: Loaders | undefined;
+      const result = await withContext(span?.ctx, () =>
+        withSqlCounter(sql, () =>
+          apollo.executeHTTPGraphQLRequest({
+            httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+            context: async () => {
+              const value = await context();
+              loaders = value.loaders;
+              return value;
+            },
+          }),
+        ),
+      );
+      const jit = loaders && jitAnswers.get(loaders);
+      if (
+        shape &&
+        jit &&
+        (result.status ?? 200) === 200 &&
+        result.body.kind === 'complete' &&
+        result.body.string.startsWith('{"data":')
+      ) {
+        fastQueries.learn(shape, jit, result.headers);
+      }
+      const outHeaders: Record<string, string> = { 'x-request-id': requestId, 'cache-control': 'no-store' };
+      for (const [k, v] of result.headers) outHeaders[k] = v;
+      status = result.status ?? 200;
+      res.writeHead(status, outHeaders);
+      if (result.body.kind === 'complete') {
+        res.end(result.body.string);
+      } else {
+        for await (const chunk of result.body.asyncIterator) res.write(chunk);
+        res.end();
+      }
     }
-    span?.end(result.status ?? 200);
+    span?.end(status);
     const seconds = (performance.now() - started) / 1000;
     duration.observe({ subgraph: opts.name }, seconds);
     sqlPerRequest.observe({ subgraph: opts.name }, sql.count);
-    reqLog.debug(
-      { status: result.status ?? 200, ms: Math.round(seconds * 1000), sql: sql.count },
-      'graphql request',
-    );
+    reqLog.debug({ status, ms: Math.round(seconds * 1000), sql: sql.count }, 'graphql request');
     if (completedRequests.listenerCount('request')) {
       completedRequests.emit('request', {
         subgraph: opts.name,
