@@ -1,6 +1,7 @@
-import { newId, tenantKeyOf } from '@tradegraph/shared';
+import { type EntityManager, newId, tenantKeyOf } from '@tradegraph/shared';
 import type { EventType, PayloadOf } from '@tradegraph/shared/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refreshPublicVariants } from '../src/store/visibility.ts';
 import { ANON, CREATE, type Harness, type Org, PUBLISH, startHarness, tee } from './harness.ts';
 
 /**
@@ -173,5 +174,63 @@ describe('a variant listed a moment ago', () => {
       { aggregateId: listingId, orgId: retailer.id, source: 'retailer' },
     );
     expect(await seenByShopper(variantId)).toEqual({ id: variantId, sku: 'FRESH-S' });
+  });
+});
+
+describe('public_variants under concurrent changes', () => {
+  it('a listing shown while its retailer’s connection is revoked, in overlapping transactions: the variant ends hidden', async () => {
+    const variantId = await publishedVariant('RACE');
+    const retailer: Org = await h.org('RETAILER');
+    const { connectionId } = await h.connect(brand, retailer, ['CATALOG_READ', 'SELL_PRODUCTS']);
+    const { listingId } = await h.listing(retailer, brand, variantId, { visible: false });
+    expect(await seenByShopper(variantId)).toBeNull();
+
+    // Two consumers' transactions, interleaved by hand: each changes its row and waits for
+    // the other's change; the revocation decides public_variants first, then the listing
+    // (once the revocation's decision is done, or has waited 300 ms on a lock).
+    let changed = 0;
+    let revokeDecided = false;
+    const until = async (done: () => boolean, ms: number) => {
+      const end = Date.now() + ms;
+      while (!done() && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    };
+    const show = async (em: EntityManager, first: boolean) => {
+      // read, then write, as the handler's upsert does (the read takes the transaction's snapshot)
+      await em.execute('select visible from listing_projection where listing_id = ?', [listingId]);
+      await em.execute('update listing_projection set visible = 1 where listing_id = ?', [listingId]);
+      if (first) {
+        changed++;
+        await until(() => changed === 2, 5_000);
+        await until(() => revokeDecided, 300);
+      }
+      await refreshPublicVariants(em, { variantIds: [variantId] });
+    };
+    const revoke = async (em: EntityManager, first: boolean) => {
+      await em.execute('select status from partner_access where connection_id = ?', [connectionId]);
+      await em.execute(`update partner_access set status = 'REVOKED' where connection_id = ?`, [
+        connectionId,
+      ]);
+      if (first) {
+        changed++;
+        await until(() => changed === 2, 5_000);
+      }
+      await refreshPublicVariants(em, { retailerId: retailer.id, brandId: brand.id });
+      revokeDecided = true;
+    };
+    const orm = h.service.orm;
+    const outcomes = await Promise.allSettled([
+      orm.em.fork().transactional((em) => show(em, true)),
+      orm.em.fork().transactional((em) => revoke(em, true)),
+    ]);
+    // a deadlock rolls one back; the consumer would run that event again
+    for (const [i, o] of outcomes.entries()) {
+      if (o.status === 'fulfilled') continue;
+      expect(String(o.reason)).toMatch(/deadlock|lock wait/i);
+      await orm.em.fork().transactional((em) => (i === 0 ? show(em, false) : revoke(em, false)));
+    }
+    expect(await h.sql('select variant_id from public_variants where variant_id = ?', [variantId])).toEqual(
+      [],
+    );
+    expect(await seenByShopper(variantId)).toBeNull();
   });
 });

@@ -10,6 +10,7 @@ import {
   storefrontSupersedes,
 } from '../domain/projections.ts';
 import { upsertListing, upsertPartnerAccess, upsertStorefront } from '../store/projections.ts';
+import { refreshPublicVariants } from '../store/visibility.ts';
 import { listedVariantChanged } from './cache-invalidations.ts';
 
 /**
@@ -27,7 +28,16 @@ export function catalogConsumers(kernel: Kernel): HandlerMap {
     ...handleEach(CONNECTION_EVENT_TYPES, async (em, e) => {
       const values = partnerAccessOf(e.payload, new Date(e.occurredAt));
       if (!values) return;
-      await upsertPartnerAccess(em, e.payload.connectionId, values, (row) => accessSupersedes(row, values));
+      // the stored row's pair, too, should a connection ever change sides
+      let stored: { brandId: string; partnerId: string } | undefined;
+      const applied = await upsertPartnerAccess(em, e.payload.connectionId, values, (row) => {
+        if (row) stored = { brandId: row.brandId, partnerId: row.partnerId };
+        return accessSupersedes(row, values);
+      });
+      if (!applied) return;
+      await refreshPublicVariants(em, { retailerId: values.partnerId, brandId: values.brandId });
+      if (stored && (stored.brandId !== values.brandId || stored.partnerId !== values.partnerId))
+        await refreshPublicVariants(em, { retailerId: stored.partnerId, brandId: stored.brandId });
     }),
     'retailer.listing.changed': async (em, e) => {
       const values = listingOf(e.payload, new Date(e.occurredAt));
@@ -38,13 +48,20 @@ export function catalogConsumers(kernel: Kernel): HandlerMap {
         );
         return;
       }
-      // whether the row showed the variant before, when the event applies
+      // whether the row showed the variant before (and which), when the event applies
       let shown: boolean | undefined;
-      await upsertListing(em, e.payload.listingId, values, (row) => {
+      let before: string | undefined;
+      const applied = await upsertListing(em, e.payload.listingId, values, (row) => {
         const applies = listingSupersedes(row, values);
         if (applies) shown = !!row && row.visible && !row.removed;
+        before = row?.variantId;
         return applies;
       });
+      if (applied) {
+        const variantIds =
+          before && before !== values.variantId ? [values.variantId, before] : [values.variantId];
+        await refreshPublicVariants(em, { variantIds });
+      }
       // a new price or title changes nothing here; a flip of public visibility does
       if (shown !== undefined && shown !== (values.visible && !values.removed)) {
         recordCacheInvalidations(em, await listedVariantChanged(em, kernel, values.variantId));
@@ -52,7 +69,10 @@ export function catalogConsumers(kernel: Kernel): HandlerMap {
     },
     'retailer.storefront.changed': async (em, e) => {
       const values = storefrontOf(e.payload, new Date(e.occurredAt));
-      await upsertStorefront(em, e.payload.storefrontId, values, (row) => storefrontSupersedes(row, values));
+      if (
+        await upsertStorefront(em, e.payload.storefrontId, values, (row) => storefrontSupersedes(row, values))
+      )
+        await refreshPublicVariants(em, { storefrontId: e.payload.storefrontId });
     },
   };
 }

@@ -2,6 +2,7 @@ import { Migration } from '@mikro-orm/migrations';
 import { cacheInvalidationsMigration, TENANTS_TABLE_SQL } from '@tradegraph/shared';
 import { OUTBOX_TABLE_SQL, PROCESSED_EVENTS_TABLE_SQL } from '@tradegraph/shared/events';
 import { VisibilityIndexes } from './0003-visibility-indexes.ts';
+import { PublicVariants } from './0004-public-variants.ts';
 
 const T = 'default character set utf8mb4 collate utf8mb4_unicode_ci';
 /** Ids compare byte-wise (keyset cursors merge rows of several brands in JavaScript). */
@@ -121,5 +122,6 @@ export const migrations = [
   // the router's cache invalidations (events/cache-invalidations.ts)
   cacheInvalidationsMigration('0002-cache-invalidations'),
   VisibilityIndexes,
+  PublicVariants,
 ];
 export const tenantMigrations = [InitCatalogTenant];

@@ -5,7 +5,8 @@ import { ListingProjection, PartnerAccess, StorefrontProjection } from '../entit
 /**
  * The projection rows of the service database, read and written in the
  * consumer's transaction (`em`, with the processed-event record). `decide`
- * is the domain's guard: the stored row is replaced only when it says so.
+ * is the domain's guard: the stored row is replaced only when it says so
+ * (each returns whether it was).
  */
 
 export async function upsertPartnerAccess(
@@ -13,12 +14,13 @@ export async function upsertPartnerAccess(
   connectionId: string,
   values: PartnerAccessValues,
   decide: (stored: PartnerAccess | null) => boolean,
-): Promise<void> {
+): Promise<boolean> {
   const row = await em.findOne(PartnerAccess, { connectionId });
-  if (!decide(row)) return;
+  if (!decide(row)) return false;
   const next = { ...values, updatedAt: new Date() };
   if (row) Object.assign(row, next);
   else em.create(PartnerAccess, { connectionId, ...next });
+  return true;
 }
 
 export async function upsertListing(
@@ -26,12 +28,13 @@ export async function upsertListing(
   listingId: string,
   values: ListingValues,
   decide: (stored: ListingProjection | null) => boolean,
-): Promise<void> {
+): Promise<boolean> {
   const row = await em.findOne(ListingProjection, { listingId });
-  if (!decide(row)) return;
+  if (!decide(row)) return false;
   const next = { ...values, updatedAt: new Date() };
   if (row) Object.assign(row, next);
   else em.create(ListingProjection, { listingId, ...next });
+  return true;
 }
 
 export async function upsertStorefront(
@@ -39,10 +42,11 @@ export async function upsertStorefront(
   storefrontId: string,
   values: StorefrontValues,
   decide: (stored: StorefrontProjection | null) => boolean,
-): Promise<void> {
+): Promise<boolean> {
   const row = await em.findOne(StorefrontProjection, { storefrontId });
-  if (!decide(row)) return;
+  if (!decide(row)) return false;
   const next = { ...values, updatedAt: new Date() };
   if (row) Object.assign(row, next);
   else em.create(StorefrontProjection, { storefrontId, ...next });
+  return true;
 }
