@@ -104,6 +104,21 @@ export async function startStack(extraEnv: Record<string, string> = {}, opts: St
     router,
     subgraphs,
     subgraph: (name: string) => subgraphs.find((s) => s.name === name)!,
+    /**
+     * Waits until every subgraph's consumer group has applied the events the log
+     * holds now (kernel.settle), e.g. so that a test measures a quiet graph and not
+     * the tail of its own set-up. False when one did not within `timeoutMs`.
+     */
+    async settled(timeoutMs = 30_000): Promise<boolean> {
+      const done = await Promise.all(
+        subgraphs.map(
+          (sg) =>
+            (sg as { kernel?: { settle: (ms?: number) => Promise<boolean> } }).kernel?.settle(timeoutMs) ??
+            true,
+        ),
+      );
+      return done.every(Boolean);
+    },
     /** A GraphQL request through the router, as a client would send it. */
     gql: (
       query: string,

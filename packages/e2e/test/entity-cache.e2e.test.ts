@@ -76,6 +76,11 @@ beforeAll(async () => {
   s = await startStack({ REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379' });
   a = await buildNetwork(s.gql, 'ecachea', [5, 5]);
   b = await buildNetwork(s.gql, 'ecacheb', [3]);
+  // The set-up's last events (b's connection, storefront and listings) invalidate every
+  // public entry when the subgraphs apply them; let them be applied, and let the router
+  // read the invalidation feeds (every 250 ms) once more, before anything is measured.
+  expect(await s.settled()).toBe(true);
+  await new Promise((r) => setTimeout(r, 1_000));
 }, 180_000);
 afterAll(async () => s?.stop());
 
