@@ -296,10 +296,6 @@ export async function startSubgraphServer<C extends RequestContext>(
       (headerTrace !== undefined && TRACEPARENT.test(headerTrace) ? headerTrace : undefined);
     // Trusted only because the internal token above proves the router sent this request.
     const clientIp = header(req, CLIENT_IP_HEADER)?.slice(0, 64);
-    const headers = new HeaderMap();
-    for (const [k, v] of Object.entries(req.headers)) {
-      if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
-    }
     let body: unknown;
     if (req.method === 'POST') {
       const text = await readBody(req, maxBody);
@@ -347,6 +343,10 @@ export async function startSubgraphServer<C extends RequestContext>(
       // Apollo Server's pipeline (parse, validate, plugins, errors). A known query
       // that met an error runs again here, so its errors are Apollo's: queries only read.
       let loaders: Loaders | undefined;
+      const headers = new HeaderMap();
+      for (const [k, v] of Object.entries(req.headers)) {
+        if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+      }
       const result = await withContext(span?.ctx, () =>
         withSqlCounter(sql, () =>
           apollo.executeHTTPGraphQLRequest({
