@@ -219,15 +219,16 @@ describe('representationKey (deduplication of entity representations)', () => {
 });
 
 describe('actual cost (the metric of what was returned)', () => {
+  const estimatorFor = (sdl: string) =>
+    createCostEstimator(
+      Supergraph.build(supergraphForGateway(sdl)).apiSchema().toGraphQLJSSchema(),
+      readSupergraphDirectives(sdl),
+      { defaultListSize: 10, defaultPageSize: 10, maxListSize: 100, mutationWeight: 10 },
+    );
+
   it('weighs every returned value with the @cost weights and real list lengths', () => {
     const sdl = composeSupergraph([{ name: 'shop', sdl: SHOP_SDL, url: 'http://127.0.0.1:1' }]);
-    const schema = Supergraph.build(supergraphForGateway(sdl)).apiSchema().toGraphQLJSSchema();
-    const estimator = createCostEstimator(schema, readSupergraphDirectives(sdl), {
-      defaultListSize: 10,
-      defaultPageSize: 10,
-      maxListSize: 100,
-      mutationWeight: 10,
-    });
+    const estimator = estimatorFor(sdl);
     const operation = parse('{ expensive orders { items { id total { amount } } } }')
       .definitions[0] as OperationDefinitionNode;
     const data = {
@@ -259,13 +260,7 @@ describe('actual cost (the metric of what was returned)', () => {
         url: 'http://127.0.0.1:1',
       },
     ]);
-    const schema = Supergraph.build(supergraphForGateway(sdl)).apiSchema().toGraphQLJSSchema();
-    const estimator = createCostEstimator(schema, readSupergraphDirectives(sdl), {
-      defaultListSize: 10,
-      defaultPageSize: 10,
-      maxListSize: 100,
-      mutationWeight: 10,
-    });
+    const estimator = estimatorFor(sdl);
     const document = parse(`
       { feed { __typename id ... on Post { body author { name } } ...P } top { ... on Photo { url } } t2: top { id } }
       fragment P on Photo { url }`);
