@@ -28,16 +28,11 @@ export function catalogConsumers(kernel: Kernel): HandlerMap {
     ...handleEach(CONNECTION_EVENT_TYPES, async (em, e) => {
       const values = partnerAccessOf(e.payload, new Date(e.occurredAt));
       if (!values) return;
-      // the stored row's pair, too, should a connection ever change sides
-      let stored: { brandId: string; partnerId: string } | undefined;
-      const applied = await upsertPartnerAccess(em, e.payload.connectionId, values, (row) => {
-        if (row) stored = { brandId: row.brandId, partnerId: row.partnerId };
-        return accessSupersedes(row, values);
-      });
-      if (!applied) return;
-      await refreshPublicVariants(em, { retailerId: values.partnerId, brandId: values.brandId });
-      if (stored && (stored.brandId !== values.brandId || stored.partnerId !== values.partnerId))
-        await refreshPublicVariants(em, { retailerId: stored.partnerId, brandId: stored.brandId });
+      // a connection's sides never change: its brand and partner are the row's
+      if (
+        await upsertPartnerAccess(em, e.payload.connectionId, values, (row) => accessSupersedes(row, values))
+      )
+        await refreshPublicVariants(em, { retailerId: values.partnerId, brandId: values.brandId });
     }),
     'retailer.listing.changed': async (em, e) => {
       const values = listingOf(e.payload, new Date(e.occurredAt));
@@ -48,20 +43,14 @@ export function catalogConsumers(kernel: Kernel): HandlerMap {
         );
         return;
       }
-      // whether the row showed the variant before (and which), when the event applies
+      // whether the row showed the variant before, when the event applies (a listing's variant never changes)
       let shown: boolean | undefined;
-      let before: string | undefined;
       const applied = await upsertListing(em, e.payload.listingId, values, (row) => {
         const applies = listingSupersedes(row, values);
         if (applies) shown = !!row && row.visible && !row.removed;
-        before = row?.variantId;
         return applies;
       });
-      if (applied) {
-        const variantIds =
-          before && before !== values.variantId ? [values.variantId, before] : [values.variantId];
-        await refreshPublicVariants(em, { variantIds });
-      }
+      if (applied) await refreshPublicVariants(em, { variantIds: [values.variantId] });
       // a new price or title changes nothing here; a flip of public visibility does
       if (shown !== undefined && shown !== (values.visible && !values.removed)) {
         recordCacheInvalidations(em, await listedVariantChanged(em, kernel, values.variantId));

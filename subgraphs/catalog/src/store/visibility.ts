@@ -91,9 +91,7 @@ export async function refreshPublicVariants(em: EntityManager, scope: PublicScop
     `select distinct variant_id from listing_projection where ${where} lock in share mode`,
     params,
   );
-  const ids = [
-    ...new Set([...candidates.map((r) => r.variant_id), ...('variantIds' in scope ? scope.variantIds : [])]),
-  ];
+  const ids = candidates.map((r) => r.variant_id);
   if (!ids.length) return;
   const shown = await em.execute<{ variant_id: string; brand_id: string }[]>(
     `select l.variant_id, min(l.brand_id) as brand_id from ${PUBLIC_LISTING_SQL}
