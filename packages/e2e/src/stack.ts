@@ -53,7 +53,12 @@ export async function startStack(extraEnv: Record<string, string> = {}, opts: St
   const db: DatabaseConfig = testDatabaseConfig();
   const keys = generateInternalKeyPair();
   const dbEnv = Object.fromEntries(Object.entries(db).map(([k, v]) => [k, String(v)]));
-  const subgraphs: (RunningServer & { name: string })[] = [];
+  /** Services with a consumer group expose their kernel (settle: see `settled` below). */
+  type Subgraph = RunningServer & {
+    name: string;
+    kernel?: { settle: (timeoutMs?: number) => Promise<boolean> };
+  };
+  const subgraphs: Subgraph[] = [];
   const common = {
     ...dbEnv,
     INTERNAL_TOKEN_PUBLIC_KEY: keys.publicKey,
@@ -71,7 +76,7 @@ export async function startStack(extraEnv: Record<string, string> = {}, opts: St
     .filter((x) => !skipped.has(x.name))
     .entries()) {
     const mod = (await import(`${info.dir}/src/service.ts`)) as {
-      start: (env: Record<string, string>) => Promise<RunningServer>;
+      start: (env: Record<string, string>) => Promise<Omit<Subgraph, 'name'>>;
     };
     const env = { ...common, ...opts.subgraphEnv?.[info.name], DB_HOST: hosts[i % hosts.length]! };
     subgraphs.push({ ...(await mod.start(env)), name: info.name });
@@ -110,13 +115,7 @@ export async function startStack(extraEnv: Record<string, string> = {}, opts: St
      * the tail of its own set-up. False when one did not within `timeoutMs`.
      */
     async settled(timeoutMs = 30_000): Promise<boolean> {
-      const done = await Promise.all(
-        subgraphs.map(
-          (sg) =>
-            (sg as { kernel?: { settle: (ms?: number) => Promise<boolean> } }).kernel?.settle(timeoutMs) ??
-            true,
-        ),
-      );
+      const done = await Promise.all(subgraphs.map((sg) => sg.kernel?.settle(timeoutMs) ?? true));
       return done.every(Boolean);
     },
     /** A GraphQL request through the router, as a client would send it. */
